@@ -1,0 +1,383 @@
+"""All Nova services in one process, in native-threading mode.
+
+Runs the real compute API (api-paste pipeline with keystonemiddleware), the
+conductor, the scheduler and K nova-compute services on the fake virt driver,
+sharing the oslo.messaging ``fake://`` transport. Glance, Neutron and Cinder
+are Nova's own test fixtures; their state is also served over small REST APIs
+(image v2, network v2.0, volume v3) so clients can look things up.
+"""
+import os
+
+os.environ.setdefault("OS_NOVA_DISABLE_EVENTLET_PATCHING", "1")
+from nova import monkey_patch  # noqa: E402
+
+monkey_patch.patch(backend="threading")
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import ipaddress  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+
+import fixtures  # noqa: E402
+import waitress  # noqa: E402
+import webob  # noqa: E402
+import webob.dec  # noqa: E402
+from oslo_config import cfg  # noqa: E402
+
+CONF = cfg.CONF
+
+
+class Harness(fixtures.Fixture):
+    """What Nova's fixtures expect of a test case: useFixture, stub_out, flags."""
+
+    def stub_out(self, old, new):
+        self.useFixture(fixtures.MonkeyPatch(old, new))
+
+    def flags(self, **kw):
+        from nova.tests.fixtures import conf as conf_fixtures  # noqa: F401
+        from nova.tests import fixtures as nova_fixtures
+
+        group = kw.pop("group", None)
+        self.useFixture(nova_fixtures.ConfPatcher(group=group, **kw))
+
+
+def make_neutron(harness):
+    from nova.tests.fixtures import neutron as nf
+
+    class LocalNeutron(nf.NeutronFixture):
+        """Nova's Neutron fixture with a shared network and real IP allocation."""
+
+        def __init__(self, test):
+            super().__init__(test)
+            net = copy.deepcopy(self.network_1)
+            net["shared"] = True
+            net["subnets"] = [self.subnet_1["id"]]
+            self._networks = {net["id"]: net}
+            self._subnets = {self.subnet_1["id"]: copy.deepcopy(self.subnet_1)}
+            # a second network for multi-NIC servers
+            net2 = copy.deepcopy(net)
+            net2.update({"id": "9a6a8bf0-6c1b-4c3b-a1d8-0e9b21d4f3a7", "name": "data", "subnets": [
+                "0d3c1f4e-8a55-4b7e-9d7c-2a6b1f1e5c90"]})
+            sub2 = copy.deepcopy(self.subnet_1)
+            sub2.update({"id": "0d3c1f4e-8a55-4b7e-9d7c-2a6b1f1e5c90", "name": "data-subnet",
+                         "network_id": net2["id"], "cidr": "10.20.0.0/24", "gateway_ip": "10.20.0.1",
+                         "allocation_pools": [{"start": "10.20.0.2", "end": "10.20.0.254"}]})
+            self._networks[net2["id"]] = net2
+            self._subnets[sub2["id"]] = sub2
+            self._lock = threading.Lock()
+            # remove the fixture's canned ports: every port here is created for real
+            self._ports = {}
+
+        def _allocate(self, network_id, wanted):
+            used = {ip["ip_address"] for p in self._ports.values() for ip in p.get("fixed_ips", [])}
+            subnets = [s for s in self._subnets.values() if s["network_id"] == network_id]
+            out = []
+            for w in wanted or [{}]:
+                if w.get("ip_address"):
+                    if w["ip_address"] in used:
+                        raise nf.neutron_client_exc.IpAddressAlreadyAllocatedClient(
+                            "IP address %s already allocated" % w["ip_address"])
+                    sub = next(
+                        (s for s in subnets if ipaddress.ip_address(w["ip_address"]) in
+                         ipaddress.ip_network(s["cidr"], strict=False)), subnets[0])
+                    out.append({"ip_address": w["ip_address"], "subnet_id": sub["id"]})
+                    continue
+                sub = next((s for s in subnets if s["id"] == w.get("subnet_id")), subnets[0])
+                net = ipaddress.ip_network(sub["cidr"], strict=False)
+                for host in net.hosts():
+                    ip = str(host)
+                    if int(host) - int(net.network_address) < 10 or ip in used:
+                        continue
+                    out.append({"ip_address": ip, "subnet_id": sub["id"]})
+                    used.add(ip)
+                    break
+            return out
+
+        def create_port(self, body=None):
+            req = copy.deepcopy((body or {}).get("port", {}))
+            with self._lock:
+                port = copy.deepcopy(self.port_1)
+                port.update(req)
+                port.update({
+                    "id": str(uuid.uuid4()),
+                    "mac_address": "fa:16:3e:" + ":".join("%02x" % random.randint(0, 255) for _ in range(3)),
+                    "status": "DOWN",
+                    "device_id": req.get("device_id", ""),
+                    "device_owner": req.get("device_owner", ""),
+                    "binding:host_id": req.get("binding:host_id"),
+                })
+                port["fixed_ips"] = self._allocate(port["network_id"], req.get("fixed_ips"))
+                port.setdefault("security_groups", [self.security_group["id"]])
+                self._ports[port["id"]] = port
+                return {"port": copy.deepcopy(port)}
+
+        def update_port(self, port_id, body=None):
+            with self._lock:
+                return super().update_port(port_id, body)
+
+        def delete_port(self, port_id, **_params):
+            with self._lock:
+                return super().delete_port(port_id, **_params)
+
+    return harness.useFixture(LocalNeutron(harness))
+
+
+VOLUME_TYPES = [
+    {"id": "5f9204ec-3e94-4f27-9beb-fe7bb73b6eb9", "name": "lvm-1"},
+    {"id": "b2a4ec37-1b9b-4a5a-9a3e-2f8c1f2e7d11", "name": "fast"},
+]
+
+
+def install_fixtures(harness, spawn_delay):
+    from nova.tests.fixtures import cinder as cf
+    from nova.tests.fixtures import glance as gf
+    from nova.tests import fixtures as nova_fixtures
+
+    harness.useFixture(nova_fixtures.DatabaseWriteLock())
+    glance = harness.useFixture(gf.GlanceFixture(harness))
+    # a friendly name for the image most tests use
+    glance.images["155d900f-4e14-4e4c-a73d-069cbf4541e6"]["name"] = "cirros"
+    neutron = make_neutron(harness)
+    cinder = harness.useFixture(cf.CinderFixture(harness))
+    harness.stub_out("nova.volume.cinder.API.get_all_volume_types", lambda *a, **k: copy.deepcopy(VOLUME_TYPES))
+
+    if spawn_delay > 0:
+        from nova.virt import fake
+
+        real_spawn = fake.FakeDriver.spawn
+
+        def slow_spawn(self, *a, **k):
+            time.sleep(spawn_delay)
+            return real_spawn(self, *a, **k)
+
+        harness.stub_out("nova.virt.fake.FakeDriver.spawn", slow_spawn)
+    return glance, neutron, cinder
+
+
+# --------------------------------------------------------------------------
+# REST views of the fixture state
+
+
+def jresp(body, status=200):
+    r = webob.Response(status=status, content_type="application/json", charset="utf-8")
+    r.body = json.dumps(body, default=str).encode()
+    return r
+
+
+def not_found(what):
+    return jresp({"NotFound": {"message": f"{what} could not be found.", "code": 404}}, 404)
+
+
+def isoformat(v):
+    return v.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(v, "strftime") else v
+
+
+class ImageAPI:
+    def __init__(self, glance):
+        self.glance = glance
+
+    def view(self, img):
+        out = {
+            "id": img["id"], "name": img.get("name"), "status": img.get("status", "active"),
+            "visibility": img.get("visibility", "public"), "disk_format": img.get("disk_format"),
+            "container_format": img.get("container_format"), "size": img.get("size"),
+            "min_ram": img.get("min_ram", 0), "min_disk": img.get("min_disk", 0),
+            "created_at": isoformat(img.get("created_at")), "updated_at": isoformat(img.get("updated_at")),
+            "tags": img.get("tags", []), "protected": img.get("protected", False),
+            "self": f"/v2/images/{img['id']}", "schema": "/v2/schemas/image",
+        }
+        for k, v in (img.get("properties") or {}).items():
+            out.setdefault(k, v)
+        return out
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        parts = [p for p in req.path_info.split("/") if p]
+        if not parts:
+            return jresp({"versions": [{"id": "v2.16", "status": "CURRENT",
+                                        "links": [{"rel": "self", "href": req.host_url + "/v2/"}]}]}, 300)
+        if parts[:2] != ["v2", "images"]:
+            return not_found("Resource")
+        images = sorted(self.glance.images.values(), key=lambda i: (isoformat(i.get("created_at")) or "", i["id"]))
+        if len(parts) == 3:
+            img = self.glance.images.get(parts[2])
+            return jresp(self.view(img)) if img else not_found(f"Image {parts[2]}")
+        for key in ("name", "status", "visibility", "id"):
+            if key in req.GET:
+                images = [i for i in images if str(i.get(key, "active" if key == "status" else None)) == req.GET[key]]
+        return jresp({"images": [self.view(i) for i in images], "first": "/v2/images", "schema": "/v2/schemas/images"})
+
+
+class NetworkAPI:
+    collections = {"networks": "_networks", "subnets": "_subnets", "ports": "_ports",
+                   "security-groups": "_security_groups"}
+
+    def __init__(self, neutron):
+        self.neutron = neutron
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        parts = [p for p in req.path_info.split("/") if p]
+        if not parts:
+            return jresp({"versions": [{"id": "v2.0", "status": "CURRENT",
+                                        "links": [{"rel": "self", "href": req.host_url + "/v2.0/"}]}]})
+        if parts[0] != "v2.0" or len(parts) < 2 or parts[1] not in self.collections:
+            return not_found("Resource")
+        coll = parts[1]
+        single = coll[:-1].replace("security-group", "security_group")
+        store = getattr(self.neutron, self.collections[coll])
+        if len(parts) == 3:
+            item = store.get(parts[2])
+            if req.method == "DELETE" and coll == "ports":
+                if not item:
+                    return not_found(f"Port {parts[2]}")
+                self.neutron.delete_port(parts[2])
+                return webob.Response(status=204)
+            return jresp({single: item}) if item else not_found(f"{single} {parts[2]}")
+        if req.method == "POST" and coll == "ports":
+            return jresp(self.neutron.create_port(req.json), 201)
+        items = list(store.values())
+        for k, v in req.GET.items():
+            if k in ("fields", "limit", "marker"):
+                continue
+            items = [i for i in items if str(i.get(k)).lower() == v.lower() or i.get(k) == v]
+        return jresp({coll.replace("-", "_"): items})
+
+
+class VolumeAPI:
+    def __init__(self, cinder):
+        self.cinder = cinder
+
+    def view(self, vid):
+        v = self.cinder.fake_get(None, vid)
+        attached = [
+            {"server_id": a["instance_uuid"], "attachment_id": a["id"], "volume_id": vid, "id": vid}
+            for a in self.cinder.volume_to_attachment.get(vid, {}).values()
+        ]
+        return {
+            "id": vid, "name": v.get("display_name"), "description": v.get("display_description"),
+            "size": v.get("size"), "status": "in-use" if attached else v.get("status", "available"),
+            "availability_zone": v.get("availability_zone", "nova"), "volume_type": v.get("volume_type", "lvm-1"),
+            "bootable": "true" if v.get("volume_image_metadata") else "false", "attachments": attached,
+            "multiattach": v.get("multiattach", False), "metadata": v.get("metadata") or {},
+        }
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        parts = [p for p in req.path_info.split("/") if p]
+        if not parts:
+            return jresp({"versions": [{"id": "v3.0", "status": "CURRENT", "min_version": "3.0",
+                                        "version": "3.70"}]}, 300)
+        if parts[0] != "v3" or len(parts) < 3:
+            return not_found("Resource")
+        rest = parts[2:]
+        if rest == ["types"]:
+            return jresp({"volume_types": [dict(t, is_public=True, extra_specs={}) for t in VOLUME_TYPES]})
+        if rest[0] != "volumes":
+            return not_found("Resource")
+        if len(rest) == 1 or rest[1] == "detail":
+            if req.method == "POST":
+                b = req.json.get("volume", {})
+                vtype = b.get("volume_type")
+                if vtype and vtype not in {t["name"] for t in VOLUME_TYPES} | {t["id"] for t in VOLUME_TYPES}:
+                    return jresp({"badRequest": {"message": f"Volume type {vtype} could not be found.",
+                                                 "code": 400}}, 400)
+                vol = self.cinder.fake_vol_create(None, b.get("size", 1), b.get("name"), b.get("description"),
+                                                  image_id=b.get("imageRef"), volume_type=vtype,
+                                                  metadata=b.get("metadata"),
+                                                  availability_zone=b.get("availability_zone"))
+                vol["volume_type"] = vtype or "lvm-1"
+                if b.get("imageRef"):
+                    vol["volume_image_metadata"] = {"image_id": b["imageRef"]}
+                return jresp({"volume": self.view(vol["id"])}, 202)
+            return jresp({"volumes": [self.view(v) for v in list(self.cinder.volumes)]})
+        vid = rest[1]
+        if vid not in self.cinder.volumes:
+            return not_found(f"Volume {vid}")
+        if req.method == "DELETE":
+            if self.cinder.volume_to_attachment.get(vid):
+                return jresp({"badRequest": {"message": "Volume status must be available or error", "code": 400}},
+                             400)
+            self.cinder.volumes.pop(vid, None)
+            return webob.Response(status=202)
+        return jresp({"volume": self.view(vid)})
+
+
+class ByPort:
+    def __init__(self, apps):
+        self.apps = apps
+
+    def __call__(self, environ, start_response):
+        return self.apps[int(environ["SERVER_PORT"])](environ, start_response)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config-dir", required=True)
+    ap.add_argument("--computes", type=int, default=2)
+    ap.add_argument("--spawn-delay", type=float, default=0.0)
+    ap.add_argument("--ports", required=True)
+    ap.add_argument("--ready-file", required=True)
+    a = ap.parse_args()
+    ports = json.loads(a.ports)
+    # Nova parses sys.argv as its own command line
+    import sys
+
+    sys.argv = ["nova-aio"]
+
+    from keystonemiddleware import auth_token
+    from nova.api.openstack import wsgi_app
+    from nova import context
+    from nova import objects
+    from nova.objects import host_mapping
+    from nova.tests import fixtures as nova_fixtures
+    from nova.compute import rpcapi as compute_rpcapi
+
+    os.environ["OS_NOVA_CONFIG_DIR"] = a.config_dir
+    api_app = wsgi_app.init_application("osapi_compute", "nova-api-os-compute")
+
+    harness = Harness()
+    harness.setUp()
+    glance, neutron, cinder = install_fixtures(harness, a.spawn_delay)
+
+    ctxt = context.get_admin_context()
+    cells = {c.name: c for c in objects.CellMappingList.get_all(ctxt)}
+    harness.useFixture(nova_fixtures.ServiceFixture("conductor", host="controller"))
+    harness.useFixture(nova_fixtures.ServiceFixture("scheduler", host="controller"))
+    for i in range(1, a.computes + 1):
+        host = f"compute{i}"
+        harness.useFixture(nova_fixtures.ConfPatcher(host=host))
+        harness.useFixture(nova_fixtures.ServiceFixture(
+            "compute", host=host, cell=cells["cell1"], topic_alt=compute_rpcapi.RPC_TOPIC_ALT))
+    harness.useFixture(nova_fixtures.ConfPatcher(host="controller"))
+    host_mapping.discover_hosts(ctxt)
+
+    def authed(app):
+        return auth_token.AuthProtocol(app, {})
+
+    app = ByPort({
+        ports["compute"]: api_app,
+        ports["image"]: authed(ImageAPI(glance)),
+        ports["network"]: authed(NetworkAPI(neutron)),
+        ports["volume"]: authed(VolumeAPI(cinder)),
+    })
+    listen = " ".join(f"127.0.0.1:{ports[k]}" for k in ("compute", "image", "network", "volume"))
+    server = waitress.create_server(app, listen=listen, threads=16, ident="nova")
+    with open(a.ready_file, "w") as f:
+        f.write(str(os.getpid()))
+    server.run()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        # service threads would keep a half-started process alive
+        os._exit(1)
