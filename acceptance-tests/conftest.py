@@ -1,0 +1,182 @@
+"""Acceptance-test fixtures: the local real cloud, the provider installed in a
+filesystem mirror, and a `terraform` runner (real Terraform 1.15.5)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+STATE = os.path.join(ROOT, ".state")
+ADDRESS = "registry.terraform.io/nova-project/nova"
+VERSION = "0.1.0"
+TERRAFORM = os.path.join(HERE, "tools", "terraform")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cloud: needs the local cloud")
+
+
+@pytest.fixture(scope="session")
+def cloud():
+    """The local cloud: started once per test run, stopped at the end.
+    NOVA_TEST_CLOUD_STATE points at a cloud that is already running."""
+    given = os.environ.get("NOVA_TEST_CLOUD_STATE")
+    if given:
+        with open(os.path.join(given, "cloud.json")) as f:
+            yield json.load(f)
+        return
+    state = os.path.join(STATE, "test-cloud")
+    start = os.path.join(HERE, "cloud", "start")
+    stop = os.path.join(HERE, "cloud", "stop")
+    subprocess.run([start, "--state-dir", state, "--port-base", "18800", "--soft-delete"], check=True)
+    try:
+        with open(os.path.join(state, "cloud.json")) as f:
+            yield json.load(f)
+    finally:
+        subprocess.run([stop, "--state-dir", state], check=False)
+
+
+@pytest.fixture(scope="session")
+def provider_binary():
+    profile = os.environ.get("NOVA_TEST_PROFILE", "debug")
+    args = ["cargo", "build", "--quiet"] + (["--release"] if profile == "release" else [])
+    subprocess.run(args, cwd=ROOT, check=True)
+    return os.path.join(ROOT, "target", profile, "terraform-provider-nova")
+
+
+@pytest.fixture(scope="session")
+def mirror(provider_binary, tmp_path_factory):
+    """A filesystem mirror holding the provider, and a CLI config using it."""
+    base = tmp_path_factory.mktemp("mirror")
+    host, ns, name = ADDRESS.split("/")
+    d = base / "mirror" / host / ns / name / VERSION / "linux_amd64"
+    d.mkdir(parents=True)
+    shutil.copy(provider_binary, d / f"terraform-provider-nova_v{VERSION}")
+    cli = base / "terraform.rc"
+    cli.write_text(textwrap.dedent(f"""
+        provider_installation {{
+          filesystem_mirror {{
+            path    = "{base / 'mirror'}"
+            include = ["{ADDRESS}"]
+          }}
+          direct {{
+            exclude = ["{ADDRESS}"]
+          }}
+        }}
+        plugin_cache_dir = ""
+    """))
+    return {"cli_config": str(cli), "path": str(base / "mirror")}
+
+
+class Terraform:
+    """Runs terraform in one working directory."""
+
+    def __init__(self, workdir, env):
+        self.dir = workdir
+        self.env = env
+
+    def write(self, main_tf, name="main.tf"):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(textwrap.dedent(main_tf))
+
+    def run(self, *args, check=True, extra_env=None):
+        env = dict(self.env)
+        env.update(extra_env or {})
+        r = subprocess.run([TERRAFORM] + list(args), cwd=self.dir, env=env, capture_output=True, text=True)
+        if check and r.returncode != 0:
+            raise AssertionError(f"terraform {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+        return r
+
+    def init(self):
+        return self.run("init", "-input=false", "-no-color")
+
+    def apply(self, *extra, check=True):
+        return self.run("apply", "-auto-approve", "-input=false", "-no-color", *extra, check=check)
+
+    def destroy(self, check=True):
+        return self.run("destroy", "-auto-approve", "-input=false", "-no-color", check=check)
+
+    def plan_exit(self, *extra):
+        """terraform plan -detailed-exitcode: 0 no changes, 2 changes, 1 error."""
+        return self.run("plan", "-input=false", "-no-color", "-detailed-exitcode", *extra, check=False)
+
+    def state(self):
+        r = self.run("show", "-json", "-no-color")
+        return json.loads(r.stdout)
+
+    def resources(self):
+        vals = self.state().get("values") or {}
+        return {r["address"]: r for r in (vals.get("root_module") or {}).get("resources", [])}
+
+    def output(self, name):
+        return json.loads(self.run("output", "-json", name).stdout)
+
+
+def base_env(mirror):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "TF_"))}
+    env.update({
+        "TF_CLI_CONFIG_FILE": mirror["cli_config"],
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+    })
+    return env
+
+
+def cloud_env(cloud, who="admin"):
+    creds = cloud[who]
+    return {
+        "OS_AUTH_URL": cloud["auth_url"],
+        "OS_USERNAME": creds["user"],
+        "OS_PASSWORD": creds["password"],
+        "OS_PROJECT_NAME": creds["project"],
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_PROJECT_DOMAIN_NAME": "Default",
+        "OS_REGION_NAME": cloud["region"],
+    }
+
+
+PROVIDER_BLOCK = f"""
+terraform {{
+  required_providers {{
+    nova = {{
+      source  = "{ADDRESS.split('/', 1)[1]}"
+      version = "{VERSION}"
+    }}
+  }}
+}}
+"""
+
+
+@pytest.fixture
+def tf(mirror, tmp_path):
+    """A Terraform working directory with no cloud credentials."""
+    return Terraform(str(tmp_path), base_env(mirror))
+
+
+@pytest.fixture
+def tf_cloud(mirror, cloud, tmp_path):
+    """A Terraform working directory pointed at the local cloud (admin)."""
+    env = base_env(mirror)
+    env.update(cloud_env(cloud))
+    return Terraform(str(tmp_path), env)
+
+
+@pytest.fixture(scope="session")
+def sdk(cloud):
+    """openstacksdk connected to the local cloud as admin, to check the cloud
+    independently of the provider."""
+    import openstack
+
+    return openstack.connect(
+        auth_url=cloud["auth_url"], username="admin", password=cloud["admin"]["password"],
+        project_name="admin", user_domain_name="Default", project_domain_name="Default",
+        region_name=cloud["region"],
+    )
+
+
+sys.path.insert(0, HERE)

@@ -1,0 +1,119 @@
+//! Compute API microversions: the features that need one, named.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Microversion(pub u16, pub u16);
+
+impl Microversion {
+    pub fn parse(s: &str) -> Option<Microversion> {
+        let s = s.trim().trim_start_matches('v');
+        let (a, b) = s.split_once('.')?;
+        Some(Microversion(a.parse().ok()?, b.parse().ok()?))
+    }
+}
+
+impl fmt::Display for Microversion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+/// What a cloud answers without a header, and what legacy v2 clouds speak.
+pub const BASE: Microversion = Microversion(2, 1);
+/// The newest microversion this provider knows how to speak.
+pub const NEWEST_KNOWN: Microversion = Microversion(2, 100);
+
+/// Keypair `type` (ssh/x509).
+pub const KEYPAIR_TYPE: Microversion = Microversion(2, 2);
+/// Keypair `user_id` (admins managing other users' keys).
+pub const KEYPAIR_USER_ID: Microversion = Microversion(2, 10);
+/// Soft affinity policies for server groups.
+pub const SOFT_AFFINITY: Microversion = Microversion(2, 15);
+/// Server `description`.
+pub const SERVER_DESCRIPTION: Microversion = Microversion(2, 19);
+/// `networks` as the string "auto" or "none".
+pub const NETWORK_MODE: Microversion = Microversion(2, 37);
+/// Volume attachment `tag`.
+pub const VOLUME_ATTACH_TAG: Microversion = Microversion(2, 49);
+/// Server `tags` at create.
+pub const SERVER_TAGS: Microversion = Microversion(2, 52);
+/// Flavor `description`.
+pub const FLAVOR_DESCRIPTION: Microversion = Microversion(2, 55);
+/// Last microversion that accepts `personality`.
+pub const PERSONALITY_MAX: Microversion = Microversion(2, 56);
+/// Trusted image certificates.
+pub const TRUSTED_CERTS: Microversion = Microversion(2, 63);
+/// Server group `policy` + `rules` form.
+pub const SERVER_GROUP_RULES: Microversion = Microversion(2, 64);
+/// Block device `volume_type`.
+pub const BDM_VOLUME_TYPE: Microversion = Microversion(2, 67);
+/// `host` / `hypervisor_hostname` at create.
+pub const HOST_AT_CREATE: Microversion = Microversion(2, 74);
+/// Volume attachment `delete_on_termination`.
+pub const VOLUME_ATTACH_DOT: Microversion = Microversion(2, 79);
+/// Server `hostname`.
+pub const SERVER_HOSTNAME: Microversion = Microversion(2, 90);
+/// From here Nova no longer generates keypairs: `public_key` is required.
+pub const KEYPAIR_NO_GENERATE: Microversion = Microversion(2, 92);
+
+/// Picks the microversion to speak: the pinned one, or the highest both
+/// sides know. `server_max` is `None` for clouds without microversions.
+pub fn negotiate(
+    server_min: Option<Microversion>,
+    server_max: Option<Microversion>,
+    pinned: Option<Microversion>,
+) -> Result<Microversion, String> {
+    let max = server_max.unwrap_or(BASE);
+    if let Some(p) = pinned {
+        if p > max {
+            return Err(format!(
+                "compute_microversion {p} is above the newest the cloud supports ({max})"
+            ));
+        }
+        if let Some(min) = server_min {
+            if p < min {
+                return Err(format!(
+                    "compute_microversion {p} is below the oldest the cloud supports ({min})"
+                ));
+            }
+        }
+        return Ok(p);
+    }
+    Ok(max.min(NEWEST_KNOWN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_order() {
+        assert_eq!(Microversion::parse("2.104"), Some(Microversion(2, 104)));
+        assert_eq!(Microversion::parse("v2.1"), Some(Microversion(2, 1)));
+        assert!(Microversion(2, 9) < Microversion(2, 10));
+        assert_eq!(Microversion::parse(""), None);
+    }
+
+    #[test]
+    fn negotiation_table() {
+        let m = |s| Microversion::parse(s);
+        assert_eq!(negotiate(m("2.1"), m("2.104"), None), Ok(NEWEST_KNOWN));
+        assert_eq!(
+            negotiate(m("2.1"), m("2.60"), None),
+            Ok(Microversion(2, 60))
+        );
+        assert_eq!(
+            negotiate(None, None, None),
+            Ok(BASE),
+            "a cloud without microversions is 2.1"
+        );
+        assert_eq!(
+            negotiate(m("2.1"), m("2.104"), m("2.67")),
+            Ok(Microversion(2, 67))
+        );
+        assert!(negotiate(m("2.1"), m("2.60"), m("2.67"))
+            .unwrap_err()
+            .contains("2.67"));
+    }
+}

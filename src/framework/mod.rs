@@ -1,0 +1,17 @@
+//! The protocol-free core: schema, values, codec, diagnostics, plan pipeline,
+//! validators, resource traits and the runtime behind the plugin RPCs.
+
+pub mod codec;
+pub mod diag;
+pub mod plan;
+pub mod resource;
+pub mod runtime;
+pub mod schema;
+pub mod validators;
+pub mod value;
+
+pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use resource::*;
+pub use runtime::{Dynamic, Provider, Runtime};
+pub use schema::{timeouts_block, Attribute, Block, NestedBlock, Nesting, Schema};
+pub use value::{Type, Value};

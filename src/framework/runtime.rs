@@ -1,0 +1,635 @@
+//! The protocol-free provider runtime: one method per plugin RPC, taking and
+//! returning core types. Values arrive and leave as encoded bytes
+//! ([`Dynamic`]); schemas decode them here. The core enforces the
+//! post-conditions Terraform relies on.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::OnceCell;
+
+use super::codec;
+use super::diag::{AttrPath, Diagnostics};
+use super::plan;
+use super::resource::*;
+use super::schema::{validate_config, Schema};
+use super::value::{Type, Value};
+
+/// An encoded value as the protocol carries it (one of the two is set).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dynamic {
+    pub msgpack: Vec<u8>,
+    pub json: Vec<u8>,
+}
+
+impl Dynamic {
+    pub fn msgpack(bytes: Vec<u8>) -> Dynamic {
+        Dynamic {
+            msgpack: bytes,
+            json: Vec::new(),
+        }
+    }
+    pub fn encode(v: &Value, ty: &Type) -> Dynamic {
+        Dynamic::msgpack(codec::encode_msgpack(v, ty))
+    }
+    pub fn decode(&self, ty: &Type) -> Result<Value, codec::CodecError> {
+        if !self.msgpack.is_empty() {
+            codec::decode_msgpack(&self.msgpack, ty)
+        } else {
+            codec::decode_json(&self.json, ty)
+        }
+    }
+}
+
+/// What a provider is, to the runtime.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    type Data: Send + Sync + 'static;
+    fn schema(&self) -> Schema;
+    fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn configure(
+        &self,
+        terraform_version: &str,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Data>;
+}
+
+pub struct SchemaSet {
+    pub provider: Schema,
+    pub resources: BTreeMap<String, Schema>,
+    pub data_sources: BTreeMap<String, Schema>,
+    pub identities: BTreeMap<String, IdentitySchema>,
+}
+
+pub struct Runtime<P: Provider> {
+    provider: P,
+    resources: BTreeMap<String, (Arc<dyn Resource<P::Data>>, Schema, Type)>,
+    data_sources: BTreeMap<String, (Arc<dyn DataSource<P::Data>>, Schema, Type)>,
+    provider_schema: Schema,
+    data: OnceCell<Arc<P::Data>>,
+    stop: StopSignal,
+}
+
+pub struct ReadOutcome {
+    pub state: Dynamic,
+    pub private: Vec<u8>,
+    pub identity: Option<Dynamic>,
+    pub diags: Diagnostics,
+}
+
+pub struct PlanOutcome {
+    pub planned: Dynamic,
+    pub requires_replace: Vec<AttrPath>,
+    pub private: Vec<u8>,
+    pub identity: Option<Dynamic>,
+    pub diags: Diagnostics,
+}
+
+pub struct ApplyOutcome {
+    pub state: Dynamic,
+    pub private: Vec<u8>,
+    pub identity: Option<Dynamic>,
+    pub diags: Diagnostics,
+}
+
+pub struct ImportOutcome {
+    pub state: Option<Dynamic>,
+    pub identity: Option<Dynamic>,
+    pub diags: Diagnostics,
+}
+
+fn decode_or_diag(d: &Dynamic, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<Value> {
+    match d.decode(ty) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.error(
+                format!("Invalid {what}"),
+                format!("The provider could not decode the {what}: {e}"),
+            );
+            None
+        }
+    }
+}
+
+fn unknown_type(diags: &mut Diagnostics, kind: &str, name: &str) {
+    diags.error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type \"{name}\"."),
+    );
+}
+
+/// Replaces unknown values by null (used when an apply fails half-way).
+fn unknowns_to_null(v: &mut Value) {
+    match v {
+        Value::Unknown => *v = Value::Null,
+        Value::List(a) | Value::Set(a) => a.iter_mut().for_each(unknowns_to_null),
+        Value::Map(m) | Value::Object(m) => m.values_mut().for_each(unknowns_to_null),
+        _ => {}
+    }
+}
+
+impl<P: Provider> Runtime<P> {
+    pub fn new(provider: P) -> Runtime<P> {
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| {
+                let s = r.schema();
+                let t = s.ty();
+                (r.type_name().to_string(), (r, s, t))
+            })
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|r| {
+                let s = r.schema();
+                let t = s.ty();
+                (r.type_name().to_string(), (r, s, t))
+            })
+            .collect();
+        let provider_schema = provider.schema();
+        Runtime {
+            provider,
+            resources,
+            data_sources,
+            provider_schema,
+            data: OnceCell::new(),
+            stop: StopSignal::default(),
+        }
+    }
+
+    pub fn schemas(&self) -> SchemaSet {
+        SchemaSet {
+            provider: self.provider_schema.clone(),
+            resources: self
+                .resources
+                .iter()
+                .map(|(k, (_, s, _))| (k.clone(), s.clone()))
+                .collect(),
+            data_sources: self
+                .data_sources
+                .iter()
+                .map(|(k, (_, s, _))| (k.clone(), s.clone()))
+                .collect(),
+            identities: self
+                .resources
+                .iter()
+                .filter_map(|(k, (r, _, _))| r.identity_schema().map(|i| (k.clone(), i)))
+                .collect(),
+        }
+    }
+
+    pub fn resource_names(&self) -> Vec<String> {
+        self.resources.keys().cloned().collect()
+    }
+
+    pub fn data_source_names(&self) -> Vec<String> {
+        self.data_sources.keys().cloned().collect()
+    }
+
+    pub fn stop(&self) {
+        self.stop.stop();
+    }
+
+    fn data(&self, diags: &mut Diagnostics) -> Option<Arc<P::Data>> {
+        let d = self.data.get().cloned();
+        if d.is_none() {
+            diags.error(
+                "Provider not configured",
+                "Terraform called the provider before configuring it; this is a bug in the provider or Terraform.",
+            );
+        }
+        d
+    }
+
+    fn identity_of(&self, r: &Arc<dyn Resource<P::Data>>, state: &Value) -> Option<Dynamic> {
+        let is = r.identity_schema()?;
+        if state.is_null() {
+            return None;
+        }
+        Some(Dynamic::encode(&is.from_state(state), &is.ty()))
+    }
+
+    pub fn validate_provider_config(&self, config: &Dynamic) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        if let Some(v) = decode_or_diag(
+            config,
+            &self.provider_schema.ty(),
+            "provider configuration",
+            &mut diags,
+        ) {
+            validate_config(
+                &self.provider_schema.block,
+                &v,
+                &AttrPath::root(),
+                &mut diags,
+            );
+            self.provider.validate(&v, &mut diags);
+        }
+        diags
+    }
+
+    pub async fn configure(&self, terraform_version: &str, config: &Dynamic) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some(v) = decode_or_diag(
+            config,
+            &self.provider_schema.ty(),
+            "provider configuration",
+            &mut diags,
+        ) else {
+            return diags;
+        };
+        if let Some(data) = self
+            .provider
+            .configure(terraform_version, &v, &mut diags)
+            .await
+        {
+            // Configured once per process; Terraform never configures twice.
+            let _ = self.data.set(Arc::new(data));
+        }
+        diags
+    }
+
+    pub fn validate_resource_config(&self, type_name: &str, config: &Dynamic) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some((r, s, t)) = self.resources.get(type_name) else {
+            unknown_type(&mut diags, "resource", type_name);
+            return diags;
+        };
+        if let Some(v) = decode_or_diag(config, t, "configuration", &mut diags) {
+            validate_config(&s.block, &v, &AttrPath::root(), &mut diags);
+            r.validate(&v, &mut diags);
+        }
+        diags
+    }
+
+    pub fn validate_data_source_config(&self, type_name: &str, config: &Dynamic) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some((r, s, t)) = self.data_sources.get(type_name) else {
+            unknown_type(&mut diags, "data source", type_name);
+            return diags;
+        };
+        if let Some(v) = decode_or_diag(config, t, "configuration", &mut diags) {
+            validate_config(&s.block, &v, &AttrPath::root(), &mut diags);
+            r.validate(&v, &mut diags);
+        }
+        diags
+    }
+
+    pub fn upgrade_resource_state(
+        &self,
+        type_name: &str,
+        version: i64,
+        json: &[u8],
+    ) -> (Option<Dynamic>, Diagnostics) {
+        let mut diags = Diagnostics::default();
+        let Some((r, s, t)) = self.resources.get(type_name) else {
+            unknown_type(&mut diags, "resource", type_name);
+            return (None, diags);
+        };
+        if json.is_empty() {
+            return (Some(Dynamic::encode(&Value::Null, t)), diags);
+        }
+        let raw: serde_json::Value = match serde_json::from_slice(json) {
+            Ok(j) => j,
+            Err(e) => {
+                diags.error(
+                    "Invalid stored state",
+                    format!("The state of this resource is not valid JSON: {e}"),
+                );
+                return (None, diags);
+            }
+        };
+        if version > s.version {
+            diags.error(
+                "State from a newer provider",
+                format!(
+                    "The state was written by schema version {version}; this provider knows up to {}. Upgrade the provider.",
+                    s.version
+                ),
+            );
+            return (None, diags);
+        }
+        let upgraded = if version < s.version {
+            r.upgrade_state(version, &raw, &mut diags)
+        } else {
+            None
+        };
+        let v = match upgraded {
+            Some(v) => v,
+            None => match codec::from_json(&raw, t, "", true) {
+                Ok(v) => v,
+                Err(e) => {
+                    diags.error(
+                        "Invalid stored state",
+                        format!("The stored state does not match the schema: {e}"),
+                    );
+                    return (None, diags);
+                }
+            },
+        };
+        (Some(Dynamic::encode(&v, t)), diags)
+    }
+
+    pub async fn read_resource(
+        &self,
+        type_name: &str,
+        state: &Dynamic,
+        private: Vec<u8>,
+    ) -> ReadOutcome {
+        let mut diags = Diagnostics::default();
+        let fail = |diags| ReadOutcome {
+            state: state.clone(),
+            private: Vec::new(),
+            identity: None,
+            diags,
+        };
+        let Some((r, _, t)) = self.resources.get(type_name) else {
+            unknown_type(&mut diags, "resource", type_name);
+            return fail(diags);
+        };
+        let Some(current) = decode_or_diag(state, t, "state", &mut diags) else {
+            return fail(diags);
+        };
+        let Some(data) = self.data(&mut diags) else {
+            return fail(diags);
+        };
+        let mut resp = ReadResponse {
+            state: current.clone(),
+            private: private.clone(),
+            diags: Diagnostics::default(),
+        };
+        r.read(
+            &data,
+            ReadRequest {
+                state: current,
+                private,
+                stop: self.stop.clone(),
+            },
+            &mut resp,
+        )
+        .await;
+        unknowns_to_null(&mut resp.state);
+        ReadOutcome {
+            identity: self.identity_of(r, &resp.state),
+            state: Dynamic::encode(&resp.state, t),
+            private: resp.private,
+            diags: resp.diags,
+        }
+    }
+
+    pub async fn plan_resource_change(
+        &self,
+        type_name: &str,
+        prior: &Dynamic,
+        proposed: &Dynamic,
+        config: &Dynamic,
+        prior_private: Vec<u8>,
+    ) -> PlanOutcome {
+        let mut diags = Diagnostics::default();
+        let fail = |diags| PlanOutcome {
+            planned: proposed.clone(),
+            requires_replace: Vec::new(),
+            private: Vec::new(),
+            identity: None,
+            diags,
+        };
+        let Some((r, s, t)) = self.resources.get(type_name) else {
+            unknown_type(&mut diags, "resource", type_name);
+            return fail(diags);
+        };
+        let (Some(prior_v), Some(proposed_v), Some(config_v)) = (
+            decode_or_diag(prior, t, "prior state", &mut diags),
+            decode_or_diag(proposed, t, "proposed state", &mut diags),
+            decode_or_diag(config, t, "configuration", &mut diags),
+        ) else {
+            return fail(diags);
+        };
+        let core = plan::plan(&s.block, &prior_v, &proposed_v, &config_v);
+        let mut resp = PlanResponse {
+            planned: core.planned,
+            requires_replace: core.requires_replace,
+            private: prior_private.clone(),
+            diags: Diagnostics::default(),
+        };
+        if !proposed_v.is_null() {
+            let data = self.data.get().cloned();
+            let req = PlanRequest {
+                prior: &prior_v,
+                config: &config_v,
+                proposed: &proposed_v,
+                prior_private: &prior_private,
+            };
+            r.plan(data.as_deref(), &req, &mut resp).await;
+        }
+        let identity = if resp.planned.is_null() {
+            None
+        } else {
+            self.identity_of(r, &prior_v)
+        };
+        PlanOutcome {
+            planned: Dynamic::encode(&resp.planned, t),
+            requires_replace: resp.requires_replace,
+            private: resp.private,
+            identity,
+            diags: resp.diags,
+        }
+    }
+
+    pub async fn apply_resource_change(
+        &self,
+        type_name: &str,
+        prior: &Dynamic,
+        planned: &Dynamic,
+        config: &Dynamic,
+        private: Vec<u8>,
+    ) -> ApplyOutcome {
+        let mut diags = Diagnostics::default();
+        let fail = |diags| ApplyOutcome {
+            state: prior.clone(),
+            private: Vec::new(),
+            identity: None,
+            diags,
+        };
+        let Some((r, _, t)) = self.resources.get(type_name) else {
+            unknown_type(&mut diags, "resource", type_name);
+            return fail(diags);
+        };
+        let (Some(prior_v), Some(planned_v), Some(config_v)) = (
+            decode_or_diag(prior, t, "prior state", &mut diags),
+            decode_or_diag(planned, t, "planned state", &mut diags),
+            decode_or_diag(config, t, "configuration", &mut diags),
+        ) else {
+            return fail(diags);
+        };
+        let Some(data) = self.data(&mut diags) else {
+            return fail(diags);
+        };
+        let creating = prior_v.is_null();
+        let destroying = planned_v.is_null();
+        let initial = if destroying {
+            prior_v.clone()
+        } else if creating {
+            Value::Null
+        } else {
+            planned_v.clone()
+        };
+        let mut resp = ApplyResponse {
+            state: initial,
+            private: private.clone(),
+            diags: Diagnostics::default(),
+        };
+        let req = ApplyRequest {
+            prior: prior_v,
+            planned: planned_v,
+            config: config_v,
+            private,
+            stop: self.stop.clone(),
+        };
+        if destroying {
+            r.delete(&data, req, &mut resp).await;
+            if !resp.diags.has_errors() {
+                // post-condition: a destroyed resource has a null state
+                resp.state = Value::Null;
+            }
+        } else if creating {
+            r.create(&data, req, &mut resp).await;
+        } else {
+            r.update(&data, req, &mut resp).await;
+        }
+        if !destroying && !resp.state.is_null() && !resp.state.is_wholly_known() {
+            if !resp.diags.has_errors() {
+                resp.diags.error(
+                    "Provider left unknown values after apply",
+                    format!("{type_name}: every attribute must be known after apply. This is a bug in the provider."),
+                );
+            }
+            unknowns_to_null(&mut resp.state);
+        }
+        if creating && resp.state.is_null() && !resp.diags.has_errors() {
+            resp.diags.error(
+                "Provider produced no state after create",
+                format!("{type_name}: create succeeded but returned no state. This is a bug in the provider."),
+            );
+        }
+        ApplyOutcome {
+            identity: self.identity_of(r, &resp.state),
+            state: Dynamic::encode(&resp.state, t),
+            private: resp.private,
+            diags: resp.diags,
+        }
+    }
+
+    pub async fn import_resource_state(
+        &self,
+        type_name: &str,
+        id: &str,
+        identity: Option<&Dynamic>,
+    ) -> ImportOutcome {
+        let mut diags = Diagnostics::default();
+        let Some((r, _, t)) = self.resources.get(type_name) else {
+            unknown_type(&mut diags, "resource", type_name);
+            return ImportOutcome {
+                state: None,
+                identity: None,
+                diags,
+            };
+        };
+        let Some(data) = self.data(&mut diags) else {
+            return ImportOutcome {
+                state: None,
+                identity: None,
+                diags,
+            };
+        };
+        let identity_v = match (identity, r.identity_schema()) {
+            (Some(d), Some(is)) if !d.msgpack.is_empty() || !d.json.is_empty() => {
+                match decode_or_diag(d, &is.ty(), "identity", &mut diags) {
+                    Some(v) => Some(v),
+                    None => {
+                        return ImportOutcome {
+                            state: None,
+                            identity: None,
+                            diags,
+                        }
+                    }
+                }
+            }
+            _ => None,
+        };
+        if identity_v.is_none() && id.is_empty() {
+            diags.error(
+                "Missing import ID",
+                format!("Give the ID of the {type_name} to import."),
+            );
+            return ImportOutcome {
+                state: None,
+                identity: None,
+                diags,
+            };
+        }
+        let mut resp = ImportResponse {
+            state: Value::null_object(t),
+            diags: Diagnostics::default(),
+        };
+        r.import(
+            &data,
+            ImportRequest {
+                id: id.to_string(),
+                identity: identity_v,
+            },
+            &mut resp,
+        )
+        .await;
+        unknowns_to_null(&mut resp.state);
+        ImportOutcome {
+            identity: self.identity_of(r, &resp.state),
+            state: Some(Dynamic::encode(&resp.state, t)),
+            diags: resp.diags,
+        }
+    }
+
+    pub async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: &Dynamic,
+    ) -> (Option<Dynamic>, Diagnostics) {
+        let mut diags = Diagnostics::default();
+        let Some((r, _, t)) = self.data_sources.get(type_name) else {
+            unknown_type(&mut diags, "data source", type_name);
+            return (None, diags);
+        };
+        let Some(config_v) = decode_or_diag(config, t, "configuration", &mut diags) else {
+            return (None, diags);
+        };
+        let Some(data) = self.data(&mut diags) else {
+            return (None, diags);
+        };
+        let mut resp = DataReadResponse {
+            state: config_v.clone(),
+            diags: Diagnostics::default(),
+        };
+        r.read(
+            &data,
+            DataReadRequest {
+                config: config_v,
+                stop: self.stop.clone(),
+            },
+            &mut resp,
+        )
+        .await;
+        if !resp.diags.has_errors() && !resp.state.is_wholly_known() {
+            resp.diags.error(
+                "Provider left unknown values",
+                format!("{type_name}: every attribute must be known after a read. This is a bug in the provider."),
+            );
+        }
+        unknowns_to_null(&mut resp.state);
+        (Some(Dynamic::encode(&resp.state, t)), resp.diags)
+    }
+}

@@ -1,0 +1,289 @@
+//! Schemas: attributes and nested blocks, with behaviour (validators, plan
+//! modifiers, defaults) attached once, where the attribute is declared.
+
+use std::sync::Arc;
+
+use super::diag::{AttrPath, Diagnostics};
+use super::validators::Validator;
+use super::value::{Type, Value};
+
+/// How an attribute behaves when planning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanModifier {
+    /// A change to this attribute replaces the resource.
+    RequiresReplace,
+    /// A computed attribute keeps its prior value instead of becoming
+    /// unknown when something else in the resource changes.
+    UseStateForUnknown,
+}
+
+#[derive(Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub write_only: bool,
+    pub description: String,
+    pub deprecation: Option<String>,
+    pub validators: Vec<Arc<dyn Validator>>,
+    pub modifiers: Vec<PlanModifier>,
+    pub default: Option<Value>,
+}
+
+impl std::fmt::Debug for Attribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attribute")
+            .field("name", &self.name)
+            .field("ty", &self.ty)
+            .finish()
+    }
+}
+
+impl Attribute {
+    pub fn new(name: &str, ty: Type) -> Attribute {
+        Attribute {
+            name: name.to_string(),
+            ty,
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            write_only: false,
+            description: String::new(),
+            deprecation: None,
+            validators: Vec::new(),
+            modifiers: Vec::new(),
+            default: None,
+        }
+    }
+    pub fn string(name: &str) -> Attribute {
+        Attribute::new(name, Type::String)
+    }
+    pub fn number(name: &str) -> Attribute {
+        Attribute::new(name, Type::Number)
+    }
+    pub fn bool(name: &str) -> Attribute {
+        Attribute::new(name, Type::Bool)
+    }
+    pub fn string_map(name: &str) -> Attribute {
+        Attribute::new(name, Type::map(Type::String))
+    }
+    pub fn string_set(name: &str) -> Attribute {
+        Attribute::new(name, Type::set(Type::String))
+    }
+    pub fn string_list(name: &str) -> Attribute {
+        Attribute::new(name, Type::list(Type::String))
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+    /// Optional, and computed by the provider when not set.
+    pub fn optional_computed(mut self) -> Self {
+        self.optional = true;
+        self.computed = true;
+        self
+    }
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
+    pub fn description(mut self, d: &str) -> Self {
+        self.description = d.to_string();
+        self
+    }
+    pub fn deprecated(mut self, msg: &str) -> Self {
+        self.deprecation = Some(msg.to_string());
+        self
+    }
+    pub fn validate(mut self, v: impl Validator + 'static) -> Self {
+        self.validators.push(Arc::new(v));
+        self
+    }
+    pub fn requires_replace(mut self) -> Self {
+        self.modifiers.push(PlanModifier::RequiresReplace);
+        self
+    }
+    pub fn use_state_for_unknown(mut self) -> Self {
+        self.modifiers.push(PlanModifier::UseStateForUnknown);
+        self
+    }
+    /// A default for an optional attribute; it becomes optional+computed so
+    /// that the planned value may differ from the (null) configuration.
+    pub fn default(mut self, v: impl Into<Value>) -> Self {
+        self.default = Some(v.into());
+        self.optional = true;
+        self.computed = true;
+        self
+    }
+    pub fn has(&self, m: PlanModifier) -> bool {
+        self.modifiers.contains(&m)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+}
+
+#[derive(Debug, Clone)]
+pub struct NestedBlock {
+    pub name: String,
+    pub nesting: Nesting,
+    pub block: Block,
+    pub min_items: i64,
+    pub max_items: i64,
+    /// Any change inside the block replaces the resource.
+    pub requires_replace: bool,
+}
+
+impl NestedBlock {
+    pub fn new(name: &str, nesting: Nesting, block: Block) -> NestedBlock {
+        NestedBlock {
+            name: name.to_string(),
+            nesting,
+            block,
+            min_items: 0,
+            max_items: 0,
+            requires_replace: false,
+        }
+    }
+    pub fn max_items(mut self, n: i64) -> Self {
+        self.max_items = n;
+        self
+    }
+    pub fn min_items(mut self, n: i64) -> Self {
+        self.min_items = n;
+        self
+    }
+    pub fn requires_replace(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+    pub fn ty(&self) -> Type {
+        let obj = self.block.ty();
+        match self.nesting {
+            Nesting::Single => obj,
+            Nesting::List => Type::list(obj),
+            Nesting::Set => Type::set(obj),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    pub description: String,
+    pub deprecation: Option<String>,
+}
+
+impl Block {
+    pub fn new(description: &str) -> Block {
+        Block {
+            description: description.to_string(),
+            ..Default::default()
+        }
+    }
+    pub fn attr(mut self, a: Attribute) -> Self {
+        self.attributes.push(a);
+        self
+    }
+    pub fn block(mut self, b: NestedBlock) -> Self {
+        self.blocks.push(b);
+        self
+    }
+    pub fn ty(&self) -> Type {
+        Type::Object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .chain(self.blocks.iter().map(|b| (b.name.clone(), b.ty())))
+                .collect(),
+        )
+    }
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+    pub fn nested(&self, name: &str) -> Option<&NestedBlock> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn new(version: i64, block: Block) -> Schema {
+        Schema { version, block }
+    }
+    pub fn ty(&self) -> Type {
+        self.block.ty()
+    }
+}
+
+/// Runs every attribute's validators over a configuration (known, non-null
+/// values only: unknown values are checked again at apply time).
+pub fn validate_config(block: &Block, config: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if !matches!(config, Value::Object(_)) {
+        return;
+    }
+    for a in &block.attributes {
+        let v = config.get(&a.name);
+        let p = path.then_attr(&a.name);
+        if v.is_null() || v.is_unknown() {
+            continue;
+        }
+        for val in &a.validators {
+            val.validate(&p, v, diags);
+        }
+    }
+    for b in &block.blocks {
+        let v = config.get(&b.name);
+        let p = path.then_attr(&b.name);
+        match b.nesting {
+            Nesting::Single => validate_config(&b.block, v, &p, diags),
+            Nesting::List | Nesting::Set => {
+                for (i, e) in v.elements().iter().enumerate() {
+                    validate_config(&b.block, e, &p.then_index(i), diags);
+                }
+            }
+        }
+    }
+}
+
+/// Schema of a `timeouts` block with the given operations ("create", ...).
+pub fn timeouts_block(ops: &[&str], default: &str) -> NestedBlock {
+    let mut b =
+        Block::new("Time limits for operations, as a number and unit: \"30s\", \"10m\", \"2h\".");
+    for op in ops {
+        b = b.attr(
+            Attribute::string(op)
+                .optional()
+                .description(&format!("Time limit for {op} (default {default})."))
+                .validate(super::validators::Duration),
+        );
+    }
+    NestedBlock::new("timeouts", Nesting::Single, b)
+}

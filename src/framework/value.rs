@@ -1,0 +1,300 @@
+//! Terraform's type system and values, with null and unknown at every level.
+
+use std::collections::BTreeMap;
+
+/// A Terraform (cty) type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Type {
+    String,
+    Number,
+    Bool,
+    List(Box<Type>),
+    Set(Box<Type>),
+    Map(Box<Type>),
+    Object(BTreeMap<String, Type>),
+}
+
+impl Type {
+    pub fn list(t: Type) -> Type {
+        Type::List(Box::new(t))
+    }
+    pub fn set(t: Type) -> Type {
+        Type::Set(Box::new(t))
+    }
+    pub fn map(t: Type) -> Type {
+        Type::Map(Box::new(t))
+    }
+    pub fn object<I: IntoIterator<Item = (S, Type)>, S: Into<String>>(fields: I) -> Type {
+        Type::Object(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// The JSON form Terraform uses for types in schemas: `"string"`,
+    /// `["list","string"]`, `["object",{"a":"number"}]`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Type::String => json!("string"),
+            Type::Number => json!("number"),
+            Type::Bool => json!("bool"),
+            Type::List(t) => json!(["list", t.to_json()]),
+            Type::Set(t) => json!(["set", t.to_json()]),
+            Type::Map(t) => json!(["map", t.to_json()]),
+            Type::Object(f) => {
+                let m: serde_json::Map<String, serde_json::Value> =
+                    f.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                json!(["object", m])
+            }
+        }
+    }
+
+    pub fn from_json(v: &serde_json::Value) -> Option<Type> {
+        use serde_json::Value as J;
+        match v {
+            J::String(s) => match s.as_str() {
+                "string" => Some(Type::String),
+                "number" => Some(Type::Number),
+                "bool" => Some(Type::Bool),
+                _ => None,
+            },
+            J::Array(a) if a.len() == 2 => {
+                let kind = a[0].as_str()?;
+                match kind {
+                    "list" => Some(Type::list(Type::from_json(&a[1])?)),
+                    "set" => Some(Type::set(Type::from_json(&a[1])?)),
+                    "map" => Some(Type::map(Type::from_json(&a[1])?)),
+                    "object" => {
+                        let m = a[1].as_object()?;
+                        let mut f = BTreeMap::new();
+                        for (k, v) in m {
+                            f.insert(k.clone(), Type::from_json(v)?);
+                        }
+                        Some(Type::Object(f))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A value of some [`Type`]. `Null` and `Unknown` can stand anywhere.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Unknown,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Value>),
+    Set(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Object(BTreeMap<String, Value>),
+}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown)
+    }
+
+    /// Known all the way down (no unknown anywhere inside).
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown => false,
+            Value::List(v) | Value::Set(v) => v.iter().all(Value::is_wholly_known),
+            Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
+            _ => true,
+        }
+    }
+
+    /// The null value of a type, with objects spelled out (so attribute
+    /// lookups on it work) only at the top level.
+    pub fn null_object(ty: &Type) -> Value {
+        match ty {
+            Type::Object(f) => Value::Object(f.keys().map(|k| (k.clone(), Value::Null)).collect()),
+            _ => Value::Null,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 => {
+                Some(*n as i64)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_object_mut(&mut self) -> Option<&mut BTreeMap<String, Value>> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Elements of a list or set; empty for null/unknown.
+    pub fn elements(&self) -> &[Value] {
+        match self {
+            Value::List(v) | Value::Set(v) => v,
+            _ => &[],
+        }
+    }
+
+    /// Entries of a map; `None` for null/unknown.
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// An attribute of an object (null when absent or when self is not an object).
+    pub fn get(&self, name: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        match self {
+            Value::Object(m) => m.get(name).unwrap_or(&NULL),
+            _ => &NULL,
+        }
+    }
+
+    /// Sets an attribute of an object value; no-op on anything else.
+    pub fn set(&mut self, name: &str, v: Value) {
+        if let Value::Object(m) = self {
+            m.insert(name.to_string(), v);
+        }
+    }
+
+    /// Walks a path of attribute names and element keys.
+    pub fn at(&self, path: &crate::framework::diag::AttrPath) -> &Value {
+        use crate::framework::diag::PathStep;
+        static NULL: Value = Value::Null;
+        let mut cur = self;
+        for step in &path.0 {
+            cur = match (step, cur) {
+                (PathStep::Attr(a), Value::Object(m)) => m.get(a).unwrap_or(&NULL),
+                (PathStep::Key(k), Value::Map(m)) => m.get(k).unwrap_or(&NULL),
+                (PathStep::Index(i), Value::List(v)) => v.get(*i as usize).unwrap_or(&NULL),
+                (_, Value::Unknown) => return cur,
+                _ => &NULL,
+            };
+        }
+        cur
+    }
+
+    /// Optional string: `None` for null or unknown.
+    pub fn opt_str(&self) -> Option<String> {
+        self.as_str().map(str::to_string)
+    }
+
+    /// A map of strings (null elements skipped).
+    pub fn string_map(&self) -> BTreeMap<String, String> {
+        self.as_map()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A list or set of strings (null elements skipped).
+    pub fn string_list(&self) -> Vec<String> {
+        self.elements()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }
+
+    pub fn from_string_map<I: IntoIterator<Item = (K, V)>, K: Into<String>, V: Into<String>>(
+        m: I,
+    ) -> Value {
+        Value::Map(
+            m.into_iter()
+                .map(|(k, v)| (k.into(), Value::String(v.into())))
+                .collect(),
+        )
+    }
+
+    pub fn from_opt_str(s: Option<impl Into<String>>) -> Value {
+        s.map(|s| Value::String(s.into())).unwrap_or(Value::Null)
+    }
+
+    pub fn from_opt_i64(n: Option<i64>) -> Value {
+        n.map(|n| Value::Number(n as f64)).unwrap_or(Value::Null)
+    }
+
+    /// Equality that treats sets as unordered collections.
+    pub fn semantically_equal(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Set(a), Value::Set(b)) => {
+                a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| x.semantically_equal(y)))
+            }
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.semantically_equal(y))
+            }
+            (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, x)| b.get(k).map(|y| x.semantically_equal(y)).unwrap_or(false))
+            }
+            _ => self == other,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Number(n as f64)
+    }
+}
