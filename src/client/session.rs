@@ -306,7 +306,10 @@ impl Session {
         if !status.is_success() {
             let msg = error_message(&bytes);
             let detail = if status == StatusCode::UNAUTHORIZED {
-                format!("the credentials were rejected (401): {msg}. Check the user name, password or application credential.")
+                format!(
+                    "the credentials were rejected (401): {}. Check the user name, password or application credential.",
+                    msg.trim_end_matches('.')
+                )
             } else {
                 format!("{} {}", status.as_u16(), msg)
             };

@@ -11,7 +11,7 @@ use crate::framework::validators::{OneOf, StringLength};
 use crate::framework::*;
 use crate::provider::NovaData;
 
-use super::{api_error, path_segment};
+use super::{api_error, path_segment, require_feature};
 
 pub struct Keypair;
 
@@ -123,13 +123,7 @@ impl Resource<NovaData> for Keypair {
         let checks = [("type", mv::KEYPAIR_TYPE), ("user_id", mv::KEYPAIR_USER_ID)];
         for (attr, needed) in checks {
             if !req.config.get(attr).is_null() {
-                if let Err(e) = data.cloud.require(needed, attr).await {
-                    resp.diags.error_at(
-                        AttrPath::attr(attr),
-                        "Not supported by this cloud",
-                        e.to_string(),
-                    );
-                }
+                require_feature(data, needed, attr, &mut resp.diags).await;
             }
         }
         if req.config.get("public_key").is_null() {

@@ -17,6 +17,27 @@ pub fn api_error(summary: &str, e: &ApiError) -> Diagnostic {
     Diagnostic::error(summary, e.to_string())
 }
 
+/// Plan-time check that the cloud speaks the microversion a configured
+/// attribute needs; the error names the attribute and the version.
+pub async fn require_feature(
+    data: &NovaData,
+    needed: crate::client::Microversion,
+    attr: &str,
+    diags: &mut crate::framework::Diagnostics,
+) {
+    if let Err(e) = data.cloud.require(needed, attr).await {
+        let summary = match e {
+            ApiError::Unsupported(_) => "Not supported by this cloud",
+            _ => "Cannot reach the cloud",
+        };
+        diags.error_at(
+            crate::framework::AttrPath::attr(attr),
+            summary,
+            e.to_string(),
+        );
+    }
+}
+
 /// Percent-encodes one path segment (names may hold spaces and more).
 pub fn path_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())

@@ -136,6 +136,13 @@ def wait_http(u, what, pid, timeout=180):
     raise SystemExit(f"{what} did not answer at {u} within {timeout}s")
 
 
+def port_in_use(port):
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def alive(pid):
     try:
         os.kill(pid, 0)
@@ -494,6 +501,11 @@ def cmd_start(a):
         shutil.rmtree(state)
     os.makedirs(os.path.join(state, "logs"))
     p = ports(a.port_base)
+    for name, port in p.items():
+        if port_in_use(port):
+            raise SystemExit(
+                f"port {port} ({name}) on 127.0.0.1 is in use: is another local cloud running? "
+                f"Stop it with acceptance-tests/cloud/stop --state-dir DIR, or pick --port-base")
     t0 = time.time()
     pids = {}
     info = {"state_dir": state, "ports": p, "pids": pids}
