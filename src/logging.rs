@@ -9,8 +9,22 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
 
-struct JsonLines {
+/// Where log lines go: stderr in the provider, a buffer in tests.
+pub type Sink = std::sync::Arc<std::sync::Mutex<dyn Write + Send>>;
+
+pub struct JsonLines {
     max: Level,
+    sink: Option<Sink>,
+}
+
+impl JsonLines {
+    /// A layer writing lines at `max` and above into `sink`.
+    pub fn to_sink(max: Level, sink: Sink) -> JsonLines {
+        JsonLines {
+            max,
+            sink: Some(sink),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -77,8 +91,17 @@ impl<S: Subscriber> Layer<S> for JsonLines {
         let mut f = Fields::default();
         event.record(&mut f);
         let line = format_line(meta.level(), meta.target(), f.0);
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{line}");
+        match &self.sink {
+            Some(sink) => {
+                if let Ok(mut w) = sink.lock() {
+                    let _ = writeln!(w, "{line}");
+                }
+            }
+            None => {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{line}");
+            }
+        }
     }
 }
 
@@ -102,7 +125,7 @@ pub fn init() {
         .find_map(|k| std::env::var(k).ok().and_then(|v| level_from(&v)))
         .unwrap_or(Level::WARN);
     let _ = tracing_subscriber::registry()
-        .with(JsonLines { max })
+        .with(JsonLines { max, sink: None })
         .try_init();
 }
 

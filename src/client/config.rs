@@ -361,6 +361,8 @@ pub struct Config {
     pub compute_microversion: Option<String>,
     pub max_retries: u32,
     pub request_timeout: std::time::Duration,
+    /// First retry delay; later ones grow exponentially, with jitter.
+    pub retry_min_delay: std::time::Duration,
     pub user_agent: String,
 }
 
@@ -501,6 +503,7 @@ impl Config {
             request_timeout: s
                 .request_timeout
                 .unwrap_or(std::time::Duration::from_secs(60)),
+            retry_min_delay: std::time::Duration::from_millis(500),
             user_agent,
         })
     }

@@ -160,7 +160,7 @@ impl Session {
 
     fn backoff(&self) -> impl Iterator<Item = Duration> {
         backon::ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(500))
+            .with_min_delay(self.cfg.retry_min_delay)
             .with_max_delay(Duration::from_secs(20))
             .with_jitter()
             .with_max_times(self.cfg.max_retries as usize)
