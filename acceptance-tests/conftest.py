@@ -21,6 +21,20 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "cloud: needs the local cloud")
 
 
+def free_port_base(first, span=6):
+    """The first base port, from `first` up in steps of 10, with `span` free
+    ports (another test run or a quickstart cloud may hold the default)."""
+    import socket
+
+    for base in range(first, first + 1000, 10):
+        def free(port):
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", port)) != 0
+        if all(free(p) for p in range(base, base + span)):
+            return base
+    raise RuntimeError("no free ports for a test cloud")
+
+
 @pytest.fixture(scope="session")
 def cloud():
     """The local cloud: started once per test run, stopped at the end.
@@ -33,7 +47,8 @@ def cloud():
     state = os.path.join(STATE, "test-cloud")
     start = os.path.join(HERE, "cloud", "start")
     stop = os.path.join(HERE, "cloud", "stop")
-    subprocess.run([start, "--state-dir", state, "--port-base", "18800", "--soft-delete"], check=True)
+    base = free_port_base(int(os.environ.get("NOVA_TEST_PORT_BASE", "18800")))
+    subprocess.run([start, "--state-dir", state, "--port-base", str(base), "--soft-delete"], check=True)
     try:
         with open(os.path.join(state, "cloud.json")) as f:
             yield json.load(f)
@@ -44,7 +59,9 @@ def cloud():
 @pytest.fixture(scope="session")
 def provider_binary():
     profile = os.environ.get("NOVA_TEST_PROFILE", "debug")
-    args = ["cargo", "build", "--quiet"] + (["--release"] if profile == "release" else [])
+    # `cargo test --no-run` builds the binary with the same features as the
+    # unit tests, so after `cargo test` nothing is compiled again.
+    args = ["cargo", "test", "--no-run", "--quiet"] + (["--release"] if profile == "release" else [])
     subprocess.run(args, cwd=ROOT, check=True)
     return os.path.join(ROOT, "target", profile, "terraform-provider-nova")
 

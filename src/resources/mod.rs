@@ -6,10 +6,27 @@ use crate::client::ApiError;
 use crate::framework::{Diagnostic, Resource};
 use crate::provider::NovaData;
 
+pub mod aggregate;
+pub mod flavor;
 pub mod keypair;
+pub mod server_group;
 
 pub fn all() -> Vec<Arc<dyn Resource<NovaData>>> {
-    vec![Arc::new(keypair::Keypair)]
+    vec![
+        Arc::new(keypair::Keypair),
+        Arc::new(flavor::Flavor),
+        Arc::new(flavor::FlavorAccess),
+        Arc::new(aggregate::Aggregate),
+        Arc::new(server_group::ServerGroup),
+    ]
+}
+
+/// Default time limit of an operation on the simpler resources.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// When an operation must be done by, from the `timeouts` block.
+pub fn deadline(v: &crate::framework::Value, op: &str) -> std::time::Instant {
+    std::time::Instant::now() + crate::framework::timeout_for(v, op, DEFAULT_TIMEOUT)
 }
 
 /// A diagnostic that carries what the cloud said.

@@ -1,0 +1,109 @@
+//! Lenient reading of compute API documents: vendors send integers and
+//! booleans as strings, `swap: ""` for no swap, integer aggregate IDs,
+//! `" MANUAL"` with a space. Requests are always written canonically.
+
+use serde_json::Value as J;
+
+/// An integer from a number, a numeric string, or `""` (taken as 0).
+pub fn int(v: &J) -> Option<i64> {
+    match v {
+        J::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        J::String(s) if s.trim().is_empty() => Some(0),
+        J::String(s) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .or_else(|| s.trim().parse::<f64>().ok().map(|f| f as i64)),
+        _ => None,
+    }
+}
+
+/// A float from a number or a numeric string.
+pub fn float(v: &J) -> Option<f64> {
+    match v {
+        J::Number(n) => n.as_f64(),
+        J::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A boolean from a boolean or a "true"/"false"/"True"/"1" string.
+pub fn boolean(v: &J) -> Option<bool> {
+    match v {
+        J::Bool(b) => Some(*b),
+        J::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Some(true),
+            "false" | "0" | "no" | "" => Some(false),
+            _ => None,
+        },
+        J::Number(n) => n.as_i64().map(|i| i != 0),
+        _ => None,
+    }
+}
+
+/// A string from a string or a number (integer IDs become strings);
+/// surrounding whitespace removed; empty means absent.
+pub fn string(v: &J) -> Option<String> {
+    match v {
+        J::String(s) if s.trim().is_empty() => None,
+        J::String(s) => Some(s.trim().to_string()),
+        J::Number(n) => Some(n.to_string()),
+        J::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A map of strings (values that are not strings are rendered as JSON).
+pub fn string_map(v: &J) -> std::collections::BTreeMap<String, String> {
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| {
+                    (
+                        k.clone(),
+                        string(x).unwrap_or_else(|| {
+                            if x.is_string() {
+                                String::new()
+                            } else {
+                                x.to_string()
+                            }
+                        }),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A list of strings.
+pub fn strings(v: &J) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(string).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn vendor_quirks() {
+        assert_eq!(int(&json!("")), Some(0), "swap: \"\" means no swap");
+        assert_eq!(int(&json!("40")), Some(40));
+        assert_eq!(int(&json!(512)), Some(512));
+        assert_eq!(int(&json!(null)), None);
+        assert_eq!(boolean(&json!("False")), Some(false));
+        assert_eq!(boolean(&json!("true")), Some(true));
+        assert_eq!(string(&json!(1)), Some("1".into()), "integer aggregate IDs");
+        assert_eq!(string(&json!(" MANUAL")), Some("MANUAL".into()));
+        assert_eq!(
+            string(&json!("")),
+            None,
+            "image: \"\" for volume-booted servers"
+        );
+        assert_eq!(float(&json!("1.0")), Some(1.0));
+        assert_eq!(string_map(&json!({"a": "1", "b": 2, "c": null})).len(), 2);
+    }
+}
