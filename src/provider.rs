@@ -102,6 +102,8 @@ pub fn settings_from_block(v: &Value) -> Settings {
 pub struct NovaData {
     pub cloud: Cloud,
     pub boot_volume_image_ref: String,
+    /// Flavor documents, fetched once per process.
+    pub flavors: tokio::sync::Mutex<Option<Vec<serde_json::Value>>>,
 }
 
 #[async_trait]
@@ -153,6 +155,7 @@ impl Provider for NovaProvider {
                     .get("boot_volume_image_ref")
                     .opt_str()
                     .unwrap_or_else(|| "omit".into()),
+                flavors: tokio::sync::Mutex::new(None),
             }),
             Err(e) => {
                 diags.error("Invalid provider configuration", e.to_string());

@@ -5,6 +5,7 @@ pub mod config;
 pub mod error;
 pub mod microversion;
 pub mod session;
+pub mod waiter;
 pub mod wire;
 
 use std::time::Instant;

@@ -9,6 +9,7 @@ use crate::provider::NovaData;
 pub mod aggregate;
 pub mod flavor;
 pub mod keypair;
+pub mod server;
 pub mod server_group;
 
 pub fn all() -> Vec<Arc<dyn Resource<NovaData>>> {
@@ -18,6 +19,7 @@ pub fn all() -> Vec<Arc<dyn Resource<NovaData>>> {
         Arc::new(flavor::FlavorAccess),
         Arc::new(aggregate::Aggregate),
         Arc::new(server_group::ServerGroup),
+        Arc::new(server::Server),
     ]
 }
 

@@ -1,0 +1,234 @@
+"""nova_server with real Terraform against the local real cloud."""
+import json
+import os
+
+import pytest
+
+from conftest import PROVIDER_BLOCK
+
+pytestmark = pytest.mark.cloud
+
+CIRROS = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
+OTHER_IMAGE = "76fa36fc-c930-4bf3-8c8a-ea2a2420deb6"
+
+
+def server_tf(body, extra=""):
+    return PROVIDER_BLOCK + 'provider "nova" {}\n' + extra + body
+
+
+def test_image_boot_update_in_place_and_import(tf_cloud, sdk, cloud):
+    tf = tf_cloud
+    private, data = cloud["networks"]["private"], "9a6a8bf0-6c1b-4c3b-a1d8-0e9b21d4f3a7"
+
+    def config(name, flavor, power, metadata, tags, image=CIRROS):
+        return server_tf(f"""
+resource "nova_server" "web" {{
+  name        = "{name}"
+  image_id    = "{image}"
+  flavor_name = "{flavor}"
+  description = "acceptance"
+  metadata    = {{ {metadata} }}
+  tags        = [{", ".join(f'"{t}"' for t in tags)}]
+  power_state = "{power}"
+  user_data   = "#cloud-config\\n"
+
+  network {{
+    uuid = "{private}"
+  }}
+  network {{
+    uuid        = "{data}"
+    fixed_ip_v4 = "10.20.0.50"
+  }}
+}}
+
+output "addresses" {{
+  value = nova_server.web.addresses
+}}
+""")
+
+    tf.write(config("tf-acc-web", "m1.tiny", "active", 'role = "web"', ["blue"]))
+    tf.init()
+    tf.apply()
+    v = tf.resources()["nova_server.web"]["values"]
+    sid = v["id"]
+    assert v["status"] == "ACTIVE" and v["flavor_id"] == "1"
+    assert v["network"][1]["fixed_ip_v4"] == "10.20.0.50"
+    assert v["network"][0]["fixed_ip_v4"].startswith("192.168.1.")
+    # user data is write-only: only its hash is in state
+    assert v["user_data"] is None and len(v["user_data_hash"]) == 64
+    assert "cloud-config" not in open(os.path.join(tf.dir, "terraform.tfstate")).read()
+    nets = {a["network"] for a in tf.output("addresses")}
+    assert nets == {"private", "data"}
+    s = sdk.compute.get_server(sid)
+    assert s.metadata.get("role") == "web" and s.tags == ["blue"] and s.description == "acceptance"
+    assert tf.plan_exit().returncode == 0
+
+    # keys and tags set outside Terraform stay, and do not show as drift
+    sdk.compute.set_server_metadata(sid, owner="ops")
+    sdk.compute.add_tag_to_server(sid, "ops-tag") if hasattr(sdk.compute, "add_tag_to_server") else \
+        sdk.compute.put(f"/servers/{sid}/tags/ops-tag", microversion="2.52")
+    assert tf.plan_exit().returncode == 0
+
+    # in place: rename, metadata, tags, resize with confirm, power off
+    tf.write(config("tf-acc-web2", "m1.small", "shutoff", 'role = "api", tier = "1"', ["green"]))
+    r = tf.plan_exit()
+    assert "1 to change, 0 to destroy" in r.stdout, r.stdout
+    tf.apply()
+    s = sdk.compute.get_server(sid)
+    assert s.name == "tf-acc-web2" and s.status == "SHUTOFF" and s.flavor.original_name == "m1.small"
+    # the create token (for adopting lost creates) stays on the server, out of state
+    assert {k: v for k, v in s.metadata.items() if not k.startswith("nova-provider:")} == {"role": "api", "tier": "1", "owner": "ops"}
+    assert sorted(s.tags) == ["green", "ops-tag"]
+    v = tf.resources()["nova_server.web"]["values"]
+    assert v["id"] == sid and v["flavor_id"] == "2" and v["power_state"] == "shutoff"
+    assert tf.plan_exit().returncode == 0
+
+    # power on and rebuild from another image, still the same server
+    tf.write(config("tf-acc-web2", "m1.small", "active", 'role = "api", tier = "1"', ["green"], image=OTHER_IMAGE))
+    tf.apply()
+    s = sdk.compute.get_server(sid)
+    assert s.status == "ACTIVE" and s.image["id"] == OTHER_IMAGE
+    assert tf.plan_exit().returncode == 0
+
+    # changed user data replaces the server
+    cfg = config("tf-acc-web2", "m1.small", "active", 'role = "api", tier = "1"', ["green"], image=OTHER_IMAGE)
+    changed = cfg.replace("#cloud-config\\n", "#cloud-config\\nruncmd: []\\n")
+    assert changed != cfg
+    tf.write(changed)
+    r = tf.plan_exit()
+    assert "must be replaced" in r.stdout, r.stdout
+    tf.write(cfg)
+
+    # import by ID: the plan afterwards is empty for a matching config
+    os.remove(os.path.join(tf.dir, "terraform.tfstate"))
+    tf.run("import", "-no-color", "nova_server.web", sid)
+    r = tf.plan_exit()
+    # user data is never read back: the first apply after import records its hash in place
+    assert r.returncode in (0, 2), r.stdout + r.stderr
+    assert "must be replaced" not in r.stdout and "0 to destroy" in r.stdout or r.returncode == 0, r.stdout
+    tf.apply()
+    assert tf.plan_exit().returncode == 0
+    assert tf.resources()["nova_server.web"]["values"]["id"] == sid
+
+    tf.destroy()
+    gone = [x for x in sdk.compute.servers(all_projects=True, deleted=False) if x.id == sid]
+    assert not gone or gone[0].status in ("SOFT_DELETED", "DELETED")
+
+
+def test_boot_from_volume_blank_volume_and_swap(tf_cloud, sdk, cloud):
+    tf = tf_cloud
+    tf.write(server_tf(f"""
+resource "nova_flavor" "swap" {{
+  name = "tf-acc-swap"
+  ram  = 256
+  vcpus = 1
+  disk = 0
+  swap = 512
+}}
+
+resource "nova_server" "bfv" {{
+  name         = "tf-acc-bfv"
+  flavor_id    = nova_flavor.swap.id
+  network_mode = "none"
+  force_delete = true
+
+  block_device {{
+    source_type           = "image"
+    uuid                  = "{CIRROS}"
+    destination_type      = "volume"
+    volume_size           = 2
+    volume_type           = "fast"
+    boot_index            = 0
+    delete_on_termination = true
+  }}
+  block_device {{
+    source_type           = "blank"
+    destination_type      = "volume"
+    volume_size           = 1
+    delete_on_termination = true
+  }}
+  block_device {{
+    source_type      = "blank"
+    destination_type = "local"
+    guest_format     = "swap"
+    volume_size      = 512
+  }}
+}}
+"""))
+    tf.init()
+    tf.apply()
+    v = tf.resources()["nova_server.bfv"]["values"]
+    assert v["status"] == "ACTIVE" and v["image_id"] is None
+    assert len(v["volumes_attached"]) == 2
+    sizes = sorted(sdk.block_storage.get_volume(vid).size for vid in v["volumes_attached"])
+    assert sizes == [1, 2]
+    assert tf.plan_exit().returncode == 0
+    sid = v["id"]
+    tf.destroy()
+    # force_delete purges even though the cloud keeps deleted servers
+    # (Nova keeps the row of a purged server with status DELETED)
+    statuses = {x.id: x.status for x in sdk.compute.servers(all_projects=True, deleted=True)}
+    assert statuses.get(sid, "DELETED") == "DELETED", statuses
+
+
+def test_error_is_surfaced_tainted_and_replaced(tf_cloud, sdk):
+    tf = tf_cloud
+
+    def config(disk):
+        # no fake host has a million GiB of disk: scheduling fails (quota does not count disk)
+        return server_tf(f"""
+resource "nova_flavor" "f" {{
+  name  = "tf-acc-disk-{disk}"
+  ram   = 256
+  vcpus = 1
+  disk  = {disk}
+}}
+
+resource "nova_server" "s" {{
+  name         = "tf-acc-error"
+  image_id     = "{CIRROS}"
+  flavor_id    = nova_flavor.f.id
+  network_mode = "none"
+}}
+""")
+
+    tf.write(config(1000000))
+    tf.init()
+    r = tf.apply(check=False)
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1
+    assert "Server did not become ACTIVE" in out and "No valid host was found" in out, out
+    state = json.loads(open(os.path.join(tf.dir, "terraform.tfstate")).read())
+    inst = [x for x in state["resources"] if x["type"] == "nova_server"][0]["instances"][0]
+    assert inst["status"] == "tainted"
+    assert inst["attributes"]["status"] == "ERROR" and "No valid host" in inst["attributes"]["fault"]["message"]
+    bad_id = inst["attributes"]["id"]
+    # a fixed configuration replaces the tainted server
+    tf.write(config(1))
+    r = tf.plan_exit()
+    assert "is tainted, so must be replaced" in r.stdout, r.stdout
+    tf.apply()
+    good = tf.resources()["nova_server.s"]["values"]
+    assert good["status"] == "ACTIVE" and good["id"] != bad_id
+    tf.destroy()
+
+
+def test_soft_deleted_server_counts_as_gone(tf_cloud, sdk):
+    tf = tf_cloud
+    tf.write(server_tf(f"""
+resource "nova_server" "s" {{
+  name         = "tf-acc-soft"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  network_mode = "none"
+}}
+"""))
+    tf.init()
+    tf.apply()
+    sid = tf.resources()["nova_server.s"]["values"]["id"]
+    # deleted outside Terraform into the cloud's recycle bin
+    sdk.compute.delete_server(sid)
+    sdk.compute.wait_for_server(sdk.compute.get_server(sid), status="SOFT_DELETED", wait=60)
+    r = tf.plan_exit()
+    assert r.returncode == 2 and "nova_server.s will be created" in r.stdout, r.stdout
+    sdk.compute.delete_server(sid, force=True)

@@ -1,0 +1,551 @@
+//! Schema of `nova_server` and its plan-time validation rules.
+
+use crate::framework::validators::{
+    IntBetween, MapEntryBytes, Matches, MaxItems, OneOf, StringLength, Uuid,
+};
+use crate::framework::*;
+
+pub const POWER_STATES: &[&str] = &["active", "shutoff", "paused", "suspended", "shelved"];
+pub const SOURCE_TYPES: &[&str] = &["image", "volume", "snapshot", "blank"];
+pub const DESTINATION_TYPES: &[&str] = &["local", "volume"];
+pub const USER_DATA_MAX: usize = 65535;
+
+fn tag_validator() -> Matches {
+    Matches(
+        regex::Regex::new(r"^[^/,]{1,60}$").expect("static regex"),
+        "1 to 60 characters without '/' or ','",
+    )
+}
+
+pub fn schema() -> Schema {
+    let network = Block::new("A network interface. Interfaces are matched to the cloud's by port and MAC address, not by position.")
+        .attr(Attribute::string("uuid").optional_computed().validate(Uuid).description("Network ID."))
+        .attr(Attribute::string("port").optional_computed().validate(Uuid).description("An existing port (must be unbound); computed otherwise."))
+        .attr(Attribute::string("fixed_ip_v4").optional_computed().description("Fixed IPv4 address on the network."))
+        .attr(Attribute::string("fixed_ip_v6").optional_computed().description("Fixed IPv6 address on the network."))
+        .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."))
+        .attr(Attribute::string("mac").computed().description("MAC address of the interface."));
+    let block_device = Block::new("A block device mapping: boot from volume, blank volumes, swap and ephemeral disks, attached volumes.")
+        .attr(Attribute::string("source_type").required().validate(OneOf(SOURCE_TYPES)).description("`image`, `volume`, `snapshot` or `blank`."))
+        .attr(Attribute::string("destination_type").optional().validate(OneOf(DESTINATION_TYPES)).description("`local` (hypervisor disk) or `volume`."))
+        .attr(Attribute::string("uuid").optional().validate(Uuid).description("ID of the source image, volume or snapshot; none for `blank`."))
+        .attr(Attribute::number("volume_size").optional().validate(IntBetween(1, 2147483647)).description("Size in GiB (swap: MiB)."))
+        .attr(Attribute::number("boot_index").optional().validate(IntBetween(-1, 1024)).description("0 for the boot device; -1 or absent for others."))
+        .attr(Attribute::bool("delete_on_termination").optional().description("Delete the volume with the server (default false)."))
+        .attr(Attribute::string("device_type").optional().validate(OneOf(&["disk", "cdrom", "floppy", "lun"])).description("`disk` or `cdrom`..."))
+        .attr(Attribute::string("disk_bus").optional().validate(OneOf(&["ide", "usb", "virtio", "scsi", "sata", "fdc", "xen", "lxc", "uml"])).description("Disk bus; the hypervisor chooses when absent."))
+        .attr(Attribute::string("guest_format").optional().validate(OneOf(&["swap", "ext2", "ext3", "ext4", "xfs", "ntfs", "vfat"])).description("`swap` for a swap disk, or a filesystem for an ephemeral disk."))
+        .attr(Attribute::string("volume_type").optional().validate(StringLength(1, 255)).description("Volume type of a created volume (microversion 2.67)."))
+        .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."));
+    let hints = Block::new("Scheduler hints (`os:scheduler_hints`).")
+        .attr(
+            Attribute::string("group")
+                .optional()
+                .validate(Uuid)
+                .description("Server group ID."),
+        )
+        .attr(
+            Attribute::string_list("different_host")
+                .optional()
+                .description("Server IDs whose hosts to avoid."),
+        )
+        .attr(
+            Attribute::string_list("same_host")
+                .optional()
+                .description("Server IDs whose hosts to prefer."),
+        )
+        .attr(
+            Attribute::string("query")
+                .optional()
+                .description("JsonFilter query."),
+        )
+        .attr(
+            Attribute::string("target_cell")
+                .optional()
+                .description("Target cell (cells v1)."),
+        )
+        .attr(
+            Attribute::string_list("different_cell")
+                .optional()
+                .description("Cells to avoid (cells v1)."),
+        )
+        .attr(
+            Attribute::string("build_near_host_ip")
+                .optional()
+                .description("Build near this host IP (with cidr)."),
+        )
+        .attr(
+            Attribute::string("cidr")
+                .optional()
+                .validate(Matches(
+                    regex::Regex::new(r"^/[0-9a-f.:]+$").expect("static regex"),
+                    "a prefix such as \"/24\"",
+                ))
+                .description("Prefix for build_near_host_ip, e.g. \"/24\"."),
+        )
+        .attr(
+            Attribute::string_map("additional")
+                .optional()
+                .description("Vendor hints, such as `tenancy` and `dedicated_host_id`."),
+        );
+    let personality = Block::new("A file injected at boot (up to microversion 2.56).")
+        .attr(
+            Attribute::string("file")
+                .required()
+                .validate(StringLength(1, 255))
+                .description("Path of the file."),
+        )
+        .attr(
+            Attribute::string("content")
+                .required()
+                .description("Content (plain text; the provider encodes it)."),
+        );
+    let b = Block::new("A server (instance). Created from an image or booted from a volume, waited for until ACTIVE (or the requested power state); Nova's fault message is reported when it ends in ERROR.")
+        .attr(Attribute::string("id").computed().use_state_for_unknown().description("The server ID."))
+        .attr(Attribute::string("name").required().validate(StringLength(1, 255)).description("Name; changes in place."))
+        .attr(Attribute::string("image_id").optional_computed().validate(Uuid).use_state_for_unknown().description("Image to boot from; a change rebuilds an image-backed server in place."))
+        .attr(Attribute::string("flavor_id").optional_computed().description("Flavor ID; a change resizes in place (and confirms the resize)."))
+        .attr(Attribute::string("flavor_name").optional_computed().description("Flavor name, instead of flavor_id."))
+        .attr(Attribute::string("key_name").optional().requires_replace().validate(StringLength(1, 255)).description("Key pair name."))
+        .attr(Attribute::string("availability_zone").optional_computed().requires_replace().use_state_for_unknown().validate(StringLength(1, 255)).description("Availability zone."))
+        .attr(Attribute::string("user_data").optional().write_only().description("User data (cloud-init); never stored. A change (seen through `user_data_hash`) replaces the server."))
+        .attr(Attribute::string("user_data_hash").computed().description("SHA-256 of the user data given at create."))
+        .attr(Attribute::string_map("metadata").optional().validate(MapEntryBytes(255)).description("Metadata managed by Terraform; keys set by others are left alone (see `all_metadata`)."))
+        .attr(Attribute::string_set("tags").optional().validate(MaxItems(50)).description("Tags (microversion 2.52), up to 50, without '/' or ','; tags set by others are left alone."))
+        .attr(Attribute::string("description").optional().validate(StringLength(0, 255)).description("Description (microversion 2.19)."))
+        .attr(Attribute::bool("config_drive").optional().requires_replace().description("Attach a config drive."))
+        .attr(Attribute::string("disk_config").optional_computed().requires_replace().use_state_for_unknown().validate(OneOf(&["AUTO", "MANUAL"])).description("`AUTO` or `MANUAL` partitioning."))
+        .attr(Attribute::string("admin_pass").optional().sensitive().description("Administrator password; a change calls changePassword."))
+        .attr(Attribute::string("admin_pass_wo").optional().write_only().sensitive().description("Administrator password, never stored; applied when `admin_pass_wo_version` changes."))
+        .attr(Attribute::number("admin_pass_wo_version").optional().description("Bump to apply `admin_pass_wo` again."))
+        .attr(Attribute::string_set("security_groups").optional_computed().use_state_for_unknown().description("Security group names; changes in place."))
+        .attr(Attribute::string("access_ip_v4").optional_computed().use_state_for_unknown().description("Access IPv4 address."))
+        .attr(Attribute::string("access_ip_v6").optional_computed().use_state_for_unknown().description("Access IPv6 address."))
+        .attr(Attribute::string("hostname").optional_computed().use_state_for_unknown().validate(StringLength(1, 255)).description("Hostname (microversion 2.90)."))
+        .attr(Attribute::string("host").optional().requires_replace().description("Compute host to build on (microversion 2.74, admin)."))
+        .attr(Attribute::string("hypervisor_hostname").optional().requires_replace().description("Hypervisor to build on (microversion 2.74, admin)."))
+        .attr(Attribute::string_list("trusted_image_certificates").optional().requires_replace().validate(MaxItems(50)).description("Trusted certificate IDs (microversion 2.63)."))
+        .attr(Attribute::string("network_mode").optional().requires_replace().validate(OneOf(&["auto", "none"])).description("`auto` or `none` instead of network blocks (microversion 2.37)."))
+        .attr(Attribute::string("power_state").default("active").validate(OneOf(POWER_STATES)).description("`active` (default), `shutoff`, `paused`, `suspended` or `shelved`; changes in place."))
+        .attr(Attribute::bool("stop_before_destroy").default(false).description("Stop the server before deleting it."))
+        .attr(Attribute::bool("force_delete").default(false).description("Purge with forceDelete when the cloud keeps deleted servers (soft delete / recycle bin)."))
+        .attr(Attribute::string("status").computed().description("Server status."))
+        .attr(Attribute::new("addresses", Type::list(Type::object([("network", Type::String), ("addr", Type::String), ("version", Type::Number), ("type", Type::String), ("mac", Type::String)]))).computed().description("Addresses per network: fixed and floating IPs with MAC and IP version."))
+        .attr(Attribute::string("created").computed().use_state_for_unknown().description("Creation time."))
+        .attr(Attribute::string("updated").computed().description("Last update time."))
+        .attr(Attribute::string("host_id").computed().description("Opaque host identifier."))
+        .attr(Attribute::string_map("all_metadata").computed().description("All metadata, including keys set outside Terraform."))
+        .attr(Attribute::string_set("all_tags").computed().description("All tags, including those set outside Terraform."))
+        .attr(Attribute::string_list("volumes_attached").computed().description("IDs of attached volumes."))
+        .attr(Attribute::new("flavor", Type::object([("name", Type::String), ("vcpus", Type::Number), ("ram", Type::Number), ("disk", Type::Number), ("ephemeral", Type::Number), ("swap", Type::Number)])).computed().description("The flavor the server runs with."))
+        .attr(Attribute::new("fault", Type::object([("code", Type::Number), ("message", Type::String)])).computed().description("Nova's fault, when the server is in ERROR."))
+        .block(NestedBlock::new("network", Nesting::List, network).requires_replace())
+        .block(NestedBlock::new("block_device", Nesting::List, block_device).requires_replace())
+        .block(NestedBlock::new("scheduler_hints", Nesting::Single, hints).requires_replace())
+        .block(NestedBlock::new("personality", Nesting::Set, personality).requires_replace())
+        .block(timeouts_block(&["create", "update", "delete"], "30m"));
+    Schema::new(0, b)
+}
+
+fn known_str(v: &Value) -> Option<&str> {
+    v.as_str()
+}
+
+/// Rules across attributes that can be checked before calling the cloud.
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    let image = config.get("image_id");
+    let bds = config.get("block_device").elements();
+    let nets = config.get("network").elements();
+    let at = |name: &str| AttrPath::attr(name);
+
+    if !config.get("flavor_id").is_null() && !config.get("flavor_name").is_null() {
+        diags.error_at(
+            at("flavor_name"),
+            "Conflicting arguments",
+            "Give flavor_id or flavor_name, not both.",
+        );
+    }
+    if config.get("flavor_id").is_null() && config.get("flavor_name").is_null() {
+        diags.error_at(
+            at("flavor_id"),
+            "Missing flavor",
+            "Give flavor_id or flavor_name.",
+        );
+    }
+    if !config.get("network_mode").is_null() && !nets.is_empty() {
+        diags.error_at(
+            at("network_mode"),
+            "Conflicting arguments",
+            "network_mode (auto/none) cannot be combined with network blocks.",
+        );
+    }
+    if let Some(ud) = known_str(config.get("user_data")) {
+        let encoded = ud.len().div_ceil(3) * 4;
+        if encoded > USER_DATA_MAX {
+            diags.error_at(
+                at("user_data"),
+                "User data too large",
+                format!("user_data is {} bytes once base64-encoded; the compute API takes at most {USER_DATA_MAX}.", encoded),
+            );
+        }
+    }
+    for (i, tag) in config.get("tags").elements().iter().enumerate() {
+        if let Some(t) = tag.as_str() {
+            if t.is_empty() || t.chars().count() > 60 || t.contains('/') || t.contains(',') {
+                diags.error_at(
+                    at("tags").then_index(i),
+                    "Invalid tag",
+                    format!("tags must be 1 to 60 characters without '/' or ','; \"{t}\" is not."),
+                );
+            }
+        }
+    }
+    // networks
+    for (i, n) in nets.iter().enumerate() {
+        let p = at("network").then_index(i);
+        let (uuid, port) = (n.get("uuid"), n.get("port"));
+        if uuid.is_null() && port.is_null() {
+            diags.error_at(
+                p.then_attr("uuid"),
+                "Missing network",
+                "Each network block needs uuid or port.",
+            );
+        }
+        if !port.is_null() && (!n.get("fixed_ip_v4").is_null() || !n.get("fixed_ip_v6").is_null()) {
+            diags.error_at(
+                p.then_attr("port"),
+                "Conflicting arguments",
+                "A fixed IP cannot be given with an existing port: the port has its own.",
+            );
+        }
+        for (attr, v6) in [("fixed_ip_v4", false), ("fixed_ip_v6", true)] {
+            if let Some(ip) = n.get(attr).as_str() {
+                let ok = match ip.parse::<std::net::IpAddr>() {
+                    Ok(std::net::IpAddr::V4(_)) => !v6,
+                    Ok(std::net::IpAddr::V6(_)) => v6,
+                    Err(_) => false,
+                };
+                if !ok {
+                    diags.error_at(
+                        p.then_attr(attr),
+                        "Invalid IP address",
+                        format!(
+                            "{attr} \"{ip}\" is not an IPv{} address.",
+                            if v6 { 6 } else { 4 }
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    // block devices
+    let mut boot_indexes = Vec::new();
+    let mut swaps = 0;
+    for (i, b) in bds.iter().enumerate() {
+        let p = at("block_device").then_index(i);
+        let (Some(src), dest) = (
+            known_str(b.get("source_type")),
+            known_str(b.get("destination_type")).unwrap_or("local"),
+        ) else {
+            continue;
+        };
+        let has_uuid = !b.get("uuid").is_null();
+        match src {
+            "blank" if has_uuid => diags.error_at(
+                p.then_attr("uuid"),
+                "Unexpected uuid",
+                "A blank block device has no source: remove uuid.",
+            ),
+            "image" | "volume" | "snapshot" if !has_uuid => diags.error_at(
+                p.then_attr("uuid"),
+                "Missing uuid",
+                format!("A block device with source_type \"{src}\" needs the uuid of the {src}."),
+            ),
+            _ => {}
+        }
+        if matches!(src, "volume" | "snapshot") && dest != "volume" {
+            diags.error_at(
+                p.then_attr("destination_type"),
+                "Invalid combination",
+                format!("source_type \"{src}\" needs destination_type \"volume\"."),
+            );
+        }
+        if dest == "volume" && matches!(src, "image" | "blank") && b.get("volume_size").is_null() {
+            diags.error_at(
+                p.then_attr("volume_size"),
+                "Missing volume_size",
+                format!("A volume created from source_type \"{src}\" needs volume_size (GiB)."),
+            );
+        }
+        if !b.get("volume_type").is_null()
+            && !(dest == "volume" && matches!(src, "image" | "blank" | "snapshot"))
+        {
+            diags.error_at(p.then_attr("volume_type"), "Invalid combination", "volume_type applies to volumes created from image, blank or snapshot sources (destination_type \"volume\").");
+        }
+        if b.get("guest_format").as_str() == Some("swap") {
+            swaps += 1;
+            if src != "blank" || dest != "local" {
+                diags.error_at(
+                    p.then_attr("guest_format"),
+                    "Invalid swap device",
+                    "A swap device has source_type \"blank\" and destination_type \"local\".",
+                );
+            }
+            if swaps > 1 {
+                diags.error_at(
+                    p.then_attr("guest_format"),
+                    "Several swap devices",
+                    "A server has at most one swap device.",
+                );
+            }
+        }
+        if let Some(bi) = b.get("boot_index").as_i64() {
+            if bi >= 0 {
+                boot_indexes.push((bi, i));
+            }
+        }
+    }
+    if !bds.is_empty() && bds.iter().all(|b| b.get("boot_index").is_wholly_known()) {
+        let mut sorted: Vec<i64> = boot_indexes.iter().map(|(b, _)| *b).collect();
+        sorted.sort();
+        let expected: Vec<i64> = (0..sorted.len() as i64).collect();
+        if sorted != expected {
+            let i = boot_indexes.last().map(|(_, i)| *i).unwrap_or(0);
+            diags.error_at(
+                at("block_device").then_index(i).then_attr("boot_index"),
+                "Invalid boot order",
+                format!(
+                    "Boot indexes must run 0, 1, 2... without gaps or repeats; found {sorted:?}."
+                ),
+            );
+        }
+    }
+    let boots_from_volume = bds.iter().any(|b| {
+        b.get("boot_index").as_i64() == Some(0)
+            && b.get("destination_type").as_str() == Some("volume")
+    });
+    if image.is_null()
+        && !boots_from_volume
+        && bds.iter().all(|b| b.get("boot_index").is_wholly_known())
+    {
+        diags.error_at(
+            at("image_id"),
+            "Missing boot source",
+            "Give image_id, or a block_device with boot_index 0 and destination_type \"volume\".",
+        );
+    }
+    if !config.get("admin_pass").is_null() && !config.get("admin_pass_wo").is_null() {
+        diags.error_at(
+            at("admin_pass_wo"),
+            "Conflicting arguments",
+            "Give admin_pass or admin_pass_wo, not both.",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, Value)]) -> Value {
+        let mut v = Value::null_object(&schema().ty());
+        v.set("network", Value::List(vec![]));
+        v.set("block_device", Value::List(vec![]));
+        for (k, x) in pairs {
+            v.set(k, x.clone());
+        }
+        v
+    }
+
+    fn bd(pairs: &[(&str, Value)]) -> Value {
+        let ty = schema().block.nested("block_device").unwrap().block.ty();
+        let mut v = Value::null_object(&ty);
+        for (k, x) in pairs {
+            v.set(k, x.clone());
+        }
+        v
+    }
+
+    fn errors(c: &Value) -> Vec<String> {
+        let mut d = Diagnostics::default();
+        validate(c, &mut d);
+        d.0.iter()
+            .map(|d| d.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+            .collect()
+    }
+
+    fn s(x: &str) -> Value {
+        Value::string(x)
+    }
+
+    #[test]
+    fn valid_image_boot_has_no_errors() {
+        assert!(errors(&cfg(&[
+            ("image_id", s("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+            ("flavor_id", s("1"))
+        ]))
+        .is_empty());
+    }
+
+    #[test]
+    fn rules_table() {
+        let img = ("image_id", s("155d900f-4e14-4e4c-a73d-069cbf4541e6"));
+        let fl = ("flavor_id", s("1"));
+        let uuid = s("155d900f-4e14-4e4c-a73d-069cbf4541e6");
+        let cases: Vec<(Value, &str)> = vec![
+            (cfg(&[img.clone()]), "flavor_id"),
+            (
+                cfg(&[img.clone(), fl.clone(), ("flavor_name", s("m1"))]),
+                "flavor_name",
+            ),
+            (cfg(&[fl.clone()]), "image_id"),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    ("network_mode", s("auto")),
+                    (
+                        "network",
+                        Value::List(vec![Value::Object(Default::default())]),
+                    ),
+                ]),
+                "network_mode",
+            ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    ("tags", Value::Set(vec![s("a/b")])),
+                ]),
+                "tags[0]",
+            ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    ("user_data", s(&"x".repeat(50000))),
+                ]),
+                "user_data",
+            ),
+            (
+                cfg(&[
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![bd(&[
+                            ("source_type", s("image")),
+                            ("destination_type", s("volume")),
+                            ("boot_index", 0.into()),
+                        ])]),
+                    ),
+                ]),
+                "block_device[0].uuid",
+            ),
+            (
+                cfg(&[
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![bd(&[
+                            ("source_type", s("image")),
+                            ("uuid", uuid.clone()),
+                            ("destination_type", s("volume")),
+                            ("boot_index", 0.into()),
+                        ])]),
+                    ),
+                ]),
+                "block_device[0].volume_size",
+            ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![bd(&[
+                            ("source_type", s("blank")),
+                            ("uuid", uuid.clone()),
+                        ])]),
+                    ),
+                ]),
+                "block_device[0].uuid",
+            ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![bd(&[
+                            ("source_type", s("volume")),
+                            ("uuid", uuid.clone()),
+                            ("destination_type", s("local")),
+                        ])]),
+                    ),
+                ]),
+                "block_device[0].destination_type",
+            ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![
+                            bd(&[
+                                ("source_type", s("blank")),
+                                ("guest_format", s("swap")),
+                                ("volume_size", 512.into()),
+                            ]),
+                            bd(&[
+                                ("source_type", s("blank")),
+                                ("guest_format", s("swap")),
+                                ("volume_size", 512.into()),
+                            ]),
+                        ]),
+                    ),
+                ]),
+                "block_device[1].guest_format",
+            ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![bd(&[
+                            ("source_type", s("blank")),
+                            ("destination_type", s("volume")),
+                            ("volume_size", 1.into()),
+                            ("boot_index", 1.into()),
+                        ])]),
+                    ),
+                ]),
+                "block_device[0].boot_index",
+            ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![bd(&[
+                            ("source_type", s("volume")),
+                            ("uuid", uuid.clone()),
+                            ("destination_type", s("volume")),
+                            ("volume_type", s("fast")),
+                        ])]),
+                    ),
+                ]),
+                "block_device[0].volume_type",
+            ),
+        ];
+        for (i, (c, path)) in cases.iter().enumerate() {
+            let e = errors(c);
+            assert!(
+                e.iter().any(|p| p == path),
+                "case {i}: expected an error at {path}, got {e:?}"
+            );
+        }
+    }
+}
