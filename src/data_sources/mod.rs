@@ -1,10 +1,24 @@
-//! Data source types, one module each.
+//! Data source types.
 
 use std::sync::Arc;
 
 use crate::framework::DataSource;
 use crate::provider::NovaData;
 
+pub mod flavor;
+pub mod lookups;
+
 pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
-    vec![]
+    vec![
+        Arc::new(flavor::FlavorData),
+        Arc::new(flavor::FlavorsData),
+        Arc::new(lookups::KeypairData),
+        Arc::new(lookups::AggregateData),
+        Arc::new(lookups::ServerGroupData),
+        Arc::new(lookups::ServerData),
+        Arc::new(lookups::ImageData),
+        Arc::new(lookups::AvailabilityZonesData),
+        Arc::new(lookups::HypervisorsData),
+        Arc::new(lookups::LimitsData),
+    ]
 }

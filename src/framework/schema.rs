@@ -287,3 +287,47 @@ pub fn timeouts_block(ops: &[&str], default: &str) -> NestedBlock {
     }
     NestedBlock::new("timeouts", Nesting::Single, b)
 }
+
+/// A data source's view of a resource schema: every attribute computed,
+/// except `lookups`, which become optional arguments. Nested blocks
+/// (timeouts, ...) are dropped; their attributes are not lookups.
+pub fn computed_view(block: &Block, description: &str, lookups: &[&str]) -> Block {
+    let mut b = Block::new(description);
+    for a in &block.attributes {
+        if a.write_only {
+            continue;
+        }
+        let mut c = Attribute::new(&a.name, a.ty.clone());
+        c.description = a.description.clone();
+        c.sensitive = a.sensitive;
+        if lookups.contains(&a.name.as_str()) {
+            c.optional = true;
+            c.computed = true;
+            c.validators = a.validators.clone();
+        } else {
+            c.computed = true;
+        }
+        b.attributes.push(c);
+    }
+    b
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+
+    #[test]
+    fn computed_view_keeps_lookups_optional() {
+        let r = Block::new("r")
+            .attr(Attribute::string("name").required().requires_replace())
+            .attr(Attribute::string("secret").optional().write_only())
+            .attr(Attribute::number("ram").required())
+            .block(timeouts_block(&["create"], "1m"));
+        let v = computed_view(&r, "d", &["name"]);
+        let name = v.attribute("name").unwrap();
+        assert!(name.optional && name.computed && !name.required && name.modifiers.is_empty());
+        let ram = v.attribute("ram").unwrap();
+        assert!(ram.computed && !ram.optional);
+        assert!(v.attribute("secret").is_none() && v.blocks.is_empty());
+    }
+}

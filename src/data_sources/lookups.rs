@@ -1,0 +1,542 @@
+//! Lookups by name: key pairs, aggregates, server groups, servers, images;
+//! and the cloud's availability zones, hypervisors and limits.
+
+use async_trait::async_trait;
+use serde_json::Value as J;
+
+use crate::client::{wire, Call, Service};
+use crate::framework::schema::computed_view;
+use crate::framework::*;
+use crate::provider::NovaData;
+use crate::resources::{aggregate, api_error, keypair, path_segment, server, server_group};
+
+/// Picks the one item whose `key` equals `want`; errors name the candidates.
+fn exactly_one<'a>(
+    items: &'a [J],
+    key: &str,
+    want: &str,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<&'a J> {
+    let found: Vec<&J> = items
+        .iter()
+        .filter(|x| wire::string(&x[key]).as_deref() == Some(want))
+        .collect();
+    match found.len() {
+        1 => Some(found[0]),
+        0 => {
+            diags.error(
+                format!("No {what} found"),
+                format!("No {what} has {key} \"{want}\"."),
+            );
+            None
+        }
+        n => {
+            let ids: Vec<String> = found
+                .iter()
+                .filter_map(|x| wire::string(&x["id"]))
+                .collect();
+            diags.error(
+                format!("Several {what}s found"),
+                format!("{n} {what}s have {key} \"{want}\": {}.", ids.join(", ")),
+            );
+            None
+        }
+    }
+}
+
+pub struct KeypairData;
+
+#[async_trait]
+impl DataSource<NovaData> for KeypairData {
+    fn type_name(&self) -> &'static str {
+        "nova_keypair"
+    }
+    fn schema(&self) -> Schema {
+        let mut b = computed_view(
+            &keypair::schema().block,
+            "Looks up a key pair by name.",
+            &["name", "user_id"],
+        );
+        b.attributes.retain(|a| a.name != "private_key");
+        if let Some(a) = b.attributes.iter_mut().find(|a| a.name == "name") {
+            a.required = true;
+            a.optional = false;
+            a.computed = false;
+        }
+        Schema::new(0, b)
+    }
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let name = req.config.get("name").opt_str().unwrap_or_default();
+        let q = req
+            .config
+            .get("user_id")
+            .as_str()
+            .map(|u| format!("?user_id={}", path_segment(u)))
+            .unwrap_or_default();
+        match data
+            .cloud
+            .get(&format!("/os-keypairs/{}{q}", path_segment(&name)))
+            .await
+        {
+            Ok(b) => {
+                let mut st = req.config.clone();
+                keypair::flatten(&b["keypair"], &mut st);
+                if st.get("user_id").is_null() {
+                    st.set(
+                        "user_id",
+                        Value::from_opt_str(wire::string(&b["keypair"]["user_id"])),
+                    );
+                }
+                resp.state = st;
+            }
+            Err(e) => resp
+                .diags
+                .push(api_error(&format!("Cannot find key pair \"{name}\""), &e)),
+        }
+    }
+}
+
+fn by_name_schema(resource: &Block, what: &str) -> Schema {
+    let mut b = computed_view(
+        resource,
+        &format!("Looks up a {what} by name (or ID)."),
+        &["name", "id"],
+    );
+    for a in b
+        .attributes
+        .iter_mut()
+        .filter(|a| a.name == "name" || a.name == "id")
+    {
+        a.optional = true;
+        a.computed = true;
+    }
+    Schema::new(0, b)
+}
+
+pub struct AggregateData;
+
+#[async_trait]
+impl DataSource<NovaData> for AggregateData {
+    fn type_name(&self) -> &'static str {
+        "nova_aggregate"
+    }
+    fn schema(&self) -> Schema {
+        by_name_schema(&aggregate::schema().block, "host aggregate")
+    }
+    fn validate(&self, c: &Value, diags: &mut Diagnostics) {
+        need_name_or_id(c, diags);
+    }
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let all = match data.cloud.get("/os-aggregates").await {
+            Ok(b) => b["aggregates"].as_array().cloned().unwrap_or_default(),
+            Err(e) => return resp.diags.push(api_error("Cannot list aggregates", &e)),
+        };
+        let (key, want) = lookup_key(&req.config);
+        if let Some(a) = exactly_one(&all, key, &want, "aggregate", &mut resp.diags) {
+            let mut st = req.config.clone();
+            aggregate::flatten(a, &mut st);
+            resp.state = st;
+        }
+    }
+}
+
+fn need_name_or_id(c: &Value, diags: &mut Diagnostics) {
+    if c.get("name").is_null() && c.get("id").is_null() {
+        diags.error_at(AttrPath::attr("name"), "Missing lookup", "Give name or id.");
+    }
+}
+
+fn lookup_key(c: &Value) -> (&'static str, String) {
+    match c.get("id").opt_str() {
+        Some(id) => ("id", id),
+        None => ("name", c.get("name").opt_str().unwrap_or_default()),
+    }
+}
+
+pub struct ServerGroupData;
+
+#[async_trait]
+impl DataSource<NovaData> for ServerGroupData {
+    fn type_name(&self) -> &'static str {
+        "nova_server_group"
+    }
+    fn schema(&self) -> Schema {
+        by_name_schema(&server_group::schema().block, "server group")
+    }
+    fn validate(&self, c: &Value, diags: &mut Diagnostics) {
+        need_name_or_id(c, diags);
+    }
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let all = match data.cloud.get("/os-server-groups").await {
+            Ok(b) => b["server_groups"].as_array().cloned().unwrap_or_default(),
+            Err(e) => return resp.diags.push(api_error("Cannot list server groups", &e)),
+        };
+        let (key, want) = lookup_key(&req.config);
+        if let Some(g) = exactly_one(&all, key, &want, "server group", &mut resp.diags) {
+            let mut st = req.config.clone();
+            server_group::flatten(g, &mut st);
+            resp.state = st;
+        }
+    }
+}
+
+pub struct ServerData;
+
+#[async_trait]
+impl DataSource<NovaData> for ServerData {
+    fn type_name(&self) -> &'static str {
+        "nova_server"
+    }
+    fn schema(&self) -> Schema {
+        by_name_schema(&server::schema::schema().block, "server")
+    }
+    fn validate(&self, c: &Value, diags: &mut Diagnostics) {
+        need_name_or_id(c, diags);
+    }
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let doc = match req.config.get("id").opt_str() {
+            Some(id) => match data
+                .cloud
+                .get(&format!("/servers/{}", path_segment(&id)))
+                .await
+            {
+                Ok(b) => b["server"].clone(),
+                Err(e) => return resp.diags.push(api_error("Cannot find server", &e)),
+            },
+            None => {
+                let name = req.config.get("name").opt_str().unwrap_or_default();
+                let q = format!(
+                    "/servers/detail?name={}",
+                    path_segment(&format!("^{}$", regex::escape(&name)))
+                );
+                let all = match data.cloud.get(&q).await {
+                    Ok(b) => b["servers"].as_array().cloned().unwrap_or_default(),
+                    Err(e) => return resp.diags.push(api_error("Cannot list servers", &e)),
+                };
+                match exactly_one(&all, "name", &name, "server", &mut resp.diags) {
+                    Some(s) => s.clone(),
+                    None => return,
+                }
+            }
+        };
+        let mut st = req.config.clone();
+        server::model::flatten(&doc, &Value::Null, &mut st);
+        resp.state = st;
+    }
+}
+
+pub struct ImageData;
+
+#[async_trait]
+impl DataSource<NovaData> for ImageData {
+    fn type_name(&self) -> &'static str {
+        "nova_image"
+    }
+    fn schema(&self) -> Schema {
+        let s = |n: &str, d: &str| Attribute::string(n).computed().description(d);
+        let n = |n: &str, d: &str| Attribute::number(n).computed().description(d);
+        Schema::new(
+            0,
+            Block::new("Looks up an image through the image API in the catalog, by ID or by name (the most recent when several share it and most_recent is set).")
+                .attr(Attribute::string("id").optional_computed().description("Image ID."))
+                .attr(Attribute::string("name").optional_computed().description("Image name."))
+                .attr(Attribute::bool("most_recent").optional().description("With several images of that name, take the newest."))
+                .attr(s("status", "Image status."))
+                .attr(s("visibility", "public, private, shared or community."))
+                .attr(s("disk_format", "Disk format."))
+                .attr(s("container_format", "Container format."))
+                .attr(n("size", "Size in bytes."))
+                .attr(n("min_ram", "Minimum memory (MiB)."))
+                .attr(n("min_disk", "Minimum disk (GiB)."))
+                .attr(s("created_at", "Creation time."))
+                .attr(Attribute::string_list("tags").computed().description("Image tags.")),
+        )
+    }
+    fn validate(&self, c: &Value, diags: &mut Diagnostics) {
+        need_name_or_id(c, diags);
+    }
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let call = |path: String| async move {
+            data.cloud
+                .session
+                .call(Call::new(Service::Image, reqwest::Method::GET, &path))
+                .await
+        };
+        let img = match req.config.get("id").opt_str() {
+            Some(id) => match call(format!("/v2/images/{}", path_segment(&id))).await {
+                Ok(r) => r.body,
+                Err(e) => return resp.diags.push(api_error("Cannot find image", &e)),
+            },
+            None => {
+                let name = req.config.get("name").opt_str().unwrap_or_default();
+                let mut list = match call(format!("/v2/images?name={}", path_segment(&name))).await
+                {
+                    Ok(r) => r.body["images"].as_array().cloned().unwrap_or_default(),
+                    Err(e) => return resp.diags.push(api_error("Cannot list images", &e)),
+                };
+                list.retain(|i| i["name"].as_str() == Some(name.as_str()));
+                list.sort_by_key(|i| {
+                    std::cmp::Reverse(wire::string(&i["created_at"]).unwrap_or_default())
+                });
+                if list.len() > 1 && req.config.get("most_recent").as_bool() != Some(true) {
+                    let ids: Vec<String> =
+                        list.iter().filter_map(|i| wire::string(&i["id"])).collect();
+                    return resp.diags.error("Several images found", format!("{} images are named \"{name}\": {}. Set most_recent = true or give the id.", list.len(), ids.join(", ")));
+                }
+                match list.into_iter().next() {
+                    Some(i) => i,
+                    None => {
+                        return resp
+                            .diags
+                            .error("No image found", format!("No image is named \"{name}\"."))
+                    }
+                }
+            }
+        };
+        let mut st = req.config.clone();
+        for k in [
+            "id",
+            "name",
+            "status",
+            "visibility",
+            "disk_format",
+            "container_format",
+            "created_at",
+        ] {
+            st.set(k, Value::from_opt_str(wire::string(&img[k])));
+        }
+        for k in ["size", "min_ram", "min_disk"] {
+            st.set(k, Value::from_opt_i64(wire::int(&img[k])));
+        }
+        st.set(
+            "tags",
+            Value::List(
+                wire::strings(&img["tags"])
+                    .into_iter()
+                    .map(Value::String)
+                    .collect(),
+            ),
+        );
+        resp.state = st;
+    }
+}
+
+pub struct AvailabilityZonesData;
+
+#[async_trait]
+impl DataSource<NovaData> for AvailabilityZonesData {
+    fn type_name(&self) -> &'static str {
+        "nova_availability_zones"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(
+            0,
+            Block::new("The availability zones servers can be created in.")
+                .attr(
+                    Attribute::string_list("names")
+                        .computed()
+                        .description("Names of the available zones, sorted."),
+                )
+                .attr(
+                    Attribute::new(
+                        "zones",
+                        Type::list(Type::object([
+                            ("name", Type::String),
+                            ("available", Type::Bool),
+                        ])),
+                    )
+                    .computed()
+                    .description("Every zone with its state."),
+                ),
+        )
+    }
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let b = match data.cloud.get("/os-availability-zone").await {
+            Ok(b) => b,
+            Err(e) => {
+                return resp
+                    .diags
+                    .push(api_error("Cannot list availability zones", &e))
+            }
+        };
+        let mut zones: Vec<(String, bool)> = b["availabilityZoneInfo"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|z| {
+                Some((
+                    wire::string(&z["zoneName"])?,
+                    wire::boolean(&z["zoneState"]["available"]).unwrap_or(false),
+                ))
+            })
+            .collect();
+        zones.sort();
+        let mut st = req.config.clone();
+        st.set(
+            "names",
+            Value::List(
+                zones
+                    .iter()
+                    .filter(|z| z.1)
+                    .map(|z| Value::string(&z.0))
+                    .collect(),
+            ),
+        );
+        st.set(
+            "zones",
+            Value::List(
+                zones
+                    .into_iter()
+                    .map(|(n, a)| {
+                        Value::Object(
+                            [
+                                ("name".to_string(), Value::String(n)),
+                                ("available".to_string(), Value::Bool(a)),
+                            ]
+                            .into(),
+                        )
+                    })
+                    .collect(),
+            ),
+        );
+        resp.state = st;
+    }
+}
+
+pub struct HypervisorsData;
+
+#[async_trait]
+impl DataSource<NovaData> for HypervisorsData {
+    fn type_name(&self) -> &'static str {
+        "nova_hypervisors"
+    }
+    fn schema(&self) -> Schema {
+        let obj = Type::object([
+            ("id", Type::String),
+            ("name", Type::String),
+            ("state", Type::String),
+            ("status", Type::String),
+            ("type", Type::String),
+            ("vcpus", Type::Number),
+            ("memory_mb", Type::Number),
+            ("running_vms", Type::Number),
+        ]);
+        Schema::new(
+            0,
+            Block::new("Hypervisors of the cloud (administrators). Sizes are null from microversion 2.88, which no longer reports them.")
+                .attr(Attribute::new("hypervisors", Type::list(obj)).computed().description("Hypervisors, sorted by name.")),
+        )
+    }
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let b = match data.cloud.get("/os-hypervisors/detail").await {
+            Ok(b) => b,
+            Err(e) => return resp.diags.push(api_error("Cannot list hypervisors", &e)),
+        };
+        let mut list: Vec<J> = b["hypervisors"].as_array().cloned().unwrap_or_default();
+        list.sort_by_key(|h| wire::string(&h["hypervisor_hostname"]).unwrap_or_default());
+        let hv = list
+            .iter()
+            .map(|h| {
+                Value::Object(
+                    [
+                        (
+                            "id".to_string(),
+                            Value::from_opt_str(wire::string(&h["id"])),
+                        ),
+                        (
+                            "name".to_string(),
+                            Value::from_opt_str(wire::string(&h["hypervisor_hostname"])),
+                        ),
+                        (
+                            "state".to_string(),
+                            Value::from_opt_str(wire::string(&h["state"])),
+                        ),
+                        (
+                            "status".to_string(),
+                            Value::from_opt_str(wire::string(&h["status"])),
+                        ),
+                        (
+                            "type".to_string(),
+                            Value::from_opt_str(wire::string(&h["hypervisor_type"])),
+                        ),
+                        (
+                            "vcpus".to_string(),
+                            Value::from_opt_i64(wire::int(&h["vcpus"])),
+                        ),
+                        (
+                            "memory_mb".to_string(),
+                            Value::from_opt_i64(wire::int(&h["memory_mb"])),
+                        ),
+                        (
+                            "running_vms".to_string(),
+                            Value::from_opt_i64(wire::int(&h["running_vms"])),
+                        ),
+                    ]
+                    .into(),
+                )
+            })
+            .collect();
+        let mut st = req.config.clone();
+        st.set("hypervisors", Value::List(hv));
+        resp.state = st;
+    }
+}
+
+pub struct LimitsData;
+
+#[async_trait]
+impl DataSource<NovaData> for LimitsData {
+    fn type_name(&self) -> &'static str {
+        "nova_limits"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(
+            0,
+            Block::new("Absolute limits and usage of the project (`maxTotalCores`, `totalCoresUsed`, ...).")
+                .attr(Attribute::new("absolute", Type::map(Type::Number)).computed().description("Absolute limits and usage, by the compute API's names.")),
+        )
+    }
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let b = match data.cloud.get("/limits").await {
+            Ok(b) => b,
+            Err(e) => return resp.diags.push(api_error("Cannot read limits", &e)),
+        };
+        let abs = b["limits"]["absolute"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| wire::int(v).map(|n| (k.clone(), Value::from(n))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut st = req.config.clone();
+        st.set("absolute", Value::Map(abs));
+        resp.state = st;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn exactly_one_explains_ambiguity() {
+        let items = vec![
+            json!({"id": 1, "name": "a"}),
+            json!({"id": 2, "name": "a"}),
+            json!({"id": 3, "name": "b"}),
+        ];
+        let mut d = Diagnostics::default();
+        assert!(exactly_one(&items, "name", "a", "aggregate", &mut d).is_none());
+        assert_eq!(d.0[0].detail, "2 aggregates have name \"a\": 1, 2.");
+        let mut d = Diagnostics::default();
+        assert_eq!(
+            exactly_one(&items, "id", "3", "aggregate", &mut d).unwrap()["name"],
+            "b"
+        );
+        assert!(exactly_one(&items, "name", "zzz", "aggregate", &mut d).is_none());
+        assert_eq!(d.0[0].summary, "No aggregate found");
+    }
+}
