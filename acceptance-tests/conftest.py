@@ -44,10 +44,11 @@ def cloud():
         with open(os.path.join(given, "cloud.json")) as f:
             yield json.load(f)
         return
-    state = os.path.join(STATE, "test-cloud")
     start = os.path.join(HERE, "cloud", "start")
     stop = os.path.join(HERE, "cloud", "stop")
     base = free_port_base(int(os.environ.get("NOVA_TEST_PORT_BASE", "18800")))
+    # one state directory per cloud, so concurrent runs never share one
+    state = os.path.join(STATE, f"test-cloud-{base}")
     subprocess.run([start, "--state-dir", state, "--port-base", str(base), "--soft-delete"], check=True)
     try:
         with open(os.path.join(state, "cloud.json")) as f:

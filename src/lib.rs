@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod data_sources;
+pub mod docs;
 pub mod framework;
 pub mod logging;
 pub mod plugin;

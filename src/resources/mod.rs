@@ -7,6 +7,7 @@ use crate::framework::{Diagnostic, Resource};
 use crate::provider::NovaData;
 
 pub mod aggregate;
+pub mod attachment;
 pub mod flavor;
 pub mod keypair;
 pub mod server;
@@ -20,6 +21,8 @@ pub fn all() -> Vec<Arc<dyn Resource<NovaData>>> {
         Arc::new(aggregate::Aggregate),
         Arc::new(server_group::ServerGroup),
         Arc::new(server::Server),
+        Arc::new(attachment::VolumeAttachment),
+        Arc::new(attachment::InterfaceAttachment),
     ]
 }
 

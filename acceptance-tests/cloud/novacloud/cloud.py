@@ -501,6 +501,10 @@ def cmd_start(a):
         shutil.rmtree(state)
     os.makedirs(os.path.join(state, "logs"))
     p = ports(a.port_base)
+    # a cloud just stopped may take a moment to let go of its ports
+    deadline = time.time() + 10
+    while time.time() < deadline and any(port_in_use(port) for port in p.values()):
+        time.sleep(0.5)
     for name, port in p.items():
         if port_in_use(port):
             raise SystemExit(

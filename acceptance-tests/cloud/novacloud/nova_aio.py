@@ -145,6 +145,20 @@ def install_fixtures(harness, spawn_delay):
     cinder = harness.useFixture(cf.CinderFixture(harness))
     harness.stub_out("nova.volume.cinder.API.get_all_volume_types", lambda *a, **k: copy.deepcopy(VOLUME_TYPES))
 
+    # The fake driver never records device metadata (the libvirt driver does
+    # on spawn and attach), and detaching a tagged device reads it: give the
+    # manager the empty metadata a real driver would have.
+    from nova.compute import manager as compute_manager
+
+    real_delete_disk_metadata = compute_manager.ComputeManager._delete_disk_metadata
+
+    def delete_disk_metadata(self, instance, bdm):
+        if instance.device_metadata is None:
+            return
+        return real_delete_disk_metadata(self, instance, bdm)
+
+    harness.stub_out("nova.compute.manager.ComputeManager._delete_disk_metadata", delete_disk_metadata)
+
     if spawn_delay > 0:
         from nova.virt import fake
 

@@ -1,2 +1,2 @@
 # Key pairs are imported by name.
-terraform import nova_keypair.imported laptop
+terraform import nova_keypair.laptop laptop

@@ -1,0 +1,67 @@
+"""nova_volume_attachment and nova_interface_attachment with real Terraform."""
+import os
+
+import pytest
+
+from conftest import PROVIDER_BLOCK
+
+pytestmark = pytest.mark.cloud
+
+CIRROS = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
+DATA_NET = "9a6a8bf0-6c1b-4c3b-a1d8-0e9b21d4f3a7"
+
+
+def test_volume_and_interface_attach_detach(tf_cloud, sdk, cloud):
+    tf = tf_cloud
+    vol = sdk.block_storage.create_volume(size=1, name="tf-acc-attach")
+    base = PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  name     = "tf-acc-attach"
+  image_id = "{CIRROS}"
+  flavor_id = "42"
+  force_delete = true
+  network {{
+    uuid = "{cloud['networks']['private']}"
+  }}
+}}
+"""
+    attachments = f"""
+resource "nova_volume_attachment" "v" {{
+  server_id = nova_server.s.id
+  volume_id = "{vol.id}"
+  tag       = "data"
+}}
+
+resource "nova_interface_attachment" "i" {{
+  server_id  = nova_server.s.id
+  network_id = "{DATA_NET}"
+  fixed_ip   = "10.20.0.77"
+}}
+"""
+    tf.write(base + attachments)
+    tf.init()
+    tf.apply()
+    res = tf.resources()
+    sid = res["nova_server.s"]["values"]["id"]
+    va = res["nova_volume_attachment.v"]["values"]
+    assert va["id"] == f"{sid}/{vol.id}" and va["device"]
+    ia = res["nova_interface_attachment.i"]["values"]
+    assert ia["fixed_ip"] == "10.20.0.77" and ia["mac"]
+    assert vol.id in [a.volume_id for a in sdk.compute.volume_attachments(sid)]
+    assert ia["port_id"] in [i.port_id for i in sdk.compute.server_interfaces(sid)]
+    assert tf.plan_exit().returncode == 0
+
+    # import both by ID into fresh state entries
+    tf.run("state", "rm", "nova_volume_attachment.v", "nova_interface_attachment.i")
+    tf.run("import", "-no-color", "nova_volume_attachment.v", f"{sid}/{vol.id}")
+    tf.run("import", "-no-color", "nova_interface_attachment.i", f"{sid}/{ia['port_id']}")
+    assert tf.plan_exit().returncode == 0
+
+    # removing them detaches, and waits for it
+    tf.write(base)
+    tf.apply()
+    assert vol.id not in [a.volume_id for a in sdk.compute.volume_attachments(sid)]
+    assert ia["port_id"] not in [i.port_id for i in sdk.compute.server_interfaces(sid)]
+    tf.destroy()

@@ -1,0 +1,3 @@
+data "nova_aggregate" "ssd" {
+  name = "ssd-hosts"
+}

@@ -1,0 +1,5 @@
+data "nova_availability_zones" "all" {}
+
+output "zones" {
+  value = data.nova_availability_zones.all.names
+}

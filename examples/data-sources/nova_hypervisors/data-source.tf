@@ -1,0 +1,1 @@
+data "nova_hypervisors" "all" {}

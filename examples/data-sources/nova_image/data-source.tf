@@ -1,0 +1,4 @@
+data "nova_image" "cirros" {
+  name        = "cirros"
+  most_recent = true
+}

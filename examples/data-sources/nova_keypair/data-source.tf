@@ -1,0 +1,3 @@
+data "nova_keypair" "deployer" {
+  name = "deployer"
+}

@@ -1,0 +1,3 @@
+data "nova_server_group" "web" {
+  name = "web"
+}

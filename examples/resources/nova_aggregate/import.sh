@@ -1,0 +1,1 @@
+terraform import nova_aggregate.ssd 1

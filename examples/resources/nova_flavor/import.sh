@@ -1,0 +1,1 @@
+terraform import nova_flavor.large c3.large

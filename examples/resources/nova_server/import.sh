@@ -1,0 +1,1 @@
+terraform import nova_server.web 8f8deeba-21e1-4724-8f74-f552b98e4064
