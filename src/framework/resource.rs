@@ -49,6 +49,14 @@ pub struct IdentitySchema {
 }
 
 impl IdentitySchema {
+    /// The identity of resources known by their `id` alone.
+    pub fn id_only(description: &str) -> IdentitySchema {
+        IdentitySchema {
+            version: 0,
+            attributes: vec![("id".into(), Type::String, true, description.into())],
+        }
+    }
+
     pub fn ty(&self) -> Type {
         Type::Object(
             self.attributes

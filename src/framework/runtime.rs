@@ -115,6 +115,17 @@ fn decode_or_diag(d: &Dynamic, ty: &Type, what: &str, diags: &mut Diagnostics) -
     }
 }
 
+/// Decodes the three values plan and apply receive; `None` after
+/// recording a diagnostic for any that fails.
+fn decode_triple(
+    values: [(&Dynamic, &str); 3],
+    ty: &Type,
+    diags: &mut Diagnostics,
+) -> Option<(Value, Value, Value)> {
+    let [a, b, c] = values.map(|(d, what)| decode_or_diag(d, ty, what, diags));
+    Some((a?, b?, c?))
+}
+
 fn unknown_type(diags: &mut Diagnostics, kind: &str, name: &str) {
     diags.error(
         format!("Unknown {kind} type"),
@@ -403,10 +414,14 @@ impl<P: Provider> Runtime<P> {
             unknown_type(&mut diags, "resource", type_name);
             return fail(diags);
         };
-        let (Some(prior_v), Some(proposed_v), Some(config_v)) = (
-            decode_or_diag(prior, t, "prior state", &mut diags),
-            decode_or_diag(proposed, t, "proposed state", &mut diags),
-            decode_or_diag(config, t, "configuration", &mut diags),
+        let Some((prior_v, proposed_v, config_v)) = decode_triple(
+            [
+                (prior, "prior state"),
+                (proposed, "proposed state"),
+                (config, "configuration"),
+            ],
+            t,
+            &mut diags,
         ) else {
             return fail(diags);
         };
@@ -460,10 +475,14 @@ impl<P: Provider> Runtime<P> {
             unknown_type(&mut diags, "resource", type_name);
             return fail(diags);
         };
-        let (Some(prior_v), Some(planned_v), Some(config_v)) = (
-            decode_or_diag(prior, t, "prior state", &mut diags),
-            decode_or_diag(planned, t, "planned state", &mut diags),
-            decode_or_diag(config, t, "configuration", &mut diags),
+        let Some((prior_v, planned_v, config_v)) = decode_triple(
+            [
+                (prior, "prior state"),
+                (planned, "planned state"),
+                (config, "configuration"),
+            ],
+            t,
+            &mut diags,
         ) else {
             return fail(diags);
         };

@@ -145,10 +145,7 @@ impl Resource<NovaData> for Aggregate {
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![("id".into(), Type::String, true, "The aggregate ID.".into())],
-        })
+        Some(IdentitySchema::id_only("The aggregate ID."))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -50,6 +50,55 @@ fn split_id(id: &str) -> Option<(String, String)> {
         .map(|(a, b)| (a.to_string(), b.to_string()))
 }
 
+/// Detaches (DELETE on `path`) and waits until the attachment is gone.
+async fn detach(
+    data: &NovaData,
+    path: &str,
+    req: &ApplyRequest,
+    what: &str,
+    resp: &mut ApplyResponse,
+) {
+    let dl = deadline(&req.prior, "delete");
+    match data
+        .cloud
+        .compute(Method::DELETE, path, None, Some(dl))
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => return,
+        Err(e) => {
+            return resp
+                .diags
+                .push(api_error(&format!("Cannot detach {what}"), &e))
+        }
+    }
+    if let Err(e) = wait_presence(data, path, false, dl, &req.stop).await {
+        resp.diags.push(api_error(
+            &format!("Detaching the {what} did not complete"),
+            &e,
+        ));
+    }
+}
+
+/// Import by `<server_id>/<other>` or by an identity of those two attributes.
+fn import_pair(req: &ImportRequest, resp: &mut ImportResponse, other: &str) {
+    let ids = match &req.identity {
+        Some(i) => i.get("server_id").opt_str().zip(i.get(other).opt_str()),
+        None => split_id(&req.id),
+    };
+    match ids {
+        Some((s, o)) => {
+            resp.state.set("id", Value::string(format!("{s}/{o}")));
+            resp.state.set("server_id", Value::string(s));
+            resp.state.set(other, Value::string(o));
+        }
+        None => resp.diags.error(
+            "Invalid import ID",
+            format!("Expected <server_id>/<{other}>, got \"{}\".", req.id),
+        ),
+    }
+}
+
 fn tag_validator() -> Matches {
     Matches(
         regex::Regex::new(r"^[^/,]{1,60}$").expect("static regex"),
@@ -201,7 +250,6 @@ impl Resource<NovaData> for VolumeAttachment {
         resp.state = req.planned;
     }
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let dl = deadline(&req.prior, "delete");
         let (sid, vid) = (
             req.prior.get("server_id").opt_str().unwrap_or_default(),
             req.prior.get("volume_id").opt_str().unwrap_or_default(),
@@ -211,39 +259,10 @@ impl Resource<NovaData> for VolumeAttachment {
             path_segment(&sid),
             path_segment(&vid)
         );
-        match data
-            .cloud
-            .compute(Method::DELETE, &one, None, Some(dl))
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return,
-            Err(e) => return resp.diags.push(api_error("Cannot detach volume", &e)),
-        }
-        if let Err(e) = wait_presence(data, &one, false, dl, &req.stop).await {
-            resp.diags
-                .push(api_error("Volume detachment did not complete", &e));
-        }
+        detach(data, &one, &req, "volume", resp).await;
     }
     async fn import(&self, _data: &NovaData, req: ImportRequest, resp: &mut ImportResponse) {
-        let ids = match &req.identity {
-            Some(i) => i
-                .get("server_id")
-                .opt_str()
-                .zip(i.get("volume_id").opt_str()),
-            None => split_id(&req.id),
-        };
-        match ids {
-            Some((s, v)) => {
-                resp.state.set("id", Value::string(format!("{s}/{v}")));
-                resp.state.set("server_id", Value::string(s));
-                resp.state.set("volume_id", Value::string(v));
-            }
-            None => resp.diags.error(
-                "Invalid import ID",
-                format!("Expected <server_id>/<volume_id>, got \"{}\".", req.id),
-            ),
-        }
+        import_pair(&req, resp, "volume_id");
     }
 }
 
@@ -413,7 +432,6 @@ impl Resource<NovaData> for InterfaceAttachment {
         resp.state = req.planned;
     }
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let dl = deadline(&req.prior, "delete");
         let (sid, port) = (
             req.prior.get("server_id").opt_str().unwrap_or_default(),
             req.prior.get("port_id").opt_str().unwrap_or_default(),
@@ -423,36 +441,10 @@ impl Resource<NovaData> for InterfaceAttachment {
             path_segment(&sid),
             path_segment(&port)
         );
-        match data
-            .cloud
-            .compute(Method::DELETE, &one, None, Some(dl))
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return,
-            Err(e) => return resp.diags.push(api_error("Cannot detach interface", &e)),
-        }
-        if let Err(e) = wait_presence(data, &one, false, dl, &req.stop).await {
-            resp.diags
-                .push(api_error("Interface detachment did not complete", &e));
-        }
+        detach(data, &one, &req, "interface", resp).await;
     }
     async fn import(&self, _data: &NovaData, req: ImportRequest, resp: &mut ImportResponse) {
-        let ids = match &req.identity {
-            Some(i) => i.get("server_id").opt_str().zip(i.get("port_id").opt_str()),
-            None => split_id(&req.id),
-        };
-        match ids {
-            Some((s, p)) => {
-                resp.state.set("id", Value::string(format!("{s}/{p}")));
-                resp.state.set("server_id", Value::string(s));
-                resp.state.set("port_id", Value::string(p));
-            }
-            None => resp.diags.error(
-                "Invalid import ID",
-                format!("Expected <server_id>/<port_id>, got \"{}\".", req.id),
-            ),
-        }
+        import_pair(&req, resp, "port_id");
     }
 }
 

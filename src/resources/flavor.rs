@@ -174,10 +174,7 @@ impl Resource<NovaData> for Flavor {
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![("id".into(), Type::String, true, "The flavor ID.".into())],
-        })
+        Some(IdentitySchema::id_only("The flavor ID."))
     }
 
     async fn plan(&self, data: Option<&NovaData>, req: &PlanRequest<'_>, resp: &mut PlanResponse) {

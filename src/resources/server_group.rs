@@ -99,15 +99,7 @@ impl Resource<NovaData> for ServerGroup {
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![(
-                "id".into(),
-                Type::String,
-                true,
-                "The server group ID.".into(),
-            )],
-        })
+        Some(IdentitySchema::id_only("The server group ID."))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

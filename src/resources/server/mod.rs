@@ -255,10 +255,7 @@ impl Resource<NovaData> for Server {
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![("id".into(), Type::String, true, "The server ID.".into())],
-        })
+        Some(IdentitySchema::id_only("The server ID."))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
