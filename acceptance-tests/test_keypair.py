@@ -115,3 +115,31 @@ resource "nova_keypair" "k" {
     assert cloud["auth_url"] in out, out
     assert "credentials were rejected (401)" in out
     assert "not-the-password" not in out
+
+
+def test_application_credential_auth(tf, cloud, sdk):
+    """Authenticates with an application credential made in the real Keystone."""
+    import openstack
+
+    demo = openstack.connect(
+        auth_url=cloud["auth_url"], username="demo", password=cloud["demo"]["password"], project_name="demo",
+        user_domain_name="Default", project_domain_name="Default")
+    user_id = demo.current_user_id
+    ac = demo.identity.create_application_credential(user_id, name="tf-acc-appcred", secret="app-cred-secret-1")
+    try:
+        tf.write(PROVIDER_BLOCK + """
+provider "nova" {}
+resource "nova_keypair" "k" {
+  name = "tf-acc-appcred"
+}
+""")
+        tf.init()
+        env = {"OS_AUTH_URL": cloud["auth_url"], "OS_APPLICATION_CREDENTIAL_ID": ac.id,
+               "OS_APPLICATION_CREDENTIAL_SECRET": "app-cred-secret-1"}
+        tf.run("apply", "-auto-approve", "-input=false", "-no-color", extra_env=env)
+        # created in the demo project, as the application credential's owner
+        kp = demo.compute.get_keypair("tf-acc-appcred")
+        assert kp.name == "tf-acc-appcred"
+        tf.run("destroy", "-auto-approve", "-input=false", "-no-color", extra_env=env)
+    finally:
+        demo.identity.delete_application_credential(user_id, ac.id)

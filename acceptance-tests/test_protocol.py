@@ -41,6 +41,10 @@ resource "nova_keypair" "k" {
     kp = p["resource_schemas"]["nova_keypair"]["block"]
     assert kp["attributes"]["private_key"]["sensitive"] is True
     assert kp["block_types"]["timeouts"]["nesting_mode"] == "single"
+    # nested attributes reach Terraform as nested types
+    flavor = p["resource_schemas"]["nova_server"]["block"]["attributes"]["flavor"]
+    assert flavor["nested_type"]["nesting_mode"] == "single"
+    assert set(flavor["nested_type"]["attributes"]) == {"name", "vcpus", "ram", "disk", "ephemeral", "swap"}
 
 
 def test_validate_reports_attribute_errors(tf):

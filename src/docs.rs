@@ -71,6 +71,19 @@ fn render_block(b: &Block, anchor: &str, out: &mut String, nested: &mut Vec<(Str
         out.push_str(&format!("\n### {title}\n\n"));
         for a in attrs {
             out.push_str(&attr_line(a));
+            if let Some(n) = &a.nested {
+                let anchor_name = format!("{anchor}{}", a.name);
+                out.push_str(&format!(
+                    "  (see [below for nested schema](#nestedblock--{anchor_name}))\n"
+                ));
+                nested.push((
+                    anchor_name,
+                    Block {
+                        attributes: n.attributes.clone(),
+                        ..Default::default()
+                    },
+                ));
+            }
         }
         for nb in blocks {
             let kind = match nb.nesting {

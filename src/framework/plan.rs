@@ -9,7 +9,20 @@
 //! 5. collect requires-replace paths where a marked attribute changes.
 
 use super::diag::AttrPath;
-use super::schema::{Block, Nesting, PlanModifier};
+use super::schema::{Attribute, Block, Nesting, ObjectNesting, PlanModifier};
+
+/// The nested attributes of an attribute, as a block (for recursion).
+fn inner_block(a: &Attribute) -> Option<(ObjectNesting, Block)> {
+    a.nested.as_ref().map(|n| {
+        (
+            n.nesting,
+            Block {
+                attributes: n.attributes.clone(),
+                ..Default::default()
+            },
+        )
+    })
+}
 use super::value::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +107,32 @@ fn mark_unknown(block: &Block, config: &Value, prior: &Value, planned: &mut Valu
         return;
     };
     for a in &block.attributes {
+        if let (Some((nesting, inner)), false) = (inner_block(a), config.get(&a.name).is_null()) {
+            let (cfg, pri) = (config.get(&a.name), prior.get(&a.name));
+            if let Some(child) = obj.get_mut(&a.name) {
+                match (nesting, child) {
+                    (ObjectNesting::Single, v @ Value::Object(_)) => {
+                        mark_unknown(&inner, cfg, pri, v, creating)
+                    }
+                    (ObjectNesting::List, Value::List(items)) => {
+                        for (i, e) in items.iter_mut().enumerate() {
+                            let p = pri.elements().get(i).unwrap_or(&Value::Null);
+                            if p.is_null() || !e.semantically_equal(p) {
+                                mark_unknown(
+                                    &inner,
+                                    cfg.elements().get(i).unwrap_or(&Value::Null),
+                                    p,
+                                    e,
+                                    p.is_null(),
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            continue;
+        }
         if !a.computed || a.write_only || !config.get(&a.name).is_null() || a.default.is_some() {
             continue;
         }
@@ -139,6 +178,15 @@ fn collect_replace(
     out: &mut Vec<AttrPath>,
 ) {
     for a in &block.attributes {
+        if let Some((ObjectNesting::Single, inner)) = inner_block(a) {
+            collect_replace(
+                &inner,
+                prior.get(&a.name),
+                planned.get(&a.name),
+                &path.then_attr(&a.name),
+                out,
+            );
+        }
         if a.has(PlanModifier::RequiresReplace) {
             let (p, n) = (prior.get(&a.name), planned.get(&a.name));
             if !p.semantically_equal(n) {
@@ -327,6 +375,57 @@ mod tests {
         );
         let out = plan(&block(), &prior, &grown, &grown);
         assert_eq!(out.requires_replace, vec![AttrPath::attr("disk")]);
+    }
+
+    #[test]
+    fn nested_attributes_get_unknown_computed_parts_and_replace_paths() {
+        use crate::framework::schema::ObjectNesting;
+        let b = Block::new("n")
+            .attr(Attribute::string("id").computed())
+            .attr(
+                Attribute::nested(
+                    "disk",
+                    ObjectNesting::Single,
+                    vec![
+                        Attribute::string("size").required().requires_replace(),
+                        Attribute::string("device").computed(),
+                    ],
+                )
+                .optional(),
+            );
+        let disk = |size: &str, dev: Value| {
+            Value::Object([("size".to_string(), s(size)), ("device".to_string(), dev)].into())
+        };
+        let cfg = Value::Object(
+            [
+                ("id".to_string(), Value::Null),
+                ("disk".to_string(), disk("10", Value::Null)),
+            ]
+            .into(),
+        );
+        let out = plan(&b, &Value::Null, &cfg, &cfg);
+        assert_eq!(out.planned.get("disk").get("device"), &Value::Unknown);
+        let prior = Value::Object(
+            [
+                ("id".to_string(), s("1")),
+                ("disk".to_string(), disk("10", s("/dev/vdb"))),
+            ]
+            .into(),
+        );
+        let mut proposed = prior.clone();
+        proposed.set("disk", disk("20", s("/dev/vdb")));
+        let cfg2 = Value::Object(
+            [
+                ("id".to_string(), Value::Null),
+                ("disk".to_string(), disk("20", Value::Null)),
+            ]
+            .into(),
+        );
+        let out = plan(&b, &prior, &proposed, &cfg2);
+        assert_eq!(
+            out.requires_replace,
+            vec![AttrPath::attr("disk").then_attr("size")]
+        );
     }
 
     #[test]

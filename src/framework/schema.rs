@@ -31,6 +31,35 @@ pub struct Attribute {
     pub validators: Vec<Arc<dyn Validator>>,
     pub modifiers: Vec<PlanModifier>,
     pub default: Option<Value>,
+    /// Nested attributes (an attribute whose value is an object, or a
+    /// list, set or map of objects, described attribute by attribute).
+    pub nested: Option<NestedAttributes>,
+}
+
+/// How the objects of a nested attribute are collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectNesting {
+    Single,
+    List,
+    Set,
+    Map,
+}
+
+#[derive(Debug, Clone)]
+pub struct NestedAttributes {
+    pub nesting: ObjectNesting,
+    pub attributes: Vec<Attribute>,
+}
+
+impl NestedAttributes {
+    pub fn object_type(&self) -> Type {
+        Type::Object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+        )
+    }
 }
 
 impl std::fmt::Debug for Attribute {
@@ -57,7 +86,26 @@ impl Attribute {
             validators: Vec::new(),
             modifiers: Vec::new(),
             default: None,
+            nested: None,
         }
+    }
+
+    /// An attribute made of nested attributes.
+    pub fn nested(name: &str, nesting: ObjectNesting, attributes: Vec<Attribute>) -> Attribute {
+        let n = NestedAttributes {
+            nesting,
+            attributes,
+        };
+        let obj = n.object_type();
+        let ty = match nesting {
+            ObjectNesting::Single => obj,
+            ObjectNesting::List => Type::list(obj),
+            ObjectNesting::Set => Type::set(obj),
+            ObjectNesting::Map => Type::map(obj),
+        };
+        let mut a = Attribute::new(name, ty);
+        a.nested = Some(n);
+        a
     }
     pub fn string(name: &str) -> Attribute {
         Attribute::new(name, Type::String)
@@ -258,6 +306,25 @@ pub fn validate_config(block: &Block, config: &Value, path: &AttrPath, diags: &m
         for val in &a.validators {
             val.validate(&p, v, diags);
         }
+        if let Some(n) = &a.nested {
+            let inner = Block {
+                attributes: n.attributes.clone(),
+                ..Default::default()
+            };
+            match n.nesting {
+                ObjectNesting::Single => validate_config(&inner, v, &p, diags),
+                ObjectNesting::List | ObjectNesting::Set => {
+                    for (i, e) in v.elements().iter().enumerate() {
+                        validate_config(&inner, e, &p.then_index(i), diags);
+                    }
+                }
+                ObjectNesting::Map => {
+                    for (k, e) in v.as_map().into_iter().flatten() {
+                        validate_config(&inner, e, &p.then_key(k), diags);
+                    }
+                }
+            }
+        }
     }
     for b in &block.blocks {
         let v = config.get(&b.name);
@@ -315,6 +382,31 @@ pub fn computed_view(block: &Block, description: &str, lookups: &[&str]) -> Bloc
 #[cfg(test)]
 mod view_tests {
     use super::*;
+
+    #[test]
+    fn nested_attributes_have_object_types_and_are_validated() {
+        let a = Attribute::nested(
+            "rules",
+            ObjectNesting::List,
+            vec![Attribute::string("name")
+                .required()
+                .validate(crate::framework::validators::StringLength(1, 3))],
+        );
+        assert_eq!(a.ty, Type::list(Type::object([("name", Type::String)])));
+        let b = Block::new("b").attr(a.optional());
+        let cfg = Value::Object(
+            [(
+                "rules".to_string(),
+                Value::List(vec![Value::Object(
+                    [("name".to_string(), Value::string("toolong"))].into(),
+                )]),
+            )]
+            .into(),
+        );
+        let mut d = Diagnostics::default();
+        validate_config(&b, &cfg, &AttrPath::root(), &mut d);
+        assert_eq!(d.0[0].path.as_ref().unwrap().to_string(), "rules[0].name");
+    }
 
     #[test]
     fn computed_view_keeps_lookups_optional() {

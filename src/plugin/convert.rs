@@ -78,10 +78,29 @@ fn string_kind(s: &str) -> i32 {
 }
 
 fn attribute_out(a: &Attribute) -> pb::schema::Attribute {
+    use crate::framework::schema::ObjectNesting;
+    use pb::schema::object::NestingMode;
+    // an attribute has either a type or nested attributes, never both
+    let (ty, nested_type) = match &a.nested {
+        None => (a.ty.to_json().to_string().into_bytes(), None),
+        Some(n) => (
+            Vec::new(),
+            Some(pb::schema::Object {
+                attributes: n.attributes.iter().map(attribute_out).collect(),
+                nesting: match n.nesting {
+                    ObjectNesting::Single => NestingMode::Single,
+                    ObjectNesting::List => NestingMode::List,
+                    ObjectNesting::Set => NestingMode::Set,
+                    ObjectNesting::Map => NestingMode::Map,
+                } as i32,
+                ..Default::default()
+            }),
+        ),
+    };
     pb::schema::Attribute {
         name: a.name.clone(),
-        r#type: a.ty.to_json().to_string().into_bytes(),
-        nested_type: None,
+        r#type: ty,
+        nested_type,
         description: a.description.clone(),
         required: a.required,
         optional: a.optional,

@@ -321,6 +321,17 @@ class VolumeAPI:
         return jresp({"volume": self.view(vid)})
 
 
+class RequestLog:
+    """Logs each request of the fixture-backed APIs (benchmarks count them)."""
+
+    def __init__(self, name, app):
+        self.name, self.app = name, app
+
+    def __call__(self, environ, start_response):
+        print(f'{self.name}-api "{environ["REQUEST_METHOD"]} {environ.get("PATH_INFO", "")}"', flush=True)
+        return self.app(environ, start_response)
+
+
 class ByPort:
     def __init__(self, apps):
         self.apps = apps
@@ -375,9 +386,9 @@ def main():
 
     app = ByPort({
         ports["compute"]: api_app,
-        ports["image"]: authed(ImageAPI(glance)),
-        ports["network"]: authed(NetworkAPI(neutron)),
-        ports["volume"]: authed(VolumeAPI(cinder)),
+        ports["image"]: RequestLog("image", authed(ImageAPI(glance))),
+        ports["network"]: RequestLog("network", authed(NetworkAPI(neutron))),
+        ports["volume"]: RequestLog("volume", authed(VolumeAPI(cinder))),
     })
     listen = " ".join(f"127.0.0.1:{ports[k]}" for k in ("compute", "image", "network", "volume"))
     server = waitress.create_server(app, listen=listen, threads=16, ident="nova")

@@ -1,5 +1,6 @@
 //! Schema of `nova_server` and its plan-time validation rules.
 
+use crate::framework::schema::ObjectNesting;
 use crate::framework::validators::{
     IntBetween, MapEntryBytes, Matches, MaxItems, OneOf, StringLength, Uuid,
 };
@@ -137,8 +138,34 @@ pub fn schema() -> Schema {
         .attr(Attribute::string_map("all_metadata").computed().description("All metadata, including keys set outside Terraform."))
         .attr(Attribute::string_set("all_tags").computed().description("All tags, including those set outside Terraform."))
         .attr(Attribute::string_list("volumes_attached").computed().description("IDs of attached volumes."))
-        .attr(Attribute::new("flavor", Type::object([("name", Type::String), ("vcpus", Type::Number), ("ram", Type::Number), ("disk", Type::Number), ("ephemeral", Type::Number), ("swap", Type::Number)])).computed().description("The flavor the server runs with."))
-        .attr(Attribute::new("fault", Type::object([("code", Type::Number), ("message", Type::String)])).computed().description("Nova's fault, when the server is in ERROR."))
+        .attr(
+            Attribute::nested(
+                "flavor",
+                ObjectNesting::Single,
+                vec![
+                    Attribute::string("name").computed().description("Flavor name."),
+                    Attribute::number("vcpus").computed().description("Virtual CPUs."),
+                    Attribute::number("ram").computed().description("Memory (MiB)."),
+                    Attribute::number("disk").computed().description("Root disk (GiB)."),
+                    Attribute::number("ephemeral").computed().description("Ephemeral disk (GiB)."),
+                    Attribute::number("swap").computed().description("Swap (MiB)."),
+                ],
+            )
+            .computed()
+            .description("The flavor the server runs with."),
+        )
+        .attr(
+            Attribute::nested(
+                "fault",
+                ObjectNesting::Single,
+                vec![
+                    Attribute::number("code").computed().description("HTTP-style fault code."),
+                    Attribute::string("message").computed().description("Nova's fault message."),
+                ],
+            )
+            .computed()
+            .description("Nova's fault, when the server is in ERROR."),
+        )
         .block(NestedBlock::new("network", Nesting::List, network).requires_replace())
         .block(NestedBlock::new("block_device", Nesting::List, block_device).requires_replace())
         .block(NestedBlock::new("scheduler_hints", Nesting::Single, hints).requires_replace())
