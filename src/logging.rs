@@ -70,10 +70,18 @@ pub fn format_line(
         )
         .into(),
     );
+    // the layout go-plugin parses: microseconds, UTC
     let now = time::OffsetDateTime::now_utc();
-    let ts = now
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let ts = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.microsecond()
+    );
     out.insert("@timestamp".into(), ts.into());
     out.extend(m);
     serde_json::Value::Object(out).to_string()
@@ -143,7 +151,10 @@ mod tests {
         assert_eq!(v["@level"], "debug");
         assert_eq!(v["@message"], "api call");
         assert_eq!(v["status"], 200);
-        assert!(v["@timestamp"].as_str().unwrap().contains('T'));
+        let ts = v["@timestamp"].as_str().unwrap();
+        // 2026-11-23T08:20:53.435426Z: six fractional digits, as go-plugin parses
+        assert_eq!(ts.len(), 27, "{ts}");
+        assert!(ts.ends_with('Z') && ts.as_bytes()[19] == b'.');
         assert_eq!(
             v["@module"],
             "provider.terraform-provider-nova.terraform_provider_nova.client"
