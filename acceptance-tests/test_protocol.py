@@ -90,3 +90,20 @@ resource "nova_keypair" "k" {
     finally:
         p.terminate()
         p.wait(10)
+
+
+def test_refined_unknown_values_are_accepted(tf):
+    """During validation "k-${count.index}" is an unknown with a known
+    prefix, which Terraform sends as a refined unknown (msgpack extension 12)."""
+    tf.write(PROVIDER_BLOCK + """
+provider "nova" {
+  auth_url = "http://127.0.0.1:1/v3"
+}
+resource "nova_keypair" "k" {
+  count = 2
+  name  = "k-${count.index}"
+}
+""")
+    tf.init()
+    r = tf.run("validate", "-no-color")
+    assert "The configuration is valid" in r.stdout

@@ -49,7 +49,9 @@ fn from_rmpv(v: &rmpv::Value, ty: &Type, path: &str) -> Result<Value, CodecError
     use rmpv::Value as M;
     match v {
         M::Nil => return Ok(Value::Null),
-        M::Ext(0, _) => return Ok(Value::Unknown),
+        // unknown (0), and unknown with refinements such as a known string
+        // prefix (12); the refinements are hints the provider may drop
+        M::Ext(0, _) | M::Ext(12, _) => return Ok(Value::Unknown),
         _ => {}
     }
     match ty {
@@ -439,6 +441,15 @@ mod tests {
             decode_msgpack(&[0xd4, 0x00, 0x00], &Type::Number).unwrap(),
             Value::Unknown
         );
+    }
+
+    #[test]
+    fn refined_unknowns_are_unknown() {
+        // "bench-${count.index}" during validation: unknown, prefix "bench-"
+        let mut b = Vec::new();
+        rmp::encode::write_ext_meta(&mut b, 9, 12).unwrap();
+        b.extend_from_slice(&[0x81, 0x02, 0xa6, b'b', b'e', b'n', b'c', b'h', b'-']);
+        assert_eq!(decode_msgpack(&b, &Type::String).unwrap(), Value::Unknown);
     }
 
     #[test]
