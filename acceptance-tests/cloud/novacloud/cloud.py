@@ -397,6 +397,11 @@ notification_format = unversioned
 live_migration_wait_for_vif_plug = false
 [filter_scheduler]
 track_instance_changes = false
+[quota]
+# a test cloud: benchmarks create hundreds of servers
+instances = -1
+cores = -1
+ram = -1
 {authtoken_section(p)}
 """,
     )
