@@ -81,10 +81,13 @@ class Cloud:
             counts[api] = len(re.findall(rf'^{api}-api "', text, re.M))
         return counts
 
-    def stop(self):
+    def stop(self, keep=False):
         subprocess.run([os.path.join(ACC, "cloud", "stop"), "--state-dir", self.state], check=False,
                        stderr=subprocess.DEVNULL)
-        shutil.rmtree(self.state, ignore_errors=True)
+        if keep:
+            log(f"cloud logs kept in {self.state}/logs")
+        else:
+            shutil.rmtree(self.state, ignore_errors=True)
 
 
 def terraform_env(cloud, work):
@@ -133,9 +136,11 @@ def peak_rss_during(fn):
                 if not pid.isdigit():
                     continue
                 try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if b"terraform-provider-nova" not in f.read():
-                            continue
+                    # the provider's own executable (the cloud's Python processes
+                    # run from a directory whose name also contains the word)
+                    exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+                    if not exe.startswith("terraform-provider-nova"):
+                        continue
                     with open(f"/proc/{pid}/status") as f:
                         for line in f:
                             if line.startswith("VmHWM:"):
@@ -238,8 +243,10 @@ def main():
             tfr = run_terraform(cloud, n)
             log(f"N={n}: openstacksdk creates and deletes")
             sdk = run_sdk(cloud, n)
-        finally:
-            cloud.stop()
+        except BaseException:
+            cloud.stop(keep=True)
+            raise
+        cloud.stop()
         rows.append((n, tfr, sdk))
     lines = [
         f"# Benchmarks\n",

@@ -169,7 +169,7 @@ def keystone_conf(state, p):
         f"""[DEFAULT]
 debug = false
 [database]
-connection = sqlite:///{d}/keystone.db
+connection = sqlite:///{d}/keystone.db?timeout=30
 [token]
 provider = fernet
 expiration = 3600
@@ -319,7 +319,7 @@ debug = false
 [api]
 auth_strategy = keystone
 [placement_database]
-connection = sqlite:///{d}/placement.db
+connection = sqlite:///{d}/placement.db?timeout=30
 sync_on_startup = true
 [oslo_policy]
 enforce_scope = false
@@ -382,6 +382,8 @@ region_name = {REGION}
 valid_interfaces = public
 [scheduler]
 discover_hosts_in_cells_interval = -1
+# concurrent builds race for the same hosts' allocations: allow retries
+max_attempts = 10
 workers = 1
 [conductor]
 workers = 1

@@ -18,7 +18,11 @@ def main():
         app = wsgi.init_application()
     else:
         raise SystemExit(f"unknown service {name}")
-    waitress.serve(app, host="127.0.0.1", port=port, threads=8, ident=name, _quiet=True)
+    # Placement writes allocations to SQLite, whose read-then-write
+    # transactions fail with "database is locked" when they overlap: one
+    # thread serialises them (its requests take milliseconds).
+    threads = 1 if name == "placement" else 8
+    waitress.serve(app, host="127.0.0.1", port=port, threads=threads, ident=name, _quiet=True)
 
 
 if __name__ == "__main__":
