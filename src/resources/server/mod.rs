@@ -297,6 +297,15 @@ impl Resource<NovaData> for Server {
             }
         }
         resp.planned.set("user_data_hash", hash);
+        // a resize may move a server whose zone was not asked for to another zone
+        let resizing = !creating
+            && ((!config.get("flavor_id").is_null()
+                && config.get("flavor_id") != prior.get("flavor_id"))
+                || (!config.get("flavor_name").is_null()
+                    && config.get("flavor_name") != prior.get("flavor_name")));
+        if resizing && config.get("availability_zone").is_null() {
+            resp.planned.set("availability_zone", Value::Unknown);
+        }
         // the flavor is named by ID or by name; the other side is derived
         if !creating {
             for (given, derived) in [("flavor_id", "flavor_name"), ("flavor_name", "flavor_id")] {
