@@ -200,6 +200,7 @@ async fn serve<P: Provider>(
             let acceptor =
                 tokio_rustls::TlsAcceptor::from(Arc::new(tls::server_config(&id, &pem)?));
             announce(&addr, Some(&id.handshake_cert()))?;
+            std::thread::spawn(tls::ServerIdentity::warm_up);
             let (tx, rx) = tokio::sync::mpsc::channel::<Result<TlsConn, std::io::Error>>(16);
             tokio::spawn(async move {
                 loop {

@@ -33,7 +33,16 @@ impl ServerIdentity {
             BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose as E, IsCa,
             KeyPair, KeyUsagePurpose as K,
         };
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        // Ed25519: the seed comes from the operating system and signing is
+        // deterministic, so the certificate is made without starting the
+        // TLS library's own random generator (whose entropy start-up costs
+        // tens of milliseconds; it is warmed after the handshake line).
+        let seed: [u8; 32] = rand::random();
+        let pkcs8 = ed25519_pkcs8(&seed);
+        let key = KeyPair::from_pkcs8_der_and_sign_algo(
+            &PrivatePkcs8KeyDer::from(pkcs8),
+            &rcgen::PKCS_ED25519,
+        )?;
         let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
         params
             .distinguished_name
@@ -54,12 +63,31 @@ impl ServerIdentity {
         })
     }
 
+    /// Starts the TLS library's random generator (entropy gathering) so
+    /// that the first connection does not pay for it.
+    pub fn warm_up() {
+        let mut buf = [0u8; 16];
+        let _ = provider().secure_random.fill(&mut buf);
+    }
+
     /// The certificate as go-plugin's handshake line carries it: DER in
     /// standard base64 without padding.
     pub fn handshake_cert(&self) -> String {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(self.cert_der.as_ref())
     }
+}
+
+/// PKCS#8 v1 (RFC 8410) for an Ed25519 private key: a fixed prefix, then
+/// the 32-byte seed.
+fn ed25519_pkcs8(seed: &[u8; 32]) -> Vec<u8> {
+    const PREFIX: [u8; 16] = [
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    let mut der = PREFIX.to_vec();
+    der.extend_from_slice(seed);
+    der
 }
 
 fn provider() -> Arc<CryptoProvider> {
