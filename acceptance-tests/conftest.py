@@ -1,6 +1,7 @@
 """Acceptance-test fixtures: the local real cloud, the provider installed in a
 filesystem mirror, and a `terraform` runner (real Terraform 1.15.5)."""
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -133,6 +134,32 @@ class Terraform:
 
     def output(self, name):
         return json.loads(self.run("output", "-json", name).stdout)
+
+
+class RequestLog:
+    """The cloud's request log from now on: which API requests were made."""
+
+    def __init__(self, cloud):
+        self.path = os.path.join(cloud["state_dir"], "logs", "nova.log")
+        self.offset = os.path.getsize(self.path)
+
+    def lines(self):
+        with open(self.path, errors="replace") as f:
+            f.seek(self.offset)
+            return f.read().splitlines()
+
+    def compute(self):
+        """Compute API requests as "METHOD /path?query" (without /v2.1)."""
+        out = []
+        for line in self.lines():
+            m = re.search(r'nova\.api\.openstack\.requestlog .*"(GET|POST|PUT|DELETE) /v2\.1(/[^ "]*)', line)
+            if m:
+                out.append(f"{m.group(1)} {m.group(2)}")
+        return out
+
+    def other(self, api):
+        """Requests to the image, network or volume API, as logged."""
+        return [l for l in self.lines() if l.startswith(f'{api}-api "')]
 
 
 def base_env(mirror):

@@ -55,6 +55,7 @@ pub fn provider_schema() -> Schema {
         .attr(Attribute::number("max_retries").optional().description("Retries of a rate-limited or failed request (default 5).").validate(IntBetween(0, 100)))
         .attr(s("request_timeout", "Time limit for one HTTP request (default \"60s\").", "").validate(DurationV))
         .attr(s("clouds_yaml_file", "Path of the clouds.yaml to read.", "OS_CLIENT_CONFIG_FILE"))
+        .attr(Attribute::bool("batch_reads").optional().description("Answer server reads that run together from one shared listing of the project's servers and ports (default true). Set false to read every server on its own."))
         .attr(s("boot_volume_image_ref", "How `imageRef` is sent for servers that boot from a volume: \"omit\" (upstream default), \"empty\" (an empty string) or \"image\" (the block device's image ID).", "").validate(OneOf(&["omit", "empty", "image"])));
     Schema::new(0, b)
 }
@@ -95,6 +96,7 @@ pub fn settings_from_block(v: &Value) -> Settings {
         request_timeout: st("request_timeout")
             .and_then(|d| crate::framework::validators::parse_duration(&d)),
         clouds_yaml_file: st("clouds_yaml_file"),
+        batch_reads: v.get("batch_reads").as_bool(),
     }
 }
 

@@ -57,6 +57,7 @@ pub struct Settings {
     pub max_retries: Option<u32>,
     pub request_timeout: Option<std::time::Duration>,
     pub clouds_yaml_file: Option<String>,
+    pub batch_reads: Option<bool>,
 }
 
 macro_rules! layer {
@@ -73,7 +74,7 @@ impl Settings {
             project_id, project_name, user_domain_name, user_domain_id, project_domain_name,
             project_domain_id, domain_name, domain_id, default_domain, system_scope, insecure,
             cacert_file, cert, key, endpoint_type, compute_microversion, max_retries, request_timeout,
-            clouds_yaml_file);
+            clouds_yaml_file, batch_reads);
         for (k, v) in &lower.endpoint_overrides {
             self.endpoint_overrides
                 .entry(k.clone())
@@ -120,6 +121,7 @@ impl Settings {
             max_retries: None,
             request_timeout: None,
             clouds_yaml_file: g(&["OS_CLIENT_CONFIG_FILE"]),
+            batch_reads: None,
         }
     }
 
@@ -364,6 +366,8 @@ pub struct Config {
     /// First retry delay; later ones grow exponentially, with jitter.
     pub retry_min_delay: std::time::Duration,
     pub user_agent: String,
+    /// Answer concurrent server reads from shared listings.
+    pub batch_reads: bool,
 }
 
 impl Config {
@@ -505,6 +509,7 @@ impl Config {
                 .unwrap_or(std::time::Duration::from_secs(60)),
             retry_min_delay: std::time::Duration::from_millis(500),
             user_agent,
+            batch_reads: s.batch_reads.unwrap_or(true),
         })
     }
 }

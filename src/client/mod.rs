@@ -1,6 +1,7 @@
 //! The compute API client: configuration, Keystone auth, catalog,
 //! microversions, retries, typed calls. Knows nothing of Terraform.
 
+pub mod batch;
 pub mod config;
 pub mod error;
 pub mod microversion;
@@ -22,12 +23,16 @@ pub use session::{Call, Reply, Service, Session};
 /// provider process.
 pub struct Cloud {
     pub session: Session,
+    pub(crate) reads: batch::Reads,
+    pub(crate) poller: waiter::Poller,
 }
 
 impl Cloud {
     pub fn new(cfg: Config) -> Result<Cloud, ApiError> {
         Ok(Cloud {
             session: Session::new(cfg)?,
+            reads: batch::Reads::default(),
+            poller: waiter::Poller::default(),
         })
     }
 
@@ -54,6 +59,16 @@ impl Cloud {
         body: Option<&J>,
         deadline: Option<Instant>,
     ) -> Result<Reply, ApiError> {
+        if method != Method::GET {
+            if let Some(id) = path
+                .strip_prefix("/servers/")
+                .and_then(|rest| rest.split(['/', '?']).next())
+                .filter(|id| !id.is_empty() && *id != "detail")
+            {
+                // read on its own from now on: a shared listing may predate the change
+                self.reads.touch(id);
+            }
+        }
         let mut c = Call::new(Service::Compute, method, path).deadline(deadline);
         if let Some(b) = body {
             c = c.json(b);

@@ -109,6 +109,9 @@ pub struct Session {
     auth: Mutex<Option<Arc<AuthState>>>,
     generation: std::sync::atomic::AtomicU64,
     compute_version: OnceCell<Microversion>,
+    /// The cloud's clock as last seen in a `Date` header, with the local
+    /// instant it was seen at.
+    clock: std::sync::Mutex<Option<(std::time::SystemTime, Instant)>>,
 }
 
 fn is_idempotent(m: &Method) -> bool {
@@ -151,7 +154,15 @@ impl Session {
             auth: Mutex::new(None),
             generation: 0.into(),
             compute_version: OnceCell::new(),
+            clock: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The cloud's current time, estimated from the last `Date` header
+    /// (whole seconds, so it may be up to a second behind).
+    pub fn cloud_now(&self) -> Option<std::time::SystemTime> {
+        let seen = *self.clock.lock().unwrap_or_else(|e| e.into_inner());
+        seen.map(|(t, at)| t + at.elapsed())
     }
 
     pub fn config(&self) -> &Config {
@@ -508,6 +519,14 @@ impl Session {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
+                    if let Some(date) = headers
+                        .get(reqwest::header::DATE)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| httpdate::parse_http_date(v).ok())
+                    {
+                        *self.clock.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some((date, Instant::now()));
+                    }
                     tracing::debug!(method = %method, url, status, elapsed_ms = started.elapsed().as_millis() as u64, ?service, "api call");
                     if status == 401 && !reauthed {
                         reauthed = true;

@@ -2,11 +2,14 @@
 //! and no task is running, within a deadline. 404 is an observation, not an
 //! error; ERROR ends the wait with Nova's fault message.
 
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value as J;
 
-use super::{wire, ApiError, Cloud};
+use super::{batch, wire, ApiError, Cloud, Service};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observed {
@@ -52,29 +55,199 @@ pub struct Wait<'a> {
     pub stopped: &'a (dyn Fn() -> bool + Sync),
 }
 
-/// Poll interval: starts short (the fake hypervisor is fast, real ones are
-/// not) and grows to 10 s.
-pub fn next_interval(prev: Duration) -> Duration {
-    (prev.mul_f64(1.5)).clamp(Duration::from_millis(500), Duration::from_secs(10))
+/// Poll interval of one waiter: the first look after a second, then every
+/// shared tick, slowing to 10 s for waits longer than a minute.
+pub fn next_interval(prev: Duration, waited: Duration) -> Duration {
+    if waited < Duration::from_secs(60) {
+        return TICK;
+    }
+    (prev.mul_f64(1.5)).clamp(TICK, Duration::from_secs(10))
+}
+
+/// Shortest time between two shared listings.
+pub const TICK: Duration = Duration::from_secs(2);
+/// First look at a server after the request that changed it.
+pub const FIRST_LOOK: Duration = Duration::from_secs(1);
+/// Allowance for the cloud's clock (read from `Date`, whole seconds).
+pub const SKEW: Duration = Duration::from_secs(5);
+/// Shared listings that may miss a server before it is fetched on its own.
+pub const MAX_MISSES: u32 = 3;
+
+/// One shared listing: every server changed since `since`.
+pub struct Tick {
+    seq: u64,
+    started: Instant,
+    since: SystemTime,
+    servers: HashMap<String, J>,
+}
+
+/// Shared polling. Every wait of a process is answered by one
+/// `GET /servers/detail?changes-since=T` per tick, T being the earliest
+/// moment (by the cloud's clock) any waited-on server may have changed.
+/// Changed servers, deleted ones included, are in that listing; a server
+/// missing from it has not changed, and one missing several times is
+/// fetched on its own.
+#[derive(Default)]
+pub struct Poller {
+    leader: tokio::sync::Mutex<()>,
+    last: Mutex<Option<Arc<Tick>>>,
+    interests: Mutex<BTreeMap<u64, SystemTime>>,
+    next: AtomicU64,
+}
+
+struct Interest<'a> {
+    poller: &'a Poller,
+    key: u64,
+    registered: Instant,
+    since: SystemTime,
+}
+
+impl Drop for Interest<'_> {
+    fn drop(&mut self) {
+        lock(&self.poller.interests).remove(&self.key);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `changes-since` value: UTC, whole seconds.
+pub fn changes_since(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+impl Poller {
+    fn register(&self, since: SystemTime) -> Interest<'_> {
+        let key = self.next.fetch_add(1, Ordering::SeqCst);
+        lock(&self.interests).insert(key, since);
+        Interest {
+            poller: self,
+            key,
+            registered: Instant::now(),
+            since,
+        }
+    }
+
+    /// A listing made after `me` registered and covering its changes:
+    /// the last one when it qualifies and is new to the caller, else a new
+    /// one, no sooner than [`TICK`] after the previous.
+    async fn tick(
+        &self,
+        cloud: &Cloud,
+        me: &Interest<'_>,
+        seen: u64,
+        deadline: Instant,
+    ) -> Result<Arc<Tick>, ApiError> {
+        loop {
+            let leader = self.leader.lock().await;
+            let last = lock(&self.last).clone();
+            if let Some(t) = &last {
+                if t.seq > seen && t.started >= me.registered && t.since <= me.since {
+                    return Ok(t.clone());
+                }
+                let due = t.started + TICK;
+                let now = Instant::now();
+                if due > now && due < deadline {
+                    drop(leader);
+                    tokio::time::sleep(due - now).await;
+                    continue;
+                }
+            }
+            let since = lock(&self.interests)
+                .values()
+                .min()
+                .copied()
+                .unwrap_or(me.since)
+                .min(me.since);
+            let started = Instant::now();
+            let path = format!("/servers/detail?changes-since={}", changes_since(since));
+            let all = batch::list_all(cloud, Service::Compute, &path, "servers").await?;
+            let tick = Arc::new(Tick {
+                seq: last.map_or(1, |t| t.seq + 1),
+                started,
+                since,
+                servers: all
+                    .into_iter()
+                    .filter_map(|s| Some((s["id"].as_str()?.to_string(), s)))
+                    .collect(),
+            });
+            tracing::debug!(seq = tick.seq, changed = tick.servers.len(), "shared poll");
+            *lock(&self.last) = Some(tick.clone());
+            return Ok(tick);
+        }
+    }
+}
+
+enum Look {
+    Server(J),
+    NotFound,
+    Unchanged,
 }
 
 pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitError> {
     let started = Instant::now();
-    let mut interval = Duration::from_millis(300);
+    let mut interval = FIRST_LOOK;
     let mut transient_budget = 5u32;
     let mut last = String::from("(none)");
     let path = format!("/servers/{}", w.server_id);
+    let interest = cloud
+        .session
+        .cloud_now()
+        .map(|now| cloud.poller.register(now - SKEW));
+    let mut seen = 0u64;
+    let mut misses = 0u32;
     loop {
+        let now = Instant::now();
+        if now >= w.deadline {
+            return Err(WaitError::Timeout {
+                waited: started.elapsed(),
+                targets: w.targets.join("/"),
+                last,
+            });
+        }
+        tokio::time::sleep(interval.min(w.deadline - now)).await;
+        interval = next_interval(interval, started.elapsed());
         if (w.stopped)() {
             return Err(WaitError::Stopped);
         }
-        match cloud
-            .compute(reqwest::Method::GET, &path, None, Some(w.deadline))
-            .await
-        {
-            Ok(reply) => {
+        let look = match &interest {
+            Some(me) if misses < MAX_MISSES => cloud
+                .poller
+                .tick(cloud, me, seen, w.deadline)
+                .await
+                .map(|t| {
+                    seen = t.seq;
+                    match t.servers.get(w.server_id) {
+                        Some(s) => Look::Server(s.clone()),
+                        None => Look::Unchanged,
+                    }
+                }),
+            _ => match cloud
+                .compute(reqwest::Method::GET, &path, None, Some(w.deadline))
+                .await
+            {
+                Ok(reply) => Ok(Look::Server(reply.body["server"].clone())),
+                Err(e) if e.is_not_found() => Ok(Look::NotFound),
+                Err(e) => Err(e),
+            },
+        };
+        match look {
+            Ok(Look::Unchanged) => {
+                misses += 1;
+            }
+            Ok(Look::Server(s)) => {
                 transient_budget = 5;
-                let s = &reply.body["server"];
+                misses = 0;
                 let status = wire::string(&s["status"])
                     .unwrap_or_else(|| "UNKNOWN".into())
                     .to_ascii_uppercase();
@@ -88,17 +261,17 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
                         message: wire::string(&s["fault"]["message"])
                             .unwrap_or_else(|| "no fault message given".into()),
                         code: wire::int(&s["fault"]["code"]),
-                        server: Box::new(s.clone()),
+                        server: Box::new(s),
                     });
                 }
                 if w.gone.contains(&status.as_str()) && w.gone_ok {
                     return Ok(Observed::Gone);
                 }
                 if w.targets.contains(&status.as_str()) && task.is_none() {
-                    return Ok(Observed::Settled(Box::new(s.clone())));
+                    return Ok(Observed::Settled(Box::new(s)));
                 }
             }
-            Err(e) if e.is_not_found() => {
+            Ok(Look::NotFound) => {
                 return if w.gone_ok {
                     Ok(Observed::Gone)
                 } else {
@@ -113,16 +286,6 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
             }
             Err(e) => return Err(e.into()),
         }
-        let now = Instant::now();
-        if now >= w.deadline {
-            return Err(WaitError::Timeout {
-                waited: started.elapsed(),
-                targets: w.targets.join("/"),
-                last,
-            });
-        }
-        interval = next_interval(interval);
-        tokio::time::sleep(interval.min(w.deadline - now)).await;
     }
 }
 
@@ -131,16 +294,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn interval_grows_to_ten_seconds() {
-        let mut d = Duration::from_millis(300);
+    fn interval_is_the_tick_then_grows_to_ten_seconds() {
+        assert_eq!(next_interval(FIRST_LOOK, Duration::from_secs(3)), TICK);
+        assert_eq!(next_interval(TICK, Duration::from_secs(59)), TICK);
+        let mut d = TICK;
         let mut seen = vec![];
         for _ in 0..12 {
-            d = next_interval(d);
+            d = next_interval(d, Duration::from_secs(61));
             seen.push(d);
         }
-        assert_eq!(seen[0], Duration::from_millis(500));
+        assert_eq!(seen[0], Duration::from_secs(3));
         assert!(seen.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(*seen.last().unwrap(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn changes_since_is_utc_whole_seconds() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_426_309_750);
+        assert_eq!(changes_since(t), "2026-11-23T09:31:49Z");
     }
 
     #[test]

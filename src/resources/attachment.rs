@@ -40,7 +40,9 @@ async fn wait_presence(
                 if want_present { "attached" } else { "detached" }
             )));
         }
-        interval = crate::client::waiter::next_interval(interval);
+        interval = interval
+            .mul_f64(1.5)
+            .clamp(Duration::from_millis(500), Duration::from_secs(10));
         tokio::time::sleep(interval).await;
     }
 }

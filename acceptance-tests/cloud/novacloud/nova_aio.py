@@ -102,6 +102,9 @@ def make_neutron(harness):
             with self._lock:
                 port = copy.deepcopy(self.port_1)
                 port.update(req)
+                if req.get("tenant_id"):
+                    # Neutron keeps the two names of the owner equal
+                    port["project_id"] = req["tenant_id"]
                 port.update({
                     "id": str(uuid.uuid4()),
                     "mac_address": "fa:16:3e:" + ":".join("%02x" % random.randint(0, 255) for _ in range(3)),
@@ -255,10 +258,12 @@ class NetworkAPI:
         if req.method == "POST" and coll == "ports":
             return jresp(self.neutron.create_port(req.json), 201)
         items = list(store.values())
-        for k, v in req.GET.items():
+        # as Neutron does: a filter given several times matches any of its values
+        for k, values in req.GET.dict_of_lists().items():
             if k in ("fields", "limit", "marker"):
                 continue
-            items = [i for i in items if str(i.get(k)).lower() == v.lower() or i.get(k) == v]
+            wanted = {v.lower() for v in values}
+            items = [i for i in items if str(i.get(k)).lower() in wanted]
         return jresp({coll.replace("-", "_"): items})
 
 

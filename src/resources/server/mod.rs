@@ -148,19 +148,30 @@ async fn set_power_state(
     Ok(())
 }
 
-/// Reads the server into `state`; `false` when it is gone.
+/// Reads the server into `state`; `false` when it is gone. Reads that run
+/// together share one listing (see `client::batch`).
 async fn refresh(
     data: &NovaData,
     id: &str,
     prior: &Value,
     state: &mut Value,
 ) -> Result<bool, ApiError> {
-    let body = match data.cloud.get(&format!("/servers/{id}")).await {
-        Ok(b) => b,
-        Err(e) if e.is_not_found() => return Ok(false),
-        Err(e) => return Err(e),
+    let Some(s) = data.cloud.server(id).await? else {
+        return Ok(false);
     };
-    let s = &body["server"];
+    fill(data, id, &s, prior, state, false).await
+}
+
+/// Writes a server document into `state`. `settled`: the document comes
+/// from a wait that has just ended, so its interfaces are looked up fresh.
+async fn fill(
+    data: &NovaData,
+    id: &str,
+    s: &J,
+    prior: &Value,
+    state: &mut Value,
+    settled: bool,
+) -> Result<bool, ApiError> {
     let status = wire::string(&s["status"])
         .unwrap_or_default()
         .to_ascii_uppercase();
@@ -171,14 +182,11 @@ async fn refresh(
     resolve_flavor(data, s, prior, state).await?;
     let importing = prior.get("name").is_null();
     if importing || !state.get("network").elements().is_empty() {
-        let ifaces = data
-            .cloud
-            .get(&format!("/servers/{id}/os-interface"))
-            .await?;
-        let list = ifaces["interfaceAttachments"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let list = if settled {
+            data.cloud.fresh_interfaces(id).await?
+        } else {
+            data.cloud.interfaces(id, s).await?
+        };
         if importing && state.get("network").elements().is_empty() && !list.is_empty() {
             // rebuild the blocks from the interfaces (import)
             let ty = schema::schema()
@@ -399,8 +407,9 @@ impl Resource<NovaData> for Server {
         let mut state = p.clone();
         state.set("id", Value::string(&id));
         resp.state = state;
-        match wait_for(data, &id, &["ACTIVE"], dl, &req.stop).await {
-            Ok(_) => {}
+        let settled = match wait_for(data, &id, &["ACTIVE"], dl, &req.stop).await {
+            Ok(Observed::Settled(s)) => Some(s),
+            Ok(Observed::Gone) => None,
             Err(e) => {
                 let mut st = resp.state.clone();
                 if let WaitError::Fault { server, .. } = &e {
@@ -411,7 +420,7 @@ impl Resource<NovaData> for Server {
                     .diags
                     .push(wait_error("Server did not become ACTIVE", e));
             }
-        }
+        };
         let target = p
             .get("power_state")
             .as_str()
@@ -421,7 +430,12 @@ impl Resource<NovaData> for Server {
             resp.diags.push(d);
         }
         let mut st = resp.state.clone();
-        match refresh(data, &id, p, &mut st).await {
+        let read = match settled.filter(|_| target == "active") {
+            // the wait's last look is the server as it is now
+            Some(s) => fill(data, &id, &s, p, &mut st, true).await,
+            None => refresh(data, &id, p, &mut st).await,
+        };
+        match read {
             Ok(_) => resp.state = st,
             Err(e) => resp
                 .diags

@@ -1,0 +1,366 @@
+//! Batched reads. Terraform reads resources one by one, ten at a time; when
+//! several server reads are in flight in one process they are answered from
+//! one shared `GET /servers/detail` listing (and one listing of the
+//! project's ports for their interfaces) instead of a request each. A server
+//! the listing misses, or one this process has changed, is fetched on its
+//! own, so the answer is always what `GET /servers/{id}` would give.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::Value as J;
+
+use super::{ApiError, Call, Cloud, Service};
+
+/// How long a listing answers reads.
+pub const LISTING_TTL: Duration = Duration::from_secs(30);
+/// How long a lone read waits for company before reading on its own.
+pub const GATHER_WINDOW: Duration = Duration::from_millis(5);
+/// How long port look-ups after a wait are gathered into one request.
+pub const PORT_WINDOW: Duration = Duration::from_millis(15);
+/// Device IDs per port look-up request (keeps the URL short).
+pub const PORT_CHUNK: usize = 40;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A value fetched once and shared while it is fresh; concurrent callers
+/// wait for the one fetch in progress.
+pub struct Shared<T> {
+    current: Mutex<Option<(Instant, Arc<T>)>>,
+    fetching: tokio::sync::Mutex<()>,
+}
+
+impl<T> Default for Shared<T> {
+    fn default() -> Self {
+        Shared {
+            current: Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl<T> Shared<T> {
+    pub fn fresh(&self, ttl: Duration) -> Option<Arc<T>> {
+        lock(&self.current)
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub async fn get<F, Fut>(&self, ttl: Duration, fetch: F) -> Result<Arc<T>, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
+    {
+        if let Some(v) = self.fresh(ttl) {
+            return Ok(v);
+        }
+        let _one = self.fetching.lock().await;
+        if let Some(v) = self.fresh(ttl) {
+            return Ok(v);
+        }
+        // stamped with the time the fetch began: it shows nothing newer
+        let started = Instant::now();
+        let v = Arc::new(fetch().await?);
+        *lock(&self.current) = Some((started, v.clone()));
+        Ok(v)
+    }
+}
+
+/// State of batched reads, one per cloud (provider process).
+#[derive(Default)]
+pub struct Reads {
+    in_flight: AtomicUsize,
+    servers: Shared<HashMap<String, J>>,
+    ports: Shared<HashMap<String, Vec<J>>>,
+    /// Servers this process has changed: always read on their own.
+    touched: Mutex<HashSet<String>>,
+    /// Port look-ups waiting to be sent together.
+    pending_ports: Mutex<Vec<(String, tokio::sync::oneshot::Sender<Option<Vec<J>>>)>>,
+    port_leader: tokio::sync::Mutex<()>,
+}
+
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Reads {
+    /// Records that a request changed `server_id`.
+    pub fn touch(&self, server_id: &str) {
+        lock(&self.touched).insert(server_id.to_string());
+    }
+
+    fn is_touched(&self, server_id: &str) -> bool {
+        lock(&self.touched).contains(server_id)
+    }
+}
+
+/// A network port in the shape of a compute `os-interface` attachment.
+pub fn port_as_interface(p: &J) -> J {
+    serde_json::json!({
+        "port_id": p["id"],
+        "net_id": p["network_id"],
+        "mac_addr": p["mac_address"],
+        "fixed_ips": p["fixed_ips"],
+        "port_state": p["status"],
+    })
+}
+
+/// Every page of a listing, following `<key>_links` `next` links.
+pub async fn list_all(
+    cloud: &Cloud,
+    service: Service,
+    first: &str,
+    key: &str,
+) -> Result<Vec<J>, ApiError> {
+    let mut out = Vec::new();
+    let mut next = Some(first.to_string());
+    let mut pages = 0;
+    while let Some(path) = next.take() {
+        let reply = cloud
+            .session
+            .call(Call::new(service, Method::GET, &path))
+            .await?;
+        let items = reply.body[key].as_array().cloned().unwrap_or_default();
+        let empty = items.is_empty();
+        out.extend(items);
+        pages += 1;
+        next = reply.body[format!("{key}_links")]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["rel"] == "next")
+            .and_then(|l| l["href"].as_str())
+            .map(str::to_string)
+            .filter(|_| !empty && pages < 1000);
+    }
+    Ok(out)
+}
+
+impl Cloud {
+    async fn server_alone(&self, id: &str) -> Result<Option<J>, ApiError> {
+        match self.get(&format!("/servers/{id}")).await {
+            Ok(b) => Ok(Some(b["server"].clone())),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn server_listing(&self) -> Result<Arc<HashMap<String, J>>, ApiError> {
+        self.reads
+            .servers
+            .get(LISTING_TTL, || async {
+                let all = list_all(self, Service::Compute, "/servers/detail", "servers").await?;
+                tracing::debug!(servers = all.len(), "shared server listing");
+                Ok(all
+                    .into_iter()
+                    .filter_map(|s| Some((s["id"].as_str()?.to_string(), s)))
+                    .collect())
+            })
+            .await
+    }
+
+    /// The server as `GET /servers/{id}` shows it, `None` when it does not
+    /// exist. Answered from a shared listing when reads run together.
+    pub async fn server(&self, id: &str) -> Result<Option<J>, ApiError> {
+        if !self.session.config().batch_reads || self.reads.is_touched(id) {
+            return self.server_alone(id).await;
+        }
+        let reads = &self.reads;
+        let n = reads.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        let _guard = InFlight(&reads.in_flight);
+        let batch = n > 1 || reads.servers.fresh(LISTING_TTL).is_some() || {
+            tokio::time::sleep(GATHER_WINDOW).await;
+            reads.in_flight.load(Ordering::SeqCst) > 1
+        };
+        if batch {
+            match self.server_listing().await {
+                Ok(all) => {
+                    if let Some(s) = all.get(id) {
+                        return Ok(Some(s.clone()));
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "server listing failed; reading alone"),
+            }
+        }
+        self.server_alone(id).await
+    }
+
+    async fn interfaces_alone(&self, id: &str) -> Result<Vec<J>, ApiError> {
+        let b = self.get(&format!("/servers/{id}/os-interface")).await?;
+        Ok(b["interfaceAttachments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// A server's interfaces as `os-interface` lists them. While server
+    /// reads are batched, they come from one listing of the project's ports.
+    pub async fn interfaces(&self, id: &str, server: &J) -> Result<Vec<J>, ApiError> {
+        if self.reads.is_touched(id) || self.reads.servers.fresh(LISTING_TTL).is_none() {
+            return self.interfaces_alone(id).await;
+        }
+        let Ok(Some(project)) = self.session.project_id().await else {
+            return self.interfaces_alone(id).await;
+        };
+        let listing = self
+            .reads
+            .ports
+            .get(LISTING_TTL, || async {
+                let path = format!("/v2.0/ports?tenant_id={project}");
+                let all = list_all(self, Service::Network, &path, "ports").await?;
+                let mut by_device: HashMap<String, Vec<J>> = HashMap::new();
+                for p in &all {
+                    if let Some(d) = p["device_id"].as_str().filter(|d| !d.is_empty()) {
+                        by_device
+                            .entry(d.to_string())
+                            .or_default()
+                            .push(port_as_interface(p));
+                    }
+                }
+                Ok(by_device)
+            })
+            .await;
+        match listing {
+            Ok(all) => match all.get(id) {
+                Some(list) => Ok(list.clone()),
+                // no port of the project: right when the server has no address
+                None if addresses_empty(server) => Ok(vec![]),
+                None => self.interfaces_alone(id).await,
+            },
+            Err(e) => {
+                tracing::debug!(error = %e, "port listing failed; asking the compute API");
+                self.interfaces_alone(id).await
+            }
+        }
+    }
+
+    /// Interfaces of a server that has just settled. Look-ups made within
+    /// a few milliseconds of each other (servers settling in the same poll)
+    /// share one network API request; without a network endpoint each asks
+    /// the compute API.
+    pub async fn fresh_interfaces(&self, id: &str) -> Result<Vec<J>, ApiError> {
+        if self.session.endpoint(Service::Network).await.is_err() {
+            return self.interfaces_alone(id).await;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        lock(&self.reads.pending_ports).push((id.to_string(), tx));
+        // one caller at a time sends what has gathered; the rest find
+        // their answer waiting
+        let mut rx = rx;
+        let _leader = self.reads.port_leader.lock().await;
+        if let Ok(answer) = rx.try_recv() {
+            return match answer {
+                Some(list) => Ok(list),
+                None => self.interfaces_alone(id).await,
+            };
+        }
+        tokio::time::sleep(PORT_WINDOW).await;
+        let batch = std::mem::take(&mut *lock(&self.reads.pending_ports));
+        let mut waiting: HashMap<String, Vec<_>> = HashMap::new();
+        for (device, tx) in batch {
+            waiting.entry(device).or_default().push(tx);
+        }
+        let devices: Vec<String> = waiting.keys().cloned().collect();
+        for chunk in devices.chunks(PORT_CHUNK) {
+            let query: Vec<String> = chunk.iter().map(|d| format!("device_id={d}")).collect();
+            let path = format!("/v2.0/ports?{}", query.join("&"));
+            let found = list_all(self, Service::Network, &path, "ports").await;
+            if let Err(e) = &found {
+                tracing::debug!(error = %e, "port look-up failed; asking the compute API");
+            }
+            for device in chunk {
+                let answer: Option<Vec<J>> = found.as_ref().ok().map(|ports| {
+                    ports
+                        .iter()
+                        .filter(|p| p["device_id"].as_str() == Some(device.as_str()))
+                        .map(port_as_interface)
+                        .collect()
+                });
+                for tx in waiting.remove(device).unwrap_or_default() {
+                    // the waiting side may have given up
+                    let _ = tx.send(answer.clone());
+                }
+            }
+        }
+        drop(_leader);
+        match rx.await {
+            Ok(Some(list)) => Ok(list),
+            _ => self.interfaces_alone(id).await,
+        }
+    }
+}
+
+fn addresses_empty(server: &J) -> bool {
+    server["addresses"].as_object().is_none_or(|m| {
+        m.values()
+            .all(|v| v.as_array().is_none_or(|a| a.is_empty()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_reads_like_an_interface() {
+        let p = serde_json::json!({
+            "id": "p1", "network_id": "n1", "mac_address": "fa:16:3e:00:00:01",
+            "fixed_ips": [{"subnet_id": "s1", "ip_address": "10.0.0.12"}],
+            "status": "ACTIVE", "device_id": "srv"
+        });
+        assert_eq!(
+            port_as_interface(&p),
+            serde_json::json!({
+                "port_id": "p1", "net_id": "n1", "mac_addr": "fa:16:3e:00:00:01",
+                "fixed_ips": [{"subnet_id": "s1", "ip_address": "10.0.0.12"}],
+                "port_state": "ACTIVE"
+            })
+        );
+    }
+
+    #[test]
+    fn empty_addresses() {
+        for (server, empty) in [
+            (serde_json::json!({}), true),
+            (serde_json::json!({"addresses": {}}), true),
+            (serde_json::json!({"addresses": {"private": []}}), true),
+            (
+                serde_json::json!({"addresses": {"private": [{"addr": "10.0.0.3"}]}}),
+                false,
+            ),
+        ] {
+            assert_eq!(addresses_empty(&server), empty, "{server}");
+        }
+    }
+
+    #[tokio::test]
+    async fn shared_value_is_fetched_once_while_fresh() {
+        let shared: Shared<u32> = Shared::default();
+        let calls = AtomicUsize::new(0);
+        let fetch = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok(7)
+        };
+        let (a, b, c) = tokio::join!(
+            shared.get(LISTING_TTL, fetch),
+            shared.get(LISTING_TTL, fetch),
+            shared.get(LISTING_TTL, fetch)
+        );
+        assert_eq!((*a.unwrap(), *b.unwrap(), *c.unwrap()), (7, 7, 7));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // stale: fetched again
+        shared.get(Duration::ZERO, fetch).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+}
