@@ -140,3 +140,53 @@ def test_lookup_errors(tf_cloud, block, message):
     assert r.returncode == 1
     out = " ".join((r.stdout + r.stderr).split())
     assert message in out, out
+
+
+def test_servers_list_with_filters(tf_cloud, sdk):
+    tf = tf_cloud
+    tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  count        = 3
+  name         = "tf-acc-list-${{count.index}}"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  network_mode = "none"
+  tags         = count.index < 2 ? ["listed"] : ["other"]
+  power_state  = count.index == 1 ? "shutoff" : "active"
+}}
+
+data "nova_servers" "tagged" {{
+  name_regex = "^tf-acc-list-"
+  tags       = ["listed"]
+  depends_on = [nova_server.s]
+}}
+
+data "nova_servers" "active" {{
+  name_regex = "^tf-acc-list-"
+  status     = "ACTIVE"
+  depends_on = [nova_server.s]
+}}
+
+output "tagged" {{
+  value = data.nova_servers.tagged.servers[*].name
+}}
+
+output "active" {{
+  value = data.nova_servers.active.ids
+}}
+
+output "first" {{
+  value = data.nova_servers.tagged.servers[0]
+}}
+""")
+    tf.init()
+    tf.apply()
+    ids = [r["values"]["id"] for a, r in sorted(tf.resources().items()) if r["type"] == "nova_server"]
+    assert tf.output("tagged") == ["tf-acc-list-0", "tf-acc-list-1"]
+    assert sorted(tf.output("active")) == sorted([ids[0], ids[2]])
+    first = tf.output("first")
+    assert first["status"] == "ACTIVE" and first["image_id"] == CIRROS and first["flavor_name"] == "m1.nano"
+    assert first["tags"] == ["listed"]
+    tf.destroy()

@@ -66,6 +66,12 @@ impl ApiError {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
+    /// The request may or may not have been carried out: no answer came,
+    /// or a server or gateway error did.
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self, ApiError::Transport { .. })
+            || self.status().is_some_and(|s| s >= 500 && s != 501)
+    }
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(409)
     }

@@ -36,6 +36,8 @@ pub const SERVER_DESCRIPTION: Microversion = Microversion(2, 19);
 pub const NETWORK_MODE: Microversion = Microversion(2, 37);
 /// Volume attachment `tag`.
 pub const VOLUME_ATTACH_TAG: Microversion = Microversion(2, 49);
+/// Listing servers filtered by tags (`tags=`).
+pub const SERVER_TAG_FILTER: Microversion = Microversion(2, 26);
 /// Server `tags` at create.
 pub const SERVER_TAGS: Microversion = Microversion(2, 52);
 /// Flavor `description`.

@@ -76,6 +76,65 @@ impl Cloud {
         self.session.call(c).await
     }
 
+    /// A create whose answer may be lost on the way. After an ambiguous
+    /// failure `find` looks for what the request made: found, that is the
+    /// answer; not found, the request is sent again (three times at most).
+    /// `find` answers in the shape of the create response.
+    pub async fn create<F, Fut>(
+        &self,
+        path: &str,
+        body: &J,
+        deadline: Option<Instant>,
+        find: F,
+    ) -> Result<J, ApiError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<J>, ApiError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.compute(Method::POST, path, Some(body), deadline).await {
+                Ok(r) => return Ok(r.body),
+                Err(e) if e.is_ambiguous() => {
+                    tracing::info!(path, error = %e, attempt, "create answer lost; looking for what it made");
+                    if let Ok(Some(found)) = find().await {
+                        return Ok(found);
+                    }
+                    if attempt >= 3 {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A POST that is safe to repeat (setting metadata, adding a host): sent
+    /// again after an ambiguous failure; a conflict or not-found answer to a
+    /// repeat means the first one was carried out.
+    pub async fn post_repeatable(
+        &self,
+        path: &str,
+        body: &J,
+        deadline: Option<Instant>,
+    ) -> Result<J, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.compute(Method::POST, path, Some(body), deadline).await {
+                Ok(r) => return Ok(r.body),
+                Err(e) if attempt > 1 && (e.is_conflict() || e.is_not_found()) => {
+                    return Ok(J::Null)
+                }
+                Err(e) if e.is_ambiguous() && attempt < 3 => {
+                    tracing::info!(path, error = %e, attempt, "repeating a request whose answer was lost");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Result<J, ApiError> {
         Ok(self.compute(Method::GET, path, None, None).await?.body)
     }

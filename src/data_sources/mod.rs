@@ -7,6 +7,7 @@ use crate::provider::NovaData;
 
 pub mod flavor;
 pub mod lookups;
+pub mod servers;
 
 pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
     vec![
@@ -16,6 +17,7 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
         Arc::new(lookups::AggregateData),
         Arc::new(lookups::ServerGroupData),
         Arc::new(lookups::ServerData),
+        Arc::new(servers::ServersData),
         Arc::new(lookups::ImageData),
         Arc::new(lookups::AvailabilityZonesData),
         Arc::new(lookups::HypervisorsData),

@@ -79,16 +79,9 @@ async fn action(
     body: &J,
     dl: std::time::Instant,
 ) -> Result<J, ApiError> {
-    Ok(data
-        .cloud
-        .compute(
-            Method::POST,
-            &format!("/os-aggregates/{id}/action"),
-            Some(body),
-            Some(dl),
-        )
-        .await?
-        .body)
+    data.cloud
+        .post_repeatable(&format!("/os-aggregates/{id}/action"), body, Some(dl))
+        .await
 }
 
 /// Brings metadata and hosts from `have` to `want`, recording progress in `state`.
@@ -182,21 +175,24 @@ impl Resource<NovaData> for Aggregate {
         if let Some(az) = req.planned.get("availability_zone").as_str() {
             agg["availability_zone"] = az.into();
         }
+        let name = agg["name"].clone();
+        let find = || async {
+            let all = data.cloud.get("/os-aggregates").await?;
+            Ok(all["aggregates"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["name"] == name))
+                .map(|a| json!({"aggregate": a})))
+        };
         let reply = match data
             .cloud
-            .compute(
-                Method::POST,
-                "/os-aggregates",
-                Some(&json!({"aggregate": agg})),
-                Some(dl),
-            )
+            .create("/os-aggregates", &json!({"aggregate": agg}), Some(dl), find)
             .await
         {
             Ok(r) => r,
             Err(e) => return resp.diags.push(api_error("Cannot create aggregate", &e)),
         };
         let mut state = req.planned.clone();
-        flatten(&reply.body["aggregate"], &mut state);
+        flatten(&reply["aggregate"], &mut state);
         let id = state.get("id").opt_str().unwrap_or_default();
         let have = state.clone();
         let result = converge(data, &id, &req.planned, &have, &mut state, dl).await;

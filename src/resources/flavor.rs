@@ -111,10 +111,9 @@ async fn set_extra_specs(
     if !changed.is_empty() {
         let body = json!({"extra_specs": changed});
         data.cloud
-            .compute(
-                Method::POST,
+            .post_repeatable(
                 &format!("/flavors/{}/os-extra_specs", path_segment(id)),
-                Some(&body),
+                &body,
                 Some(dl),
             )
             .await?;
@@ -199,21 +198,25 @@ impl Resource<NovaData> for Flavor {
             .await
             .map(|v| v >= mv::FLAVOR_DESCRIPTION)
             .unwrap_or(false);
-        let reply = match data
-            .cloud
-            .compute(
-                Method::POST,
-                "/flavors",
-                Some(&create_body(&req.planned, with_description)),
-                Some(dl),
-            )
-            .await
-        {
+        let body = create_body(&req.planned, with_description);
+        let find = || async {
+            let all = data.cloud.get("/flavors/detail?is_public=None").await?;
+            let want = &body["flavor"];
+            Ok(all["flavors"]
+                .as_array()
+                .and_then(|a| {
+                    a.iter().find(|f| {
+                        f["name"] == want["name"] && (want["id"].is_null() || f["id"] == want["id"])
+                    })
+                })
+                .map(|f| json!({"flavor": f})))
+        };
+        let reply = match data.cloud.create("/flavors", &body, Some(dl), find).await {
             Ok(r) => r,
             Err(e) => return resp.diags.push(api_error("Cannot create flavor", &e)),
         };
         let mut state = req.planned.clone();
-        flatten(&reply.body["flavor"], &mut state);
+        flatten(&reply["flavor"], &mut state);
         state.set("description", req.planned.get("description").clone());
         let id = state.get("id").opt_str().unwrap_or_default();
         let want = req.planned.get("extra_specs").string_map();

@@ -152,15 +152,35 @@ impl Resource<NovaData> for Keypair {
             req.planned.get("type").as_str(),
             req.planned.get("user_id").as_str(),
         );
+        let user = req.planned.get("user_id").opt_str();
+        let find = || async {
+            let path = format!(
+                "/os-keypairs/{}{}",
+                path_segment(&name),
+                user_query(user.clone())
+            );
+            match data.cloud.get(&path).await {
+                // ours only when it holds the key we sent
+                Ok(b)
+                    if b["keypair"]["public_key"].as_str().map(str::trim_end)
+                        == Some(public_key.trim_end()) =>
+                {
+                    Ok(Some(b))
+                }
+                Ok(_) => Ok(None),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
         match data
             .cloud
-            .compute(Method::POST, "/os-keypairs", Some(&body), Some(deadline))
+            .create("/os-keypairs", &body, Some(deadline), find)
             .await
         {
             Ok(reply) => {
                 let mut state = req.planned.clone();
                 state.set("public_key", Value::string(public_key.trim_end()));
-                flatten(&reply.body["keypair"], &mut state);
+                flatten(&reply["keypair"], &mut state);
                 state.set("private_key", Value::from_opt_str(private_key));
                 if state.get("user_id").is_unknown() {
                     state.set(

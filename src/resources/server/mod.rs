@@ -238,18 +238,32 @@ async fn resolve_flavor(
     Ok(())
 }
 
-/// Finds the server a lost create request made, by its create token.
-async fn adopt(data: &NovaData, name: &str, token: &str) -> Option<String> {
+/// Finds the server a lost create request made, by its create token. Were
+/// there two (a request repeated while the first was still being carried
+/// out), the oldest is kept and the other deleted.
+async fn adopt(data: &NovaData, name: &str, token: &str) -> Result<Option<String>, ApiError> {
     let q = format!(
         "/servers/detail?name={}",
         path_segment(&format!("^{}$", regex::escape(name)))
     );
-    let body = data.cloud.get(&q).await.ok()?;
-    body["servers"]
-        .as_array()?
-        .iter()
-        .find(|s| s["metadata"][model::CREATE_TOKEN_KEY].as_str() == Some(token))
-        .and_then(|s| wire::string(&s["id"]))
+    let body = data.cloud.get(&q).await?;
+    let mut mine: Vec<&J> = body["servers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["metadata"][model::CREATE_TOKEN_KEY].as_str() == Some(token))
+        .collect();
+    mine.sort_by_key(|s| wire::string(&s["created"]).unwrap_or_default());
+    for extra in mine.iter().skip(1) {
+        if let Some(id) = wire::string(&extra["id"]) {
+            tracing::warn!(server = %id, "deleting a duplicate made by a repeated create");
+            let _ = data
+                .cloud
+                .compute(Method::DELETE, &format!("/servers/{id}"), None, None)
+                .await;
+        }
+    }
+    Ok(mine.first().and_then(|s| wire::string(&s["id"])))
 }
 
 #[async_trait]
@@ -373,29 +387,16 @@ impl Resource<NovaData> for Server {
         };
         let body = model::create_body(p, &req.config, &opts);
         let name = p.get("name").as_str().unwrap_or_default().to_string();
-        let id = match data
-            .cloud
-            .compute(Method::POST, "/servers", Some(&body), Some(dl))
-            .await
-        {
-            Ok(r) => wire::string(&r.body["server"]["id"]),
-            Err(e) => {
-                // the cloud may have acted on a request whose answer was lost
-                let lost =
-                    matches!(e, ApiError::Transport { .. }) || e.status().is_some_and(|s| s >= 500);
-                let adopted = if lost {
-                    adopt(data, &name, &token).await
-                } else {
-                    None
-                };
-                match adopted {
-                    Some(id) => {
-                        tracing::info!(server = %id, "adopted a server whose create response was lost");
-                        Some(id)
-                    }
-                    None => return resp.diags.push(api_error("Cannot create server", &e)),
-                }
-            }
+        // a lost answer is recovered by the create token: the server is
+        // adopted, or the request (same token) sent again
+        let find = || async {
+            Ok(adopt(data, &name, &token)
+                .await?
+                .map(|id| json!({"server": {"id": id}})))
+        };
+        let id = match data.cloud.create("/servers", &body, Some(dl), find).await {
+            Ok(r) => wire::string(&r["server"]["id"]),
+            Err(e) => return resp.diags.push(api_error("Cannot create server", &e)),
         };
         let Some(id) = id else {
             return resp.diags.error(

@@ -1,0 +1,9 @@
+data "nova_servers" "web" {
+  name_regex = "^web-"
+  status     = "ACTIVE"
+  tags       = ["frontend"]
+}
+
+output "web_addresses" {
+  value = { for s in data.nova_servers.web.servers : s.name => s.ipv4 }
+}
