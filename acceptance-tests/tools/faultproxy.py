@@ -15,7 +15,9 @@ chosen share of them in one of these ways:
   drop       forwarded, then the connection is closed without the answer
   401        answered 401 once, as for a token that expired
 
-Faults are drawn from a seeded random generator, so a run can be repeated.
+Faults are drawn from a seeded random generator (`rate`), or one request in
+`every` is faulted with a kind drawn at random; either way a run can be
+repeated.
 `rules` target requests by method and path (regular expression) with a
 fixed fault: used for "every create loses its response" and "one 401".
 Every request is recorded, with the fault it got.
@@ -46,11 +48,13 @@ class Rule:
 
 
 class FaultProxy:
-    def __init__(self, upstream, rate=0.0, kinds=KINDS, seed=1, slow_seconds=4.0, skip=None):
+    def __init__(self, upstream, rate=0.0, kinds=KINDS, seed=1, slow_seconds=4.0, skip=None, every=None):
         u = urllib.parse.urlsplit(upstream)
         self.host, self.port = u.hostname, u.port
         self.prefix = u.path.rstrip("/")
         self.rate, self.kinds, self.slow_seconds = rate, list(kinds), slow_seconds
+        # every: fault exactly one request in `every` (the kind still drawn at random)
+        self.every, self.seen = every, 0
         self.random = random.Random(seed)
         self.rules = []
         # requests never faulted (path regular expression), e.g. the version document
@@ -85,6 +89,9 @@ class FaultProxy:
                     return f
             if self.skip and self.skip.search(path):
                 return None
+            self.seen += 1
+            if self.every:
+                return self.random.choice(self.kinds) if self.seen % self.every == 0 else None
             if self.rate and self.random.random() < self.rate:
                 return self.random.choice(self.kinds)
             return None
