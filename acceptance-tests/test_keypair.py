@@ -136,7 +136,13 @@ resource "nova_keypair" "k" {
         tf.init()
         env = {"OS_AUTH_URL": cloud["auth_url"], "OS_APPLICATION_CREDENTIAL_ID": ac.id,
                "OS_APPLICATION_CREDENTIAL_SECRET": "app-cred-secret-1"}
-        tf.run("apply", "-auto-approve", "-input=false", "-no-color", extra_env=env)
+        log = os.path.join(tf.dir, "trace.log")
+        out = tf.run("apply", "-auto-approve", "-input=false", "-no-color",
+                     extra_env=dict(env, TF_LOG="TRACE", TF_LOG_PATH=log))
+        # the secret is in neither the TRACE log nor Terraform's output
+        text = open(log, errors="replace").read()
+        assert "api call" in text
+        assert "app-cred-secret-1" not in text and "app-cred-secret-1" not in out.stdout + out.stderr
         # created in the demo project, as the application credential's owner
         kp = demo.compute.get_keypair("tf-acc-appcred")
         assert kp.name == "tf-acc-appcred"
