@@ -162,6 +162,26 @@ class RequestLog:
         return [l for l in self.lines() if l.startswith(f'{api}-api "')]
 
 
+def purge_soft_deleted(sdk, prefix):
+    """Force-deletes soft-deleted servers whose name starts with prefix: on the
+    soft-delete test cloud they would otherwise stay on their hosts (and keep
+    those hosts from joining an availability zone in later tests)."""
+    import time
+    left = [s for s in sdk.compute.servers(details=True, all_projects=True)
+            if s.name.startswith(prefix) and s.status == "SOFT_DELETED"]
+    for s in left:
+        sdk.compute.force_delete_server(s)
+    def present(sid):
+        s = sdk.compute.find_server(sid, ignore_missing=True)
+        return s is not None and s.status != "DELETED"
+
+    deadline = time.time() + 60
+    while left and time.time() < deadline:
+        left = [s for s in left if present(s.id)]
+        time.sleep(0.5)
+    assert not left, [s.id for s in left]
+
+
 def base_env(mirror):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "TF_"))}
     env.update({

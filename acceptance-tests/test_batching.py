@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import PROVIDER_BLOCK, RequestLog
+from conftest import PROVIDER_BLOCK, RequestLog, purge_soft_deleted
 
 pytestmark = pytest.mark.cloud
 
@@ -28,6 +28,8 @@ resource "nova_server" "net" {{
   flavor_name = "m1.nano"
   metadata    = {{ index = tostring(count.index) }}
   tags        = ["batch"]
+  # the test cloud keeps deleted servers on their hosts unless purged
+  force_delete = true
 
   network {{
     uuid = "PRIVATE"
@@ -39,6 +41,7 @@ resource "nova_server" "bare" {{
   image_id     = "{CIRROS}"
   flavor_id    = "42"
   network_mode = "none"
+  force_delete = true
 }}
 """
 
@@ -96,6 +99,7 @@ def test_batched_reads_equal_single_reads(tf_cloud, cloud, sdk):
     r = tf.plan_exit()
     assert r.returncode == 2, r.stdout
     assert "1 to add, 1 to change, 0 to destroy" in r.stdout, r.stdout
+    purge_soft_deleted(sdk, "tf-acc-batch-")
 
     log = RequestLog(cloud)
     tf.destroy()

@@ -155,6 +155,7 @@ resource "nova_server" "s" {{
   network_mode = "none"
   tags         = count.index < 2 ? ["listed"] : ["other"]
   power_state  = count.index == 1 ? "shutoff" : "active"
+  force_delete = true
 }}
 
 data "nova_servers" "tagged" {{

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import PROVIDER_BLOCK, TERRAFORM
+from conftest import PROVIDER_BLOCK, TERRAFORM, purge_soft_deleted
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
 from faultproxy import FaultProxy  # noqa: E402
@@ -108,6 +108,7 @@ resource "nova_server" "s" {{
         assert r.returncode == 0, r.stdout + r.stderr
         tf.destroy()
         assert servers_named(sdk, "tf-rel-") == []
+        purge_soft_deleted(sdk, "tf-rel-")
         every = proxy.faulted()
         kinds = sorted({f[2] for f in every})
         report(scenario="apply 30 servers + keypair, flavor, aggregate; plan; destroy",
@@ -140,6 +141,7 @@ resource "nova_server" "s" {{
         assert {s.id for s in in_cloud} == state_ids(tf)
         assert tf.plan_exit().returncode == 0
         tf.destroy()
+        purge_soft_deleted(sdk, "tf-lost-")
         report(scenario="apply 5 servers, every create answer dropped after the cloud acted",
                faults="5 of 5 creates", outcome="all 5 adopted by create token", orphans=0, duplicates=0)
 
@@ -162,6 +164,7 @@ resource "nova_server" "s" {{
         assert [r for r in proxy.requests if r[2] == "401"]
         assert len(servers_named(sdk, "tf-reauth")) == 1
         tf.destroy()
+        purge_soft_deleted(sdk, "tf-reauth")
         report(scenario="apply with the token rejected once (401)", faults="1 401",
                outcome="re-authenticated, created once", orphans=0, duplicates=0)
 
@@ -201,6 +204,8 @@ resource "nova_server" "s" {{
     assert {s.id for s in servers_named(sdk, "tf-sigint-")} == state_ids(tf)
     assert tf.plan_exit().returncode == 0
     tf.destroy()
+    # the interrupted creates were replaced: their servers are soft-deleted too
+    purge_soft_deleted(sdk, "tf-sigint-")
     report(scenario="SIGINT during an apply of 20 servers, then apply again",
            faults="interrupt", outcome=f"{interrupted} servers in state after the interrupt, all in the cloud; "
                                        "second apply converged", orphans=0, duplicates=0)
@@ -380,6 +385,7 @@ resource "nova_server" "plain" {{
     assert wo_pass not in state  # write-only: never stored
     assert plain_pass in state  # sensitive, kept as Terraform keeps sensitive values
     tf.destroy()
+    purge_soft_deleted(sdk, "tf-secret-")
     report(scenario="apply and plan at TF_LOG=TRACE (password and token auth, admin passwords, generated key)",
            faults="none", outcome="0 secrets in logs or output; write-only password absent from state",
            orphans=0, duplicates=0)

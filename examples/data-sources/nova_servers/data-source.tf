@@ -4,6 +4,6 @@ data "nova_servers" "web" {
   tags       = ["frontend"]
 }
 
-output "web_addresses" {
+output "tagged_web_addresses" {
   value = { for s in data.nova_servers.web.servers : s.name => s.ipv4 }
 }
