@@ -162,24 +162,25 @@ class RequestLog:
         return [l for l in self.lines() if l.startswith(f'{api}-api "')]
 
 
-def purge_soft_deleted(sdk, prefix):
-    """Force-deletes soft-deleted servers whose name starts with prefix: on the
+def purge_soft_deleted(sdk, ids):
+    """Force-deletes those of the given servers that are soft-deleted: on the
     soft-delete test cloud they would otherwise stay on their hosts (and keep
-    those hosts from joining an availability zone in later tests)."""
+    those hosts from joining an availability zone in later tests). Listings
+    leave soft-deleted servers out, so they are named by ID."""
     import time
-    left = [s for s in sdk.compute.servers(details=True, all_projects=True)
-            if s.name.startswith(prefix) and s.status == "SOFT_DELETED"]
-    for s in left:
-        sdk.compute.force_delete_server(s)
-    def present(sid):
-        s = sdk.compute.find_server(sid, ignore_missing=True)
-        return s is not None and s.status != "DELETED"
 
+    def status(sid):
+        s = sdk.compute.find_server(sid, ignore_missing=True)
+        return None if s is None else s.status
+
+    left = [sid for sid in ids if status(sid) == "SOFT_DELETED"]
+    for sid in left:
+        sdk.compute.force_delete_server(sid)
     deadline = time.time() + 60
     while left and time.time() < deadline:
-        left = [s for s in left if present(s.id)]
+        left = [sid for sid in left if status(sid) not in (None, "DELETED")]
         time.sleep(0.5)
-    assert not left, [s.id for s in left]
+    assert not left, left
 
 
 def base_env(mirror):

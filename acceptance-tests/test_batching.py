@@ -99,7 +99,7 @@ def test_batched_reads_equal_single_reads(tf_cloud, cloud, sdk):
     r = tf.plan_exit()
     assert r.returncode == 2, r.stdout
     assert "1 to add, 1 to change, 0 to destroy" in r.stdout, r.stdout
-    purge_soft_deleted(sdk, "tf-acc-batch-")
+    purge_soft_deleted(sdk, [gone.id])
 
     log = RequestLog(cloud)
     tf.destroy()

@@ -106,9 +106,10 @@ resource "nova_server" "s" {{
         # the next plan, still through the faults, has nothing to do
         r = tf.plan_exit()
         assert r.returncode == 0, r.stdout + r.stderr
+        ids = state_ids(tf)
         tf.destroy()
         assert servers_named(sdk, "tf-rel-") == []
-        purge_soft_deleted(sdk, "tf-rel-")
+        purge_soft_deleted(sdk, ids)
         every = proxy.faulted()
         kinds = sorted({f[2] for f in every})
         report(scenario="apply 30 servers + keypair, flavor, aggregate; plan; destroy",
@@ -140,8 +141,9 @@ resource "nova_server" "s" {{
         assert sorted(s.name for s in in_cloud) == [f"tf-lost-{i}" for i in range(5)]
         assert {s.id for s in in_cloud} == state_ids(tf)
         assert tf.plan_exit().returncode == 0
+        ids = state_ids(tf)
         tf.destroy()
-        purge_soft_deleted(sdk, "tf-lost-")
+        purge_soft_deleted(sdk, ids)
         report(scenario="apply 5 servers, every create answer dropped after the cloud acted",
                faults="5 of 5 creates", outcome="all 5 adopted by create token", orphans=0, duplicates=0)
 
@@ -163,8 +165,9 @@ resource "nova_server" "s" {{
         tf.apply()
         assert [r for r in proxy.requests if r[2] == "401"]
         assert len(servers_named(sdk, "tf-reauth")) == 1
+        ids = state_ids(tf)
         tf.destroy()
-        purge_soft_deleted(sdk, "tf-reauth")
+        purge_soft_deleted(sdk, ids)
         report(scenario="apply with the token rejected once (401)", faults="1 401",
                outcome="re-authenticated, created once", orphans=0, duplicates=0)
 
@@ -203,9 +206,10 @@ resource "nova_server" "s" {{
     assert len(servers_named(sdk, "tf-sigint-")) == 20
     assert {s.id for s in servers_named(sdk, "tf-sigint-")} == state_ids(tf)
     assert tf.plan_exit().returncode == 0
+    ids = state_ids(tf)
     tf.destroy()
-    # the interrupted creates were replaced: their servers are soft-deleted too
-    purge_soft_deleted(sdk, "tf-sigint-")
+    # the interrupted creates that were replaced are soft-deleted too
+    purge_soft_deleted(sdk, ids | in_state)
     report(scenario="SIGINT during an apply of 20 servers, then apply again",
            faults="interrupt", outcome=f"{interrupted} servers in state after the interrupt, all in the cloud; "
                                        "second apply converged", orphans=0, duplicates=0)
@@ -384,8 +388,9 @@ resource "nova_server" "plain" {{
     assert all(not v for v in found.values()), found
     assert wo_pass not in state  # write-only: never stored
     assert plain_pass in state  # sensitive, kept as Terraform keeps sensitive values
+    ids = state_ids(tf)
     tf.destroy()
-    purge_soft_deleted(sdk, "tf-secret-")
+    purge_soft_deleted(sdk, ids)
     report(scenario="apply and plan at TF_LOG=TRACE (password and token auth, admin passwords, generated key)",
            faults="none", outcome="0 secrets in logs or output; write-only password absent from state",
            orphans=0, duplicates=0)
