@@ -130,9 +130,22 @@ resource "nova_aggregate" "a" {{
     tf.apply()
     assert sdk.compute.get_aggregate(agg_id).hosts == [h2]
 
-    # import by ID
+    # import by ID, then by identity
     os.remove(os.path.join(tf.dir, "terraform.tfstate"))
     tf.run("import", "-no-color", "nova_aggregate.a", agg_id)
+    assert tf.plan_exit().returncode == 0
+    tf.run("state", "rm", "nova_aggregate.a")
+    tf.write(f"""
+import {{
+  to       = nova_aggregate.a
+  identity = {{ id = "{agg_id}" }}
+}}
+""", name="imports.tf")
+    r = tf.plan_exit()
+    assert "1 to import, 0 to add, 0 to change, 0 to destroy" in r.stdout, r.stdout
+    tf.apply()
+    os.remove(os.path.join(tf.dir, "imports.tf"))
+    assert tf.resources()["nova_aggregate.a"]["values"]["hosts"] == [h2]
     assert tf.plan_exit().returncode == 0
 
     tf.destroy()
@@ -170,8 +183,15 @@ resource "nova_server_group" "soft" {
     assert r.returncode == 2 and "nova_server_group.soft will be created" in r.stdout
     tf.apply()
 
-    # import by identity
+    # import by ID
     gid = tf.resources()["nova_server_group.anti"]["values"]["id"]
+    tf.run("state", "rm", "nova_server_group.anti")
+    tf.run("import", "-no-color", "nova_server_group.anti", gid)
+    v = tf.resources()["nova_server_group.anti"]["values"]
+    assert (v["name"], v["policy"], v["rules"]["max_server_per_host"]) == ("tf-acc-anti", "anti-affinity", 2), v
+    assert tf.plan_exit().returncode == 0
+
+    # import by identity
     tf.run("state", "rm", "nova_server_group.anti")
     tf.write(f"""
 import {{
@@ -187,6 +207,45 @@ import {{
     tf.destroy()
     remaining = {g.id for g in sdk.compute.server_groups()}
     assert not (set(ids) & remaining)
+
+
+def test_feature_above_the_pinned_microversion_fails_at_plan(tf_cloud):
+    """With compute_microversion pinned at 2.14, soft policies (2.15) and
+    flavor descriptions (2.55) are refused at plan time, naming the attribute
+    and the version needed."""
+    tf = tf_cloud
+    tf.write(PROVIDER_BLOCK + """
+provider "nova" {
+  compute_microversion = "2.14"
+}
+
+resource "nova_server_group" "soft" {
+  name   = "tf-acc-soft-pinned"
+  policy = "soft-anti-affinity"
+}
+
+resource "nova_flavor" "f" {
+  name        = "tf-acc-pinned"
+  ram         = 512
+  vcpus       = 1
+  description = "needs 2.55"
+}
+
+resource "nova_server_group" "hard" {
+  name   = "tf-acc-hard-pinned"
+  policy = "anti-affinity"
+}
+""")
+    tf.init()
+    r = tf.plan_exit()
+    assert r.returncode == 1, r.stdout
+    out = " ".join((r.stdout + r.stderr).split())
+    assert "policy needs compute API microversion 2.15; this cloud speaks 2.14" in out, out
+    assert "with nova_server_group.soft" in out and 'policy = "soft-anti-affinity"' in out, out
+    assert "description needs compute API microversion 2.55; this cloud speaks 2.14" in out, out
+    assert "with nova_flavor.f" in out, out
+    # the group that needs nothing newer is not refused
+    assert "with nova_server_group.hard" not in out, out
 
 
 @pytest.mark.parametrize("resource, message", [

@@ -124,6 +124,38 @@ pub fn volume_schema() -> Schema {
     )
 }
 
+/// The `POST /servers/{id}/os-volume_attachments` body.
+pub fn volume_attach_body(planned: &Value) -> J {
+    let mut va = json!({"volumeId": planned.get("volume_id").as_str()});
+    for (attr, key) in [("device", "device"), ("tag", "tag")] {
+        if let Some(v) = planned.get(attr).as_str() {
+            va[key] = v.into();
+        }
+    }
+    if let Some(d) = planned.get("delete_on_termination").as_bool() {
+        va["delete_on_termination"] = d.into();
+    }
+    json!({"volumeAttachment": va})
+}
+
+/// The `POST /servers/{id}/os-interface` body.
+pub fn interface_attach_body(planned: &Value) -> J {
+    let mut ia = serde_json::Map::new();
+    if let Some(n) = planned.get("network_id").as_str() {
+        ia.insert("net_id".into(), n.into());
+    }
+    if let Some(port) = planned.get("port_id").as_str() {
+        ia.insert("port_id".into(), port.into());
+    }
+    if let Some(ip) = planned.get("fixed_ip").as_str() {
+        ia.insert("fixed_ips".into(), json!([{"ip_address": ip}]));
+    }
+    if let Some(t) = planned.get("tag").as_str() {
+        ia.insert("tag".into(), t.into());
+    }
+    json!({"interfaceAttachment": ia})
+}
+
 pub fn flatten_volume(a: &J, state: &mut Value) {
     let (sid, vid) = (
         wire::string(&a["serverId"]).unwrap_or_default(),
@@ -181,24 +213,10 @@ impl Resource<NovaData> for VolumeAttachment {
             p.get("server_id").opt_str().unwrap_or_default(),
             p.get("volume_id").opt_str().unwrap_or_default(),
         );
-        let mut va = json!({"volumeId": vid});
-        for (attr, key) in [("device", "device"), ("tag", "tag")] {
-            if let Some(v) = p.get(attr).as_str() {
-                va[key] = v.into();
-            }
-        }
-        if let Some(d) = p.get("delete_on_termination").as_bool() {
-            va["delete_on_termination"] = d.into();
-        }
         let path = format!("/servers/{}/os-volume_attachments", path_segment(&sid));
         let reply = match data
             .cloud
-            .compute(
-                Method::POST,
-                &path,
-                Some(&json!({"volumeAttachment": va})),
-                Some(dl),
-            )
+            .compute(Method::POST, &path, Some(&volume_attach_body(p)), Some(dl))
             .await
         {
             Ok(r) => r,
@@ -361,26 +379,13 @@ impl Resource<NovaData> for InterfaceAttachment {
         let dl = deadline(&req.config, "create");
         let p = &req.planned;
         let sid = p.get("server_id").opt_str().unwrap_or_default();
-        let mut ia = serde_json::Map::new();
-        if let Some(n) = p.get("network_id").as_str() {
-            ia.insert("net_id".into(), n.into());
-        }
-        if let Some(port) = p.get("port_id").as_str() {
-            ia.insert("port_id".into(), port.into());
-        }
-        if let Some(ip) = p.get("fixed_ip").as_str() {
-            ia.insert("fixed_ips".into(), json!([{"ip_address": ip}]));
-        }
-        if let Some(t) = p.get("tag").as_str() {
-            ia.insert("tag".into(), t.into());
-        }
         let path = format!("/servers/{}/os-interface", path_segment(&sid));
         let reply = match data
             .cloud
             .compute(
                 Method::POST,
                 &path,
-                Some(&json!({"interfaceAttachment": ia})),
+                Some(&interface_attach_body(p)),
                 Some(dl),
             )
             .await
@@ -454,33 +459,68 @@ impl Resource<NovaData> for InterfaceAttachment {
 mod tests {
     use super::*;
 
-    #[test]
-    fn flatten_seed_volume_attachment() {
-        // DIGEST §1.5 response shape: volumeAttachment{device, id, serverId, volumeId}
-        let a = json!({"device": "/dev/vdd", "id": "a26887c6-c47b-4654-abb5-dfadf7d3f803",
-            "serverId": "2390fb4d-1693-45d7-b309-e29c4af16538", "volumeId": "a26887c6-c47b-4654-abb5-dfadf7d3f803"});
-        let mut st = Value::null_object(&volume_schema().ty());
-        flatten_volume(&a, &mut st);
-        assert_eq!(
-            st.get("id"),
-            &Value::string(
-                "2390fb4d-1693-45d7-b309-e29c4af16538/a26887c6-c47b-4654-abb5-dfadf7d3f803"
-            )
+    fn fixture(id: &str) -> J {
+        let path = format!(
+            "{}/tests/fixtures/seeds/{id}.json",
+            env!("CARGO_MANIFEST_DIR")
         );
-        assert_eq!(st.get("device"), &Value::string("/dev/vdd"));
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json")
+    }
+
+    #[test]
+    fn seed_volume_attachment_request_and_response() {
+        let mut p = Value::null_object(&volume_schema().ty());
+        p.set(
+            "server_id",
+            Value::string("2390fb4d-1693-45d7-b309-e29c4af16538"),
+        );
+        p.set(
+            "volume_id",
+            Value::string("a26887c6-c47b-4654-abb5-dfadf7d3f803"),
+        );
+        p.set("device", Value::string("/dev/vdd"));
+        assert_eq!(volume_attach_body(&p), fixture("F-002-volume-attach-req"));
+
+        let a = fixture("F-002-volume-attach-resp");
+        let a = &a["volumeAttachment"];
+        let mut st = Value::null_object(&volume_schema().ty());
+        flatten_volume(a, &mut st);
+        let (sid, vid) = (
+            a["serverId"].as_str().unwrap(),
+            a["volumeId"].as_str().unwrap(),
+        );
+        assert_eq!(st.get("id"), &Value::string(format!("{sid}/{vid}")));
+        assert_eq!(
+            st.get("device"),
+            &Value::from_opt_str(wire::string(&a["device"]))
+        );
         assert_eq!(st.get("delete_on_termination"), &Value::Bool(false));
     }
 
     #[test]
-    fn flatten_seed_interface_attachment() {
-        // DIGEST §1.4 response shape
-        let a = json!({"fixed_ips": [{"ip_address": "192.168.1.3", "subnet_id": "f8a6e8f8"}], "mac_addr": "fa:16:3e:4c:2c:30",
-            "net_id": "3cb9bc59", "port_id": "ce531f90", "port_state": "ACTIVE"});
+    fn seed_interface_attachment_request_and_response() {
+        let mut p = Value::null_object(&interface_schema().ty());
+        p.set("server_id", Value::string("srv"));
+        p.set(
+            "port_id",
+            Value::string("ce155147-9d3b-4c09-9079-da8de0d38df8"),
+        );
+        assert_eq!(
+            interface_attach_body(&p),
+            fixture("F-002-interface-attach-req")
+        );
+
+        let a = fixture("F-002-interface-attach-resp");
+        let a = &a["interfaceAttachment"];
         let mut st = Value::null_object(&interface_schema().ty());
-        flatten_interface("srv", &a, &mut st);
-        assert_eq!(st.get("id"), &Value::string("srv/ce531f90"));
-        assert_eq!(st.get("fixed_ip"), &Value::string("192.168.1.3"));
-        assert_eq!(st.get("mac"), &Value::string("fa:16:3e:4c:2c:30"));
+        flatten_interface("srv", a, &mut st);
+        let port = a["port_id"].as_str().unwrap();
+        assert_eq!(st.get("id"), &Value::string(format!("srv/{port}")));
+        assert_eq!(
+            st.get("fixed_ip").as_str(),
+            a["fixed_ips"][0]["ip_address"].as_str()
+        );
+        assert_eq!(st.get("mac").as_str(), a["mac_addr"].as_str());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 pub mod model;
 pub mod schema;
+#[cfg(test)]
+mod seed_fixtures;
 
 use std::time::{Duration, Instant};
 

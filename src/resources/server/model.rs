@@ -91,6 +91,7 @@ pub fn network_request(n: &Value) -> J {
         m.insert("fixed_ip".into(), ip.into());
     }
     put_str(&mut m, "tag", n.get("tag"));
+    put_str(&mut m, "subnet_id", n.get("subnet_id"));
     J::Object(m)
 }
 

@@ -25,6 +25,7 @@ pub fn schema() -> Schema {
         .attr(Attribute::string("fixed_ip_v4").optional_computed().description("Fixed IPv4 address on the network."))
         .attr(Attribute::string("fixed_ip_v6").optional_computed().description("Fixed IPv6 address on the network."))
         .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."))
+        .attr(Attribute::string("subnet_id").optional().validate(Uuid).description("Subnet for the interface's address, on clouds that offer this extension (upstream Nova refuses it)."))
         .attr(Attribute::string("mac").computed().description("MAC address of the interface."));
     let block_device = Block::new("A block device mapping: boot from volume, blank volumes, swap and ephemeral disks, attached volumes.")
         .attr(Attribute::string("source_type").required().validate(OneOf(SOURCE_TYPES)).description("`image`, `volume`, `snapshot` or `blank`."))
