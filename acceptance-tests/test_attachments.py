@@ -39,6 +39,11 @@ resource "nova_interface_attachment" "i" {{
   network_id = "{DATA_NET}"
   fixed_ip   = "10.20.0.77"
 }}
+
+data "nova_volume_attachments" "s" {{
+  server_id  = nova_server.s.id
+  depends_on = [nova_volume_attachment.v]
+}}
 """
     tf.write(base + attachments)
     tf.init()
@@ -51,6 +56,12 @@ resource "nova_interface_attachment" "i" {{
     assert ia["fixed_ip"] == "10.20.0.77" and ia["mac"]
     assert vol.id in [a.volume_id for a in sdk.compute.volume_attachments(sid)]
     assert ia["port_id"] in [i.port_id for i in sdk.compute.server_interfaces(sid)]
+    # the data source lists the server's attached volumes as the API does
+    listed = tf.resources()["data.nova_volume_attachments.s"]["values"]
+    assert listed["volume_ids"] == [vol.id], listed
+    (a,) = listed["volume_attachments"]
+    assert (a["id"], a["device"], a["tag"]) == (va["id"], va["device"], "data"), a
+    assert a["device"] == [x.device for x in sdk.compute.volume_attachments(sid) if x.volume_id == vol.id][0]
     assert tf.plan_exit().returncode == 0
 
     # import both by ID into fresh state entries

@@ -8,6 +8,7 @@ use crate::provider::NovaData;
 pub mod flavor;
 pub mod lookups;
 pub mod servers;
+pub mod volume_attachments;
 
 pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
     vec![
@@ -22,5 +23,6 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
         Arc::new(lookups::AvailabilityZonesData),
         Arc::new(lookups::HypervisorsData),
         Arc::new(lookups::LimitsData),
+        Arc::new(volume_attachments::VolumeAttachmentsData),
     ]
 }
