@@ -4,7 +4,9 @@ import glob
 import os
 import shutil
 
-from conftest import PROVIDER_BLOCK, ROOT
+import pytest
+
+from conftest import PROVIDER_BLOCK, ROOT, purge_soft_deleted
 
 
 def copy_examples(dest, pattern):
@@ -48,3 +50,67 @@ def test_every_type_has_an_example():
         for page in os.listdir(os.path.join(ROOT, "docs", kind)):
             name = "nova_" + page[:-3]
             assert os.path.exists(os.path.join(ROOT, "examples", dirname, name, fname)), f"{name} has no example"
+
+
+# IDs in the examples that only exist on the example's cloud: the local
+# cloud's own stand in for them
+EXAMPLE_PROJECT = "0db92f705dac4ccc97c53e518feba021"
+EXAMPLE_VOLUME = "1b4500e5-40bb-4088-a475-2a1b86966747"
+
+
+@pytest.mark.cloud
+def test_resource_and_data_source_examples_apply(tf_cloud, sdk, cloud):
+    """The resource examples applied together against the local cloud, the
+    data-source examples then read what they made, and destroy leaves
+    nothing behind."""
+    tf = tf_cloud
+    vol = sdk.block_storage.create_volume(size=1, name="tf-acc-example-volume")
+    sdk.block_storage.wait_for_status(vol, status="available", wait=60)
+    copy_examples(tf.dir, "resources/*/resource.tf")
+    # the provider example names a cloud of its own: the local cloud comes
+    # from the environment here
+    tf.write(PROVIDER_BLOCK + 'provider "nova" {}\n', name="provider.tf")
+    for f in glob.glob(os.path.join(tf.dir, "*.tf")):
+        text = open(f).read()
+        text = text.replace(EXAMPLE_PROJECT, cloud["projects"]["demo_project_id"]).replace(EXAMPLE_VOLUME, vol.id)
+        open(f, "w").write(text)
+    tf.init()
+    # the aggregate puts the hosts into a zone, which Nova allows only while
+    # they hold no servers: it goes first, as an operator would do it
+    tf.run("apply", "-auto-approve", "-no-color", "-target=nova_aggregate.ssd")
+    tf.apply()
+    res = tf.resources()
+    server_ids = [res[a]["values"]["id"] for a in ("nova_server.web", "nova_server.db")]
+    for sid in server_ids:
+        assert sdk.compute.get_server(sid).status == "ACTIVE"
+    kept_volumes = [v for v in res["nova_server.db"]["values"]["volumes_attached"]]
+    assert tf.plan_exit().returncode == 0
+
+    # the data-source examples, next to the resources they look up
+    copy_data = os.path.join(tf.dir, "data")
+    os.mkdir(copy_data)
+    copy_examples(copy_data, "data-sources/*/data-source.tf")
+    for f in glob.glob(os.path.join(copy_data, "*.tf")):
+        shutil.move(f, os.path.join(tf.dir, "zz-" + os.path.basename(f)))
+    tf.apply()
+    assert "az-ssd" in tf.output("zones")
+    web = res["nova_server.web"]["values"]
+    assert {a["addr"] for a in tf.output("web_addresses")} == {a["addr"] for a in web["addresses"]}
+    assert tf.output("web_volume_devices") == {vol.id: res["nova_volume_attachment.data"]["values"]["device"]}
+    assert "m1.nano" in tf.output("single_core_flavors")
+    assert tf.output("cores_left") >= 0
+    data = tf.resources()
+    assert data["data.nova_flavor.four_cores"]["values"]["id"] == "c3.large"
+    assert data["data.nova_keypair.deployer"]["values"]["public_key"] == res["nova_keypair.deployer"]["values"]["public_key"]
+    assert tf.plan_exit().returncode == 0
+
+    tf.destroy()
+    purge_soft_deleted(sdk, server_ids)
+    assert "c3.large" not in [f.id for f in sdk.compute.flavors(is_public=None)]
+    assert "ssd-hosts" not in [a.name for a in sdk.compute.aggregates()]
+    assert not {"deployer", "laptop"} & {k.name for k in sdk.compute.keypairs()}
+    for vid in kept_volumes + [vol.id]:
+        v = sdk.block_storage.find_volume(vid, ignore_missing=True)
+        if v is not None:
+            sdk.block_storage.wait_for_status(v, status="available", wait=60)
+            sdk.block_storage.delete_volume(v)

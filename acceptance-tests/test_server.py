@@ -115,6 +115,54 @@ output "addresses" {{
     assert not gone or gone[0].status in ("SOFT_DELETED", "DELETED")
 
 
+def test_power_state_cycle(tf_cloud, sdk, cloud):
+    """active -> paused -> suspended -> shelved -> shutoff -> active, in
+    place, each state reached on the cloud and each plan afterwards empty."""
+    tf = tf_cloud
+
+    def config(power):
+        return server_tf(f"""
+resource "nova_server" "p" {{
+  name         = "tf-acc-power"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  power_state  = "{power}"
+  force_delete = true
+  network {{
+    uuid = "{cloud['networks']['private']}"
+  }}
+}}
+""")
+
+    tf.write(config("paused"))
+    tf.init()
+    tf.apply()
+    sid = tf.resources()["nova_server.p"]["values"]["id"]
+    expected = {"paused": ("PAUSED",), "suspended": ("SUSPENDED",),
+                "shelved": ("SHELVED", "SHELVED_OFFLOADED"), "shutoff": ("SHUTOFF",), "active": ("ACTIVE",)}
+    assert sdk.compute.get_server(sid).status == "PAUSED"
+    assert tf.plan_exit().returncode == 0
+    for power in ["suspended", "shelved", "shutoff", "active"]:
+        tf.write(config(power))
+        r = tf.plan_exit()
+        assert "1 to change, 0 to destroy" in r.stdout, (power, r.stdout)
+        tf.apply()
+        v = tf.resources()["nova_server.p"]["values"]
+        assert v["id"] == sid and v["power_state"] == power, v
+        assert sdk.compute.get_server(sid).status in expected[power], power
+        assert v["status"] in expected[power], v
+        assert tf.plan_exit().returncode == 0, power
+
+    # a state changed outside Terraform shows as drift and is put back
+    sdk.compute.pause_server(sid)
+    sdk.compute.wait_for_server(sdk.compute.get_server(sid), status="PAUSED", wait=60)
+    r = tf.plan_exit()
+    assert r.returncode == 2 and '~ power_state' in r.stdout and '"paused" -> "active"' in r.stdout, r.stdout
+    tf.apply()
+    assert sdk.compute.get_server(sid).status == "ACTIVE"
+    tf.destroy()
+
+
 def test_boot_from_volume_blank_volume_and_swap(tf_cloud, sdk, cloud):
     tf = tf_cloud
     tf.write(server_tf(f"""

@@ -391,10 +391,13 @@ pub fn flatten(s: &J, prior: &Value, state: &mut Value) {
             Value::from_opt_str(wire::string(&s["key_name"])),
         );
     }
-    state.set(
-        "availability_zone",
-        Value::from_opt_str(wire::string(&s["OS-EXT-AZ:availability_zone"])),
-    );
+    // a shelved-offloaded server is on no host and reports no zone: the
+    // zone it was placed in stays
+    match wire::string(&s["OS-EXT-AZ:availability_zone"]) {
+        Some(z) => state.set("availability_zone", Value::String(z)),
+        None if state.get("availability_zone").as_str().is_some() => {}
+        None => state.set("availability_zone", Value::Null),
+    }
     // metadata: Terraform's keys only; everything in all_metadata
     let mut all_md = wire::string_map(&s["metadata"]);
     all_md.remove(CREATE_TOKEN_KEY);
@@ -816,6 +819,20 @@ mod tests {
             &s("fa:16:3e:00:00:01")
         );
         assert_eq!(st.get("volumes_attached"), &Value::List(vec![s("v1")]));
+    }
+
+    #[test]
+    fn an_offloaded_server_keeps_its_zone() {
+        let sch = schema();
+        let mut st = obj(&sch.ty(), &[("availability_zone", s("nova"))]);
+        let doc = json!({"id": "x", "name": "n", "status": "SHELVED_OFFLOADED", "OS-EXT-AZ:availability_zone": ""});
+        flatten(&doc, &st.clone(), &mut st);
+        assert_eq!(st.get("availability_zone"), &s("nova"));
+        assert_eq!(st.get("power_state"), &s("shelved"));
+        // nothing known before (import): null
+        let mut fresh = obj(&sch.ty(), &[]);
+        flatten(&doc, &Value::Null, &mut fresh);
+        assert_eq!(fresh.get("availability_zone"), &Value::Null);
     }
 
     #[test]
