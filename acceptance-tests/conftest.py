@@ -124,6 +124,18 @@ class Terraform:
         """terraform plan -detailed-exitcode: 0 no changes, 2 changes, 1 error."""
         return self.run("plan", "-input=false", "-no-color", "-detailed-exitcode", *extra, check=False)
 
+    def import_by_identity(self, address, **identity):
+        """Forgets `address`, then brings it back with an `import` block that
+        gives its identity, as a user does; the plan must import it and change
+        nothing. The import block is removed afterwards."""
+        self.run("state", "rm", address)
+        fields = "\n".join(f'    {k} = "{v}"' for k, v in identity.items())
+        self.write(f"import {{\n  to = {address}\n  identity = {{\n{fields}\n  }}\n}}\n", name="imports.tf")
+        r = self.plan_exit()
+        assert "1 to import, 0 to add, 0 to change, 0 to destroy" in r.stdout, r.stdout
+        self.apply()
+        os.remove(os.path.join(self.dir, "imports.tf"))
+
     def state(self):
         r = self.run("show", "-json", "-no-color")
         return json.loads(r.stdout)

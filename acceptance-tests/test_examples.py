@@ -74,38 +74,55 @@ def test_resource_and_data_source_examples_apply(tf_cloud, sdk, cloud):
         text = open(f).read()
         text = text.replace(EXAMPLE_PROJECT, cloud["projects"]["demo_project_id"]).replace(EXAMPLE_VOLUME, vol.id)
         open(f, "w").write(text)
-    tf.init()
-    # the aggregate puts the hosts into a zone, which Nova allows only while
-    # they hold no servers: it goes first, as an operator would do it
-    tf.run("apply", "-auto-approve", "-no-color", "-target=nova_aggregate.ssd")
-    tf.apply()
-    res = tf.resources()
-    server_ids = [res[a]["values"]["id"] for a in ("nova_server.web", "nova_server.db")]
-    for sid in server_ids:
-        assert sdk.compute.get_server(sid).status == "ACTIVE"
-    kept_volumes = [v for v in res["nova_server.db"]["values"]["volumes_attached"]]
-    assert tf.plan_exit().returncode == 0
 
-    # the data-source examples, next to the resources they look up
-    copy_data = os.path.join(tf.dir, "data")
-    os.mkdir(copy_data)
-    copy_examples(copy_data, "data-sources/*/data-source.tf")
-    for f in glob.glob(os.path.join(copy_data, "*.tf")):
-        shutil.move(f, os.path.join(tf.dir, "zz-" + os.path.basename(f)))
-    tf.apply()
-    assert "az-ssd" in tf.output("zones")
-    web = res["nova_server.web"]["values"]
-    assert {a["addr"] for a in tf.output("web_addresses")} == {a["addr"] for a in web["addresses"]}
-    assert tf.output("web_volume_devices") == {vol.id: res["nova_volume_attachment.data"]["values"]["device"]}
-    assert "m1.nano" in tf.output("single_core_flavors")
-    assert tf.output("cores_left") >= 0
-    data = tf.resources()
-    assert data["data.nova_flavor.four_cores"]["values"]["id"] == "c3.large"
-    assert data["data.nova_keypair.deployer"]["values"]["public_key"] == res["nova_keypair.deployer"]["values"]["public_key"]
-    assert tf.plan_exit().returncode == 0
+    def teardown(check=True):
+        # the hosts leave the zone only once they hold no servers (deleted
+        # ones kept by this soft-delete cloud included): servers go first
+        ids = [r["values"]["id"] for r in tf.resources().values() if r["type"] == "nova_server" and r["mode"] == "managed"]
+        # the lookups would fail once what they find is gone
+        for f in glob.glob(os.path.join(tf.dir, "zz-*.tf")):
+            os.remove(f)
+        tf.run("destroy", "-auto-approve", "-no-color", "-target=nova_server.web", "-target=nova_server.db", check=check)
+        purge_soft_deleted(sdk, ids)
+        tf.destroy(check=check)
 
-    tf.destroy()
-    purge_soft_deleted(sdk, server_ids)
+    try:
+        tf.init()
+        # the aggregate puts the hosts into a zone, which Nova allows only while
+        # they hold no servers: it goes first, as an operator would do it
+        tf.run("apply", "-auto-approve", "-no-color", "-target=nova_aggregate.ssd")
+        tf.apply()
+        res = tf.resources()
+        server_ids = [res[a]["values"]["id"] for a in ("nova_server.web", "nova_server.db")]
+        for sid in server_ids:
+            assert sdk.compute.get_server(sid).status == "ACTIVE"
+        kept_volumes = [v for v in res["nova_server.db"]["values"]["volumes_attached"]]
+        assert tf.plan_exit().returncode == 0
+
+        # the data-source examples, next to the resources they look up
+        copy_data = os.path.join(tf.dir, "data")
+        os.mkdir(copy_data)
+        copy_examples(copy_data, "data-sources/*/data-source.tf")
+        for f in glob.glob(os.path.join(copy_data, "*.tf")):
+            shutil.move(f, os.path.join(tf.dir, "zz-" + os.path.basename(f)))
+        tf.apply()
+        assert "az-ssd" in tf.output("zones")
+        data = tf.resources()
+        # the server's addresses, the attached interface's included
+        web = data["nova_server.web"]["values"]
+        assert {a["addr"] for a in tf.output("web_addresses")} == {a["addr"] for a in web["addresses"]} >= {"10.20.0.10", "10.20.0.20"}
+        assert tf.output("web_volume_devices") == {vol.id: res["nova_volume_attachment.data"]["values"]["device"]}
+        assert "m1.nano" in tf.output("single_core_flavors")
+        lim = sdk.compute.get_limits().absolute
+        left = "unlimited" if lim.total_cores < 0 else str(lim.total_cores - lim.total_cores_used)
+        assert tf.output("cores_left") == left
+        assert data["data.nova_flavor.four_cores"]["values"]["id"] == "c3.large"
+        assert data["data.nova_keypair.deployer"]["values"]["public_key"] == res["nova_keypair.deployer"]["values"]["public_key"]
+        assert tf.plan_exit().returncode == 0
+    except BaseException:
+        teardown(check=False)
+        raise
+    teardown()
     assert "c3.large" not in [f.id for f in sdk.compute.flavors(is_public=None)]
     assert "ssd-hosts" not in [a.name for a in sdk.compute.aggregates()]
     assert not {"deployer", "laptop"} & {k.name for k in sdk.compute.keypairs()}

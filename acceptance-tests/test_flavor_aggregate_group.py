@@ -134,17 +134,7 @@ resource "nova_aggregate" "a" {{
     os.remove(os.path.join(tf.dir, "terraform.tfstate"))
     tf.run("import", "-no-color", "nova_aggregate.a", agg_id)
     assert tf.plan_exit().returncode == 0
-    tf.run("state", "rm", "nova_aggregate.a")
-    tf.write(f"""
-import {{
-  to       = nova_aggregate.a
-  identity = {{ id = "{agg_id}" }}
-}}
-""", name="imports.tf")
-    r = tf.plan_exit()
-    assert "1 to import, 0 to add, 0 to change, 0 to destroy" in r.stdout, r.stdout
-    tf.apply()
-    os.remove(os.path.join(tf.dir, "imports.tf"))
+    tf.import_by_identity("nova_aggregate.a", id=agg_id)
     assert tf.resources()["nova_aggregate.a"]["values"]["hosts"] == [h2]
     assert tf.plan_exit().returncode == 0
 
@@ -192,15 +182,7 @@ resource "nova_server_group" "soft" {
     assert tf.plan_exit().returncode == 0
 
     # import by identity
-    tf.run("state", "rm", "nova_server_group.anti")
-    tf.write(f"""
-import {{
-  to       = nova_server_group.anti
-  identity = {{ id = "{gid}" }}
-}}
-""", name="imports.tf")
-    tf.apply()
-    os.remove(os.path.join(tf.dir, "imports.tf"))
+    tf.import_by_identity("nova_server_group.anti", id=gid)
     assert tf.plan_exit().returncode == 0
 
     ids = [r["values"]["id"] for r in tf.resources().values()]

@@ -11,6 +11,26 @@ pytestmark = pytest.mark.cloud
 CIRROS = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
 OTHER_IMAGE = "76fa36fc-c930-4bf3-8c8a-ea2a2420deb6"
 
+# a boot volume made from the image (2 GiB, type "fast") and a blank 1 GiB
+# data volume, both deleted with the server
+VOLUMES = f"""
+  block_device {{
+    source_type           = "image"
+    uuid                  = "{CIRROS}"
+    destination_type      = "volume"
+    volume_size           = 2
+    volume_type           = "fast"
+    boot_index            = 0
+    delete_on_termination = true
+  }}
+  block_device {{
+    source_type           = "blank"
+    destination_type      = "volume"
+    volume_size           = 1
+    delete_on_termination = true
+  }}
+"""
+
 
 def server_tf(body, extra=""):
     return PROVIDER_BLOCK + 'provider "nova" {}\n' + extra + body
@@ -180,22 +200,7 @@ resource "nova_server" "bfv" {{
   network_mode = "none"
   force_delete = true
 
-  block_device {{
-    source_type           = "image"
-    uuid                  = "{CIRROS}"
-    destination_type      = "volume"
-    volume_size           = 2
-    volume_type           = "fast"
-    boot_index            = 0
-    delete_on_termination = true
-  }}
-  block_device {{
-    source_type           = "blank"
-    destination_type      = "volume"
-    volume_size           = 1
-    delete_on_termination = true
-  }}
-  block_device {{
+{VOLUMES}  block_device {{
     source_type      = "blank"
     destination_type = "local"
     guest_format     = "swap"
@@ -217,6 +222,35 @@ resource "nova_server" "bfv" {{
     # (Nova keeps the row of a purged server with status DELETED)
     statuses = {x.id: x.status for x in sdk.compute.servers(all_projects=True, deleted=True)}
     assert statuses.get(sid, "DELETED") == "DELETED", statuses
+
+
+def test_import_recovers_block_devices_and_networks(tf_cloud, sdk, cloud):
+    """A server booted from a volume made from an image, with a blank data
+    volume: imported by identity, it plans with no changes."""
+    from conftest import purge_soft_deleted
+
+    tf = tf_cloud
+    tf.write(server_tf(f"""
+resource "nova_server" "bfv" {{
+  name      = "tf-acc-bfv-import"
+  flavor_id = "42"
+
+  network {{
+    uuid = "{cloud['networks']['private']}"
+  }}
+{VOLUMES}}}
+"""))
+    tf.init()
+    tf.apply()
+    before = tf.resources()["nova_server.bfv"]["values"]
+    sid = before["id"]
+    tf.import_by_identity("nova_server.bfv", id=sid)
+    after = tf.resources()["nova_server.bfv"]["values"]
+    assert after["block_device"] == before["block_device"], (after["block_device"], before["block_device"])
+    assert after["network"] == before["network"]
+    assert tf.plan_exit().returncode == 0
+    tf.destroy()
+    purge_soft_deleted(sdk, [sid])
 
 
 def test_error_is_surfaced_tainted_and_replaced(tf_cloud, sdk):

@@ -41,13 +41,18 @@ pub fn flatten_attachment(server_id: &str, a: &J) -> Value {
     let s = |k: &str| Value::from_opt_str(wire::string(&a[k]));
     Value::Object(
         [
-            ("id".to_string(), Value::string(format!("{server_id}/{vid}"))),
+            (
+                "id".to_string(),
+                Value::string(format!("{server_id}/{vid}")),
+            ),
             ("volume_id".to_string(), Value::string(vid)),
             ("device".to_string(), s("device")),
             ("tag".to_string(), s("tag")),
             (
                 "delete_on_termination".to_string(),
-                wire::boolean(&a["delete_on_termination"]).map(Value::Bool).unwrap_or(Value::Null),
+                wire::boolean(&a["delete_on_termination"])
+                    .map(Value::Bool)
+                    .unwrap_or(Value::Null),
             ),
             ("attachment_id".to_string(), s("attachment_id")),
         ]
@@ -57,9 +62,16 @@ pub fn flatten_attachment(server_id: &str, a: &J) -> Value {
 
 /// The state for `server_id` from the listing body.
 pub fn flatten(server_id: &str, body: &J, state: &mut Value) {
-    let mut items: Vec<&J> = body["volumeAttachments"].as_array().into_iter().flatten().collect();
+    let mut items: Vec<&J> = body["volumeAttachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
     items.sort_by_key(|a| (wire::string(&a["device"]), wire::string(&a["volumeId"])));
-    let list: Vec<Value> = items.iter().map(|a| flatten_attachment(server_id, a)).collect();
+    let list: Vec<Value> = items
+        .iter()
+        .map(|a| flatten_attachment(server_id, a))
+        .collect();
     let ids = list.iter().map(|a| a.get("volume_id").clone()).collect();
     state.set("volume_attachments", Value::List(list));
     state.set("volume_ids", Value::List(ids));
@@ -87,7 +99,11 @@ impl DataSource<NovaData> for VolumeAttachmentsData {
                     format!("No server has ID \"{sid}\"."),
                 )
             }
-            Err(e) => return resp.diags.push(api_error("Cannot list volume attachments", &e)),
+            Err(e) => {
+                return resp
+                    .diags
+                    .push(api_error("Cannot list volume attachments", &e))
+            }
         };
         let mut st = req.config.clone();
         flatten(&sid, &body, &mut st);
@@ -110,7 +126,10 @@ mod tests {
         ]});
         let mut st = Value::null_object(&schema().ty());
         flatten("s", &body, &mut st);
-        assert_eq!(st.get("volume_ids"), &Value::List(vec![Value::string("a"), Value::string("b")]));
+        assert_eq!(
+            st.get("volume_ids"),
+            &Value::List(vec![Value::string("a"), Value::string("b")])
+        );
         let list = st.get("volume_attachments").elements();
         assert_eq!(list[0].get("id"), &Value::string("s/a"));
         assert_eq!(list[0].get("tag"), &Value::Null);

@@ -347,6 +347,49 @@ impl<P: Provider> Runtime<P> {
         (Some(Dynamic::encode(&v, t)), diags)
     }
 
+    /// A `moved` block from another resource type: the target type maps
+    /// the source's raw JSON state into its own.
+    pub fn move_resource_state(
+        &self,
+        source_provider: &str,
+        source_type: &str,
+        source_json: &[u8],
+        target_type: &str,
+    ) -> (Option<Dynamic>, Diagnostics) {
+        let mut diags = Diagnostics::default();
+        let Some((r, _, t)) = self.resources.get(target_type) else {
+            unknown_type(&mut diags, "resource", target_type);
+            return (None, diags);
+        };
+        let raw: serde_json::Value = match serde_json::from_slice(source_json) {
+            Ok(j) => j,
+            Err(e) => {
+                diags.error(
+                    "Invalid source state",
+                    format!("The state of {source_type} is not valid JSON: {e}"),
+                );
+                return (None, diags);
+            }
+        };
+        let Some(moved) = r.move_state(source_provider, source_type, &raw) else {
+            diags.error(
+                "Unsupported move",
+                format!("{target_type} cannot take the state of {source_type} (from {source_provider})."),
+            );
+            return (None, diags);
+        };
+        match codec::from_json(&moved, t, "", true) {
+            Ok(v) => (Some(Dynamic::encode(&v, t)), diags),
+            Err(e) => {
+                diags.error(
+                    "Unsupported move",
+                    format!("The state of {source_type} does not fit {target_type}: {e}"),
+                );
+                (None, diags)
+            }
+        }
+    }
+
     pub async fn read_resource(
         &self,
         type_name: &str,

@@ -26,7 +26,7 @@ fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
-        move_resource_state: false,
+        move_resource_state: true,
         generate_resource_config: false,
     }
 }
@@ -155,6 +155,26 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         Ok(Response::new(pb::upgrade_resource_state::Response {
             upgraded_state: state.map(dynamic_out),
             diagnostics: diagnostics_out(&d),
+        }))
+    }
+
+    async fn move_resource_state(
+        &self,
+        r: Request<pb::move_resource_state::Request>,
+    ) -> R<pb::move_resource_state::Response> {
+        let r = r.into_inner();
+        let json = r.source_state.map(|s| s.json).unwrap_or_default();
+        let (state, d) = self.rt.move_resource_state(
+            &r.source_provider_address,
+            &r.source_type_name,
+            &json,
+            &r.target_type_name,
+        );
+        Ok(Response::new(pb::move_resource_state::Response {
+            target_state: state.map(dynamic_out),
+            diagnostics: diagnostics_out(&d),
+            target_private: vec![],
+            target_identity: None,
         }))
     }
 

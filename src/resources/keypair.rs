@@ -68,7 +68,12 @@ pub fn flatten(kp: &J, state: &mut Value) {
     state.set("id", Value::string(name));
     state.set("name", Value::string(name));
     if let Some(pk) = kp["public_key"].as_str() {
-        state.set("public_key", Value::string(pk.trim_end()));
+        // a key read with file() ends in a newline the cloud drops: the
+        // same key, so the configured spelling stays
+        let same = state.get("public_key").as_str().map(str::trim) == Some(pk.trim());
+        if !same {
+            state.set("public_key", Value::string(pk.trim_end()));
+        }
     }
     if let Some(fp) = kp["fingerprint"].as_str() {
         state.set("fingerprint", Value::string(fp));
@@ -89,6 +94,10 @@ fn user_query(user_id: Option<String>) -> String {
 impl Resource<NovaData> for Keypair {
     fn type_name(&self) -> &'static str {
         "nova_keypair"
+    }
+
+    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
+        crate::resources::moves::moved_state(self.type_name(), source_type, source)
     }
 
     fn schema(&self) -> Schema {
@@ -179,7 +188,10 @@ impl Resource<NovaData> for Keypair {
         {
             Ok(reply) => {
                 let mut state = req.planned.clone();
-                state.set("public_key", Value::string(public_key.trim_end()));
+                if state.get("public_key").as_str().is_none() {
+                    // generated here
+                    state.set("public_key", Value::string(public_key.trim_end()));
+                }
                 flatten(&reply["keypair"], &mut state);
                 state.set("private_key", Value::from_opt_str(private_key));
                 if state.get("user_id").is_unknown() {
@@ -315,5 +327,39 @@ mod tests {
         let mut st2 = Value::null_object(&schema().ty());
         flatten(&json!({"name": "a", "public_key": "x"}), &mut st2);
         assert_eq!(st2.get("type"), &Value::string("ssh"));
+    }
+
+    #[test]
+    fn a_key_read_from_a_file_keeps_its_newline() {
+        for (configured, cloud, kept) in [
+            (
+                "ssh-ed25519 AAAA k\n",
+                "ssh-ed25519 AAAA k",
+                "ssh-ed25519 AAAA k\n",
+            ),
+            (
+                "ssh-ed25519 AAAA k",
+                "ssh-ed25519 AAAA k\n",
+                "ssh-ed25519 AAAA k",
+            ),
+            // another key on the cloud (drift) is shown
+            (
+                "ssh-ed25519 AAAA k\n",
+                "ssh-ed25519 BBBB k",
+                "ssh-ed25519 BBBB k",
+            ),
+        ] {
+            let mut st = Value::null_object(&schema().ty());
+            st.set("public_key", Value::string(configured));
+            flatten(&json!({"name": "a", "public_key": cloud}), &mut st);
+            assert_eq!(st.get("public_key"), &Value::string(kept), "{configured:?}");
+        }
+        // nothing known before (import): the cloud's key, trimmed
+        let mut st = Value::null_object(&schema().ty());
+        flatten(
+            &json!({"name": "a", "public_key": "ssh-ed25519 AAAA k\n"}),
+            &mut st,
+        );
+        assert_eq!(st.get("public_key"), &Value::string("ssh-ed25519 AAAA k"));
     }
 }

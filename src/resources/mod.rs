@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod attachment;
 pub mod flavor;
 pub mod keypair;
+pub mod moves;
 pub mod server;
 pub mod server_group;
 

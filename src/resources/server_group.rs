@@ -94,6 +94,10 @@ impl Resource<NovaData> for ServerGroup {
         "nova_server_group"
     }
 
+    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
+        crate::resources::moves::moved_state(self.type_name(), source_type, source)
+    }
+
     fn schema(&self) -> Schema {
         schema()
     }

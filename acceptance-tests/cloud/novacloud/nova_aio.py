@@ -133,6 +133,7 @@ VOLUME_TYPES = [
     {"id": "5f9204ec-3e94-4f27-9beb-fe7bb73b6eb9", "name": "lvm-1"},
     {"id": "b2a4ec37-1b9b-4a5a-9a3e-2f8c1f2e7d11", "name": "fast"},
 ]
+DEFAULT_VOLUME_TYPE = "lvm-1"
 
 
 def install_fixtures(harness, spawn_delay):
@@ -147,6 +148,25 @@ def install_fixtures(harness, spawn_delay):
     neutron = make_neutron(harness)
     cinder = harness.useFixture(cf.CinderFixture(harness))
     harness.stub_out("nova.volume.cinder.API.get_all_volume_types", lambda *a, **k: copy.deepcopy(VOLUME_TYPES))
+
+    # Volumes Nova creates for block device mappings keep what Cinder keeps:
+    # the name asked for (Nova's are empty or "<server>-blank-vol"), the
+    # type (the default one when none is asked for) and their source.
+    real_vol_create = cinder.fake_vol_create
+
+    def vol_create(_ctxt, size, name, description, snapshot=None, image_id=None, volume_type=None,
+                   metadata=None, availability_zone=None):
+        vol = real_vol_create(_ctxt, size, name, description, snapshot=snapshot, image_id=image_id,
+                              volume_type=volume_type, metadata=metadata, availability_zone=availability_zone)
+        vol["display_name"] = name or ""
+        vol["volume_type"] = volume_type or DEFAULT_VOLUME_TYPE
+        if image_id:
+            vol["volume_image_metadata"] = {"image_id": image_id}
+        if snapshot:
+            vol["snapshot_id"] = snapshot["id"] if isinstance(snapshot, dict) else snapshot
+        return vol
+
+    harness.stub_out("nova.volume.cinder.API.create", vol_create)
 
     # The fake driver never records device metadata (the libvirt driver does
     # on spawn and attach), and detaching a tagged device reads it: give the
@@ -280,9 +300,11 @@ class VolumeAPI:
         return {
             "id": vid, "name": v.get("display_name"), "description": v.get("display_description"),
             "size": v.get("size"), "status": "in-use" if attached else v.get("status", "available"),
-            "availability_zone": v.get("availability_zone", "nova"), "volume_type": v.get("volume_type", "lvm-1"),
+            "availability_zone": v.get("availability_zone", "nova"), "volume_type": v.get("volume_type", DEFAULT_VOLUME_TYPE),
             "bootable": "true" if v.get("volume_image_metadata") else "false", "attachments": attached,
             "multiattach": v.get("multiattach", False), "metadata": v.get("metadata") or {},
+            "snapshot_id": v.get("snapshot_id"),
+            **({"volume_image_metadata": v["volume_image_metadata"]} if v.get("volume_image_metadata") else {}),
         }
 
     @webob.dec.wsgify
@@ -296,6 +318,9 @@ class VolumeAPI:
         rest = parts[2:]
         if rest == ["types"]:
             return jresp({"volume_types": [dict(t, is_public=True, extra_specs={}) for t in VOLUME_TYPES]})
+        if rest == ["types", "default"]:
+            t = next(t for t in VOLUME_TYPES if t["name"] == DEFAULT_VOLUME_TYPE)
+            return jresp({"volume_type": dict(t, is_public=True, extra_specs={})})
         if rest[0] != "volumes":
             return not_found("Resource")
         if len(rest) == 1 or rest[1] == "detail":
@@ -309,7 +334,7 @@ class VolumeAPI:
                                                   image_id=b.get("imageRef"), volume_type=vtype,
                                                   metadata=b.get("metadata"),
                                                   availability_zone=b.get("availability_zone"))
-                vol["volume_type"] = vtype or "lvm-1"
+                vol["volume_type"] = vtype or DEFAULT_VOLUME_TYPE
                 if b.get("imageRef"):
                     vol["volume_image_metadata"] = {"image_id": b["imageRef"]}
                 return jresp({"volume": self.view(vol["id"])}, 202)

@@ -23,9 +23,12 @@ resource "nova_server" "web" {
 
 # Booted from a volume made from an image, with a blank data volume.
 resource "nova_server" "db" {
-  name         = "db-1"
-  flavor_name  = "m1.medium"
-  network_mode = "auto"
+  name        = "db-1"
+  flavor_name = "m1.medium"
+
+  network {
+    uuid = "3cb9bc59-5699-4588-a4b1-b87f96708bc6"
+  }
 
   block_device {
     source_type           = "image"

@@ -203,7 +203,91 @@ async fn fill(
         }
         model::flatten_networks(&list, state);
     }
+    if importing && state.get("block_device").elements().is_empty() {
+        let recovered = recover_block_devices(data, id, s).await?;
+        if !recovered.is_empty() {
+            state.set("block_device", Value::List(recovered));
+        }
+    }
     Ok(true)
+}
+
+/// Import: the `block_device` entries the server's volumes show (see
+/// `model::recovered_block_devices`). The block storage record of each
+/// volume is read when the cloud offers that API; without it, only a root
+/// volume is recovered, as a `volume` source.
+async fn recover_block_devices(data: &NovaData, id: &str, s: &J) -> Result<Vec<Value>, ApiError> {
+    let attached: Vec<&J> = s["os-extended-volumes:volumes_attached"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    if attached.is_empty() {
+        return Ok(Vec::new());
+    }
+    let body = data
+        .cloud
+        .get(&format!(
+            "/servers/{}/os-volume_attachments",
+            path_segment(id)
+        ))
+        .await?;
+    let atts: Vec<J> = body["volumeAttachments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let volume_api = |path: String| async move {
+        let call = crate::client::Call::new(crate::client::Service::Volume, Method::GET, &path);
+        match data.cloud.session.call(call).await {
+            Ok(r) => Some(r.body),
+            Err(e) => {
+                tracing::debug!(path = %path, error = %e, "block storage record not readable at import");
+                None
+            }
+        }
+    };
+    let mut volumes = Vec::with_capacity(atts.len());
+    for a in &atts {
+        let vid = wire::string(&a["volumeId"]).unwrap_or_default();
+        let vol = volume_api(format!("/volumes/{}", path_segment(&vid))).await;
+        volumes.push(vol.map(|b| b["volume"].clone()));
+    }
+    let default_type = volume_api("/types/default".to_string())
+        .await
+        .and_then(|b| wire::string(&b["volume_type"]["name"]));
+    let seen: Vec<model::SeenVolume> = atts
+        .iter()
+        .zip(&volumes)
+        .map(|(a, v)| model::SeenVolume {
+            attachment: a,
+            delete_on_termination: attached
+                .iter()
+                .find(|x| x["id"] == a["volumeId"])
+                .and_then(|x| wire::boolean(&x["delete_on_termination"]))
+                .or_else(|| wire::boolean(&a["delete_on_termination"])),
+            volume: v.as_ref(),
+        })
+        .collect();
+    // the root device: reported to administrators; else, for a server with
+    // no image, its first device
+    let volume_backed = s["image"].get("id").is_none();
+    let root = wire::string(&s["OS-EXT-SRV-ATTR:root_device_name"]).or_else(|| {
+        volume_backed
+            .then(|| atts.iter().filter_map(|a| wire::string(&a["device"])).min())
+            .flatten()
+    });
+    let ty = schema::schema()
+        .block
+        .nested("block_device")
+        .map(|b| b.block.ty())
+        .unwrap_or(Type::String);
+    Ok(model::recovered_block_devices(
+        id,
+        root.as_deref(),
+        default_type.as_deref(),
+        &seen,
+        &ty,
+    ))
 }
 
 /// From 2.47 the server's flavor has a name but no ID: keep the known ID
@@ -272,6 +356,10 @@ async fn adopt(data: &NovaData, name: &str, token: &str) -> Result<Option<String
 impl Resource<NovaData> for Server {
     fn type_name(&self) -> &'static str {
         "nova_server"
+    }
+
+    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
+        crate::resources::moves::moved_state(self.type_name(), source_type, source)
     }
 
     fn schema(&self) -> Schema {

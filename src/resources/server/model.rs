@@ -304,6 +304,78 @@ pub fn version_requirements(c: &Value) -> Vec<(&'static str, Microversion, bool)
     out
 }
 
+/// One volume of a server as seen at import: its attachment
+/// (`os-volume_attachments`), whether the server deletes it, and the block
+/// storage record when the volume API could be read.
+pub struct SeenVolume<'a> {
+    pub attachment: &'a J,
+    pub delete_on_termination: Option<bool>,
+    pub volume: Option<&'a J>,
+}
+
+/// Rebuilds `block_device` entries from a server's volumes (import). Which
+/// mapping made a volume is read from what Nova leaves on it: a volume it
+/// made from an image carries the image's metadata, from a snapshot the
+/// snapshot ID, a blank one the name `<server>-blank-vol`. Other volumes are
+/// pre-existing ones: the root one is a `volume` source; the rest are left
+/// to `nova_volume_attachment`, which imports attachments. Local disks
+/// (swap, ephemeral) are not visible through the compute API.
+///
+/// A volume of the cloud's default type (`default_type`) is taken to have
+/// been created without `volume_type`.
+pub fn recovered_block_devices(
+    server_id: &str,
+    root_device: Option<&str>,
+    default_type: Option<&str>,
+    seen: &[SeenVolume],
+    ty: &crate::framework::Type,
+) -> Vec<Value> {
+    let mut ordered: Vec<&SeenVolume> = seen.iter().collect();
+    let device = |v: &SeenVolume| wire::string(&v.attachment["device"]).unwrap_or_default();
+    ordered.sort_by_key(|v| (Some(device(v).as_str()) != root_device, device(v)));
+    let mut out = Vec::new();
+    for v in ordered {
+        let is_root = Some(device(v).as_str()) == root_device;
+        let vid = wire::string(&v.attachment["volumeId"]).unwrap_or_default();
+        let vol = v.volume.cloned().unwrap_or(J::Null);
+        let name = wire::string(&vol["name"]).unwrap_or_default();
+        let (source, uuid) = if name == format!("{server_id}-blank-vol") {
+            ("blank", None)
+        } else if let Some(img) =
+            wire::string(&vol["volume_image_metadata"]["image_id"]).filter(|_| name.is_empty())
+        {
+            ("image", Some(img))
+        } else if let Some(snap) = wire::string(&vol["snapshot_id"]).filter(|_| name.is_empty()) {
+            ("snapshot", Some(snap))
+        } else if is_root {
+            ("volume", Some(vid))
+        } else {
+            continue;
+        };
+        let mut b = Value::null_object(ty);
+        b.set("source_type", Value::string(source));
+        b.set("destination_type", Value::string("volume"));
+        b.set("uuid", Value::from_opt_str(uuid));
+        if source != "volume" {
+            b.set("volume_size", Value::from_opt_i64(wire::int(&vol["size"])));
+            let vt = wire::string(&vol["volume_type"]).filter(|t| Some(t.as_str()) != default_type);
+            b.set("volume_type", Value::from_opt_str(vt));
+        }
+        if is_root {
+            b.set("boot_index", Value::from(0));
+        }
+        if let Some(d) = v.delete_on_termination {
+            b.set("delete_on_termination", Value::Bool(d));
+        }
+        b.set(
+            "tag",
+            Value::from_opt_str(wire::string(&v.attachment["tag"])),
+        );
+        out.push(b);
+    }
+    out
+}
+
 /// `status` to the `power_state` argument's vocabulary.
 pub fn power_state_of(status: &str) -> Option<&'static str> {
     Some(match status {
@@ -819,6 +891,78 @@ mod tests {
             &s("fa:16:3e:00:00:01")
         );
         assert_eq!(st.get("volumes_attached"), &Value::List(vec![s("v1")]));
+    }
+
+    #[test]
+    fn block_devices_are_recovered_from_the_volumes() {
+        let ty = schema().block.nested("block_device").unwrap().block.ty();
+        let att = |dev: &str, vid: &str| json!({"device": dev, "volumeId": vid, "serverId": "srv"});
+        let (a_root, a_blank, a_later) = (
+            att("/dev/vda", "v-root"),
+            att("/dev/vdb", "v-blank"),
+            att("/dev/vdc", "v-later"),
+        );
+        let root = json!({"name": "", "size": 2, "volume_type": "fast", "volume_image_metadata": {"image_id": "img"}});
+        let blank = json!({"name": "srv-blank-vol", "size": 1, "volume_type": "lvm-1"});
+        let later = json!({"name": "data", "size": 5, "volume_type": "lvm-1"});
+        // listed out of order: the root one comes first all the same
+        let seen = [
+            SeenVolume {
+                attachment: &a_later,
+                delete_on_termination: Some(false),
+                volume: Some(&later),
+            },
+            SeenVolume {
+                attachment: &a_blank,
+                delete_on_termination: Some(true),
+                volume: Some(&blank),
+            },
+            SeenVolume {
+                attachment: &a_root,
+                delete_on_termination: Some(true),
+                volume: Some(&root),
+            },
+        ];
+        let got = recovered_block_devices("srv", Some("/dev/vda"), Some("lvm-1"), &seen, &ty);
+        assert_eq!(
+            got.len(),
+            2,
+            "a volume attached later is left to nova_volume_attachment"
+        );
+        assert_eq!(got[0].get("source_type"), &s("image"));
+        assert_eq!(got[0].get("uuid"), &s("img"));
+        assert_eq!(got[0].get("boot_index"), &Value::from(0));
+        assert_eq!(got[0].get("volume_size"), &Value::from(2));
+        assert_eq!(got[0].get("volume_type"), &s("fast"));
+        assert_eq!(got[0].get("destination_type"), &s("volume"));
+        assert_eq!(got[1].get("source_type"), &s("blank"));
+        assert_eq!(got[1].get("uuid"), &Value::Null);
+        assert_eq!(
+            got[1].get("volume_type"),
+            &Value::Null,
+            "the default type is not recovered"
+        );
+        assert_eq!(got[1].get("boot_index"), &Value::Null);
+        assert_eq!(got[1].get("delete_on_termination"), &Value::Bool(true));
+        // without the block storage record only the root volume is known
+        let blind = [
+            SeenVolume {
+                attachment: &a_root,
+                delete_on_termination: None,
+                volume: None,
+            },
+            SeenVolume {
+                attachment: &a_blank,
+                delete_on_termination: None,
+                volume: None,
+            },
+        ];
+        let got = recovered_block_devices("srv", Some("/dev/vda"), None, &blind, &ty);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].get("source_type"), &s("volume"));
+        assert_eq!(got[0].get("uuid"), &s("v-root"));
+        assert_eq!(got[0].get("volume_size"), &Value::Null);
+        assert_eq!(got[0].get("delete_on_termination"), &Value::Null);
     }
 
     #[test]

@@ -1,0 +1,282 @@
+//! `moved { from = openstack_compute_…_v2.x  to = nova_….x }`: the state of
+//! the established OpenStack provider's compute types, in the attribute
+//! names its documentation gives, turned into ours without touching the
+//! cloud. Attributes of ours that have no counterpart are left null (the
+//! refresh that follows a move fills the computed ones); attributes of
+//! theirs that have none of ours (region, value_specs, image_name...) are
+//! dropped.
+
+use serde_json::{Map, Value as J};
+
+/// The established provider, as its state names it.
+pub const OPENSTACK_PROVIDER: &str = "registry.terraform.io/terraform-provider-openstack/openstack";
+
+/// Which source type each of our types takes.
+pub const SOURCES: &[(&str, &str)] = &[
+    ("nova_server", "openstack_compute_instance_v2"),
+    ("nova_flavor", "openstack_compute_flavor_v2"),
+    ("nova_keypair", "openstack_compute_keypair_v2"),
+    ("nova_aggregate", "openstack_compute_aggregate_v2"),
+    ("nova_server_group", "openstack_compute_servergroup_v2"),
+    (
+        "nova_volume_attachment",
+        "openstack_compute_volume_attach_v2",
+    ),
+];
+
+/// That provider writes "" for a string left unset; ours writes null.
+fn unset_strings_to_null(v: &mut J) {
+    match v {
+        J::String(s) if s.is_empty() => *v = J::Null,
+        J::Array(a) => a.iter_mut().for_each(unset_strings_to_null),
+        J::Object(o) => o.values_mut().for_each(unset_strings_to_null),
+        _ => {}
+    }
+}
+
+fn renamed(src: &Map<String, J>, renames: &[(&str, &str)]) -> Map<String, J> {
+    let mut out = src.clone();
+    for (from, to) in renames {
+        if let Some(v) = out.remove(*from) {
+            out.insert((*to).to_string(), v);
+        }
+    }
+    out
+}
+
+/// A block kept as a one-element list there and as a single object here.
+fn single(v: Option<J>) -> J {
+    match v {
+        Some(J::Array(a)) => a.into_iter().next().unwrap_or(J::Null),
+        Some(o @ J::Object(_)) => o,
+        _ => J::Null,
+    }
+}
+
+fn server(s: &Map<String, J>) -> Map<String, J> {
+    let mut m = renamed(s, &[("key_pair", "key_name")]);
+    // user data is kept there as a hash of another kind: the first apply
+    // records ours in place, as after an import
+    m.remove("user_data");
+    if let Some(J::Array(nets)) = m.get_mut("network") {
+        for n in nets.iter_mut().filter_map(J::as_object_mut) {
+            n.remove("name");
+            n.remove("access_network");
+        }
+    }
+    if let Some(J::Array(bds)) = m.get_mut("block_device") {
+        for b in bds.iter_mut().filter_map(J::as_object_mut) {
+            // 0 there means "not given" (sizes come from the image or flavor)
+            if b.get("volume_size").and_then(J::as_i64) == Some(0) {
+                b.insert("volume_size".into(), J::Null);
+            }
+            b.remove("multiattach");
+        }
+    }
+    let mut hints = single(m.remove("scheduler_hints"));
+    if let Some(h) = hints.as_object_mut() {
+        if let Some(extra) = h.remove("additional_properties") {
+            h.insert("additional".into(), extra);
+        }
+        // the JsonFilter query is a list of terms there, a JSON text here
+        if let Some(J::Array(q)) = h.get("query") {
+            let q = if q.is_empty() {
+                J::Null
+            } else {
+                J::String(J::Array(q.clone()).to_string())
+            };
+            h.insert("query".into(), q);
+        }
+        // and lists left empty there are unset here
+        for v in h.values_mut() {
+            if v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(Map::is_empty) {
+                *v = J::Null;
+            }
+        }
+    }
+    m.insert("scheduler_hints".into(), hints);
+    if let Some(p) = m.get("power_state").and_then(J::as_str) {
+        let ours = match p {
+            "shelved_offloaded" | "shelved" => "shelved",
+            "shutoff" => "shutoff",
+            "paused" => "paused",
+            "suspended" => "suspended",
+            _ => "active",
+        };
+        m.insert("power_state".into(), ours.into());
+    }
+    m
+}
+
+fn server_group(s: &Map<String, J>) -> Map<String, J> {
+    let mut m = s.clone();
+    let policy = match m.remove("policies") {
+        Some(J::Array(a)) => a.into_iter().next().unwrap_or(J::Null),
+        Some(other) => other,
+        None => J::Null,
+    };
+    m.entry("policy").or_insert(policy);
+    let rules = single(m.remove("rules"));
+    let rules = match rules.get("max_server_per_host").and_then(J::as_i64) {
+        Some(n) if n > 0 => serde_json::json!({"max_server_per_host": n}),
+        _ => J::Null,
+    };
+    m.insert("rules".into(), rules);
+    m
+}
+
+/// Our state (JSON in our attribute names) for `target` from the state of
+/// `source_type`; `None` when `target` takes no state from that type.
+pub fn moved_state(target: &str, source_type: &str, state: &J) -> Option<J> {
+    if !SOURCES.contains(&(target, source_type)) {
+        return None;
+    }
+    let mut src = state.as_object().cloned().unwrap_or_default();
+    for v in src.values_mut() {
+        unset_strings_to_null(v);
+    }
+    let mut m = match target {
+        "nova_server" => server(&src),
+        "nova_aggregate" => renamed(&src, &[("zone", "availability_zone")]),
+        "nova_server_group" => server_group(&src),
+        "nova_volume_attachment" => renamed(&src, &[("instance_id", "server_id")]),
+        "nova_keypair" => {
+            let mut m = src.clone();
+            m.entry("type").or_insert("ssh".into());
+            m
+        }
+        _ => src,
+    };
+    m.remove("region");
+    m.remove("value_specs");
+    m.remove("vendor_options");
+    Some(J::Object(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// An `openstack_compute_instance_v2` as that provider stores it: unset
+    /// strings as "", a one-element list for scheduler hints.
+    fn instance() -> J {
+        json!({
+            "id": "7d1c6a87-3bd5-4f44-a0e1-2e1b1e6b6f8e", "name": "web", "image_id": "155d900f-4e14-4e4c-a73d-069cbf4541e6",
+            "image_name": "cirros", "flavor_id": "1", "flavor_name": "m1.tiny", "key_pair": "deployer", "availability_zone": "nova",
+            "availability_zone_hints": "", "user_data": "3f786850e387550fdab836ed7e6dc881de23001b", "admin_pass": "",
+            "security_groups": ["default"], "metadata": {"role": "web"}, "tags": ["blue"], "config_drive": false,
+            "network": [{"uuid": "3cb9bc59-5699-4588-a4b1-b87f96708bc6", "name": "private", "port": "", "fixed_ip_v4": "192.168.1.5",
+                "fixed_ip_v6": "", "mac": "fa:16:3e:00:00:01", "access_network": false}],
+            "block_device": [], "scheduler_hints": [{"group": "4f72629e-35e6-40de-a648-7f4ae106a7fa", "different_host": [], "same_host": [],
+                "query": [], "target_cell": "", "different_cell": [], "build_near_host_ip": "", "additional_properties": {}}],
+            "personality": [], "stop_before_destroy": false, "force_delete": false, "power_state": "active", "region": "RegionOne",
+            "access_ip_v4": "192.168.1.5", "access_ip_v6": "", "network_mode": "", "hypervisor_hostname": ""
+        })
+    }
+
+    #[test]
+    fn an_instance_becomes_a_server() {
+        let s = moved_state("nova_server", "openstack_compute_instance_v2", &instance()).unwrap();
+        assert_eq!(s["key_name"], "deployer");
+        assert!(
+            s.get("key_pair").is_none()
+                && s.get("user_data").is_none()
+                && s.get("region").is_none()
+        );
+        assert_eq!(s["admin_pass"], J::Null, "unset strings become null");
+        assert_eq!(s["network_mode"], J::Null);
+        assert_eq!(s["network"][0]["port"], J::Null);
+        assert!(s["network"][0].get("access_network").is_none());
+        assert_eq!(
+            s["scheduler_hints"]["group"],
+            "4f72629e-35e6-40de-a648-7f4ae106a7fa"
+        );
+        assert_eq!(s["scheduler_hints"]["additional"], J::Null);
+        assert_eq!(s["scheduler_hints"]["same_host"], J::Null);
+        assert_eq!(s["scheduler_hints"]["query"], J::Null);
+        assert_eq!(s["power_state"], "active");
+        // and it fits our schema (unknown attributes are dropped there)
+        let ty = crate::resources::server::schema::schema().ty();
+        let v = crate::framework::codec::from_json(&s, &ty, "", true).expect("fits");
+        assert_eq!(v.get("key_name").as_str(), Some("deployer"));
+        assert_eq!(
+            v.get("scheduler_hints").get("group").as_str(),
+            Some("4f72629e-35e6-40de-a648-7f4ae106a7fa")
+        );
+    }
+
+    #[test]
+    fn power_states_and_block_device_sizes() {
+        let mut i = instance();
+        i["power_state"] = "shelved_offloaded".into();
+        i["block_device"] = json!([{"uuid": "155d900f-4e14-4e4c-a73d-069cbf4541e6", "source_type": "image", "destination_type": "local",
+            "boot_index": 0, "volume_size": 0, "delete_on_termination": true, "multiattach": false, "volume_type": "", "guest_format": ""}]);
+        let s = moved_state("nova_server", "openstack_compute_instance_v2", &i).unwrap();
+        assert_eq!(s["power_state"], "shelved");
+        assert_eq!(s["block_device"][0]["volume_size"], J::Null);
+        assert_eq!(s["block_device"][0]["boot_index"], 0);
+        assert_eq!(s["block_device"][0]["volume_type"], J::Null);
+    }
+
+    #[test]
+    fn the_other_types() {
+        let table = [
+            (
+                "nova_flavor",
+                "openstack_compute_flavor_v2",
+                json!({"id": "c3.large", "name": "c3.large", "ram": 8192, "vcpus": 4, "disk": 40, "swap": 0, "ephemeral": 0,
+                    "rx_tx_factor": 1.0, "is_public": true, "flavor_id": "c3.large", "description": "", "extra_specs": {}, "region": "RegionOne"}),
+                json!({"id": "c3.large", "name": "c3.large", "ram": 8192, "vcpus": 4, "disk": 40, "swap": 0, "ephemeral": 0,
+                    "rx_tx_factor": 1.0, "is_public": true, "flavor_id": "c3.large", "description": null, "extra_specs": {}}),
+            ),
+            (
+                "nova_keypair",
+                "openstack_compute_keypair_v2",
+                json!({"id": "k", "name": "k", "public_key": "ssh-ed25519 AAAA k", "private_key": "", "fingerprint": "f", "user_id": "u",
+                    "region": "RegionOne", "value_specs": {}}),
+                json!({"id": "k", "name": "k", "public_key": "ssh-ed25519 AAAA k", "private_key": null, "fingerprint": "f", "user_id": "u",
+                    "type": "ssh"}),
+            ),
+            (
+                "nova_aggregate",
+                "openstack_compute_aggregate_v2",
+                json!({"id": "3", "name": "ssd", "zone": "az-ssd", "metadata": {"ssd": "true"}, "hosts": ["compute1"], "region": ""}),
+                json!({"id": "3", "name": "ssd", "availability_zone": "az-ssd", "metadata": {"ssd": "true"}, "hosts": ["compute1"]}),
+            ),
+            (
+                "nova_server_group",
+                "openstack_compute_servergroup_v2",
+                json!({"id": "g", "name": "web", "policies": ["anti-affinity"], "rules": [{"max_server_per_host": 2}], "members": [],
+                    "value_specs": {}, "region": ""}),
+                json!({"id": "g", "name": "web", "policy": "anti-affinity", "rules": {"max_server_per_host": 2}, "members": []}),
+            ),
+            (
+                "nova_server_group",
+                "openstack_compute_servergroup_v2",
+                json!({"id": "g", "name": "web", "policies": ["affinity"], "rules": [{"max_server_per_host": 0}]}),
+                json!({"id": "g", "name": "web", "policy": "affinity", "rules": null}),
+            ),
+            (
+                "nova_volume_attachment",
+                "openstack_compute_volume_attach_v2",
+                json!({"id": "s/v", "instance_id": "s", "volume_id": "v", "device": "/dev/vdb", "multiattach": false, "tag": "",
+                    "vendor_options": [], "region": ""}),
+                json!({"id": "s/v", "server_id": "s", "volume_id": "v", "device": "/dev/vdb", "multiattach": false, "tag": null}),
+            ),
+        ];
+        for (target, source, theirs, ours) in table {
+            assert_eq!(
+                moved_state(target, source, &theirs).as_ref(),
+                Some(&ours),
+                "{source}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_sources_are_refused() {
+        assert!(moved_state("nova_server", "openstack_compute_flavor_v2", &json!({})).is_none());
+        assert!(moved_state("nova_server", "aws_instance", &json!({})).is_none());
+    }
+}
