@@ -594,7 +594,7 @@ impl<P: Provider> Runtime<P> {
         identity: Option<&Dynamic>,
     ) -> ImportOutcome {
         let mut diags = Diagnostics::default();
-        let Some((r, _, t)) = self.resources.get(type_name) else {
+        let Some((r, schema, t)) = self.resources.get(type_name) else {
             unknown_type(&mut diags, "resource", type_name);
             return ImportOutcome {
                 state: None,
@@ -649,6 +649,17 @@ impl<P: Provider> Runtime<P> {
         )
         .await;
         unknowns_to_null(&mut resp.state);
+        // settings that live only in configuration (force_delete...) take
+        // their defaults, as a resource created with them unset would have
+        if !resp.state.is_null() {
+            for a in &schema.block.attributes {
+                if let Some(d) = &a.default {
+                    if resp.state.get(&a.name).is_null() {
+                        resp.state.set(&a.name, d.clone());
+                    }
+                }
+            }
+        }
         ImportOutcome {
             identity: self.identity_of(r, &resp.state),
             state: Some(Dynamic::encode(&resp.state, t)),

@@ -154,9 +154,9 @@ def install_fixtures(harness, spawn_delay):
     # type (the default one when none is asked for) and their source.
     real_vol_create = cinder.fake_vol_create
 
-    def vol_create(_ctxt, size, name, description, snapshot=None, image_id=None, volume_type=None,
+    def vol_create(_api, ctxt, size, name, description, snapshot=None, image_id=None, volume_type=None,
                    metadata=None, availability_zone=None):
-        vol = real_vol_create(_ctxt, size, name, description, snapshot=snapshot, image_id=image_id,
+        vol = real_vol_create(ctxt, size, name, description, snapshot=snapshot, image_id=image_id,
                               volume_type=volume_type, metadata=metadata, availability_zone=availability_zone)
         vol["display_name"] = name or ""
         vol["volume_type"] = volume_type or DEFAULT_VOLUME_TYPE

@@ -1,0 +1,113 @@
+"""Migration from the established OpenStack provider with `moved` blocks:
+its state (in that provider's attribute names and schema version) becomes
+ours without replacing anything."""
+import json
+import os
+
+import pytest
+
+from conftest import PROVIDER_BLOCK, purge_soft_deleted
+
+pytestmark = pytest.mark.cloud
+
+CIRROS = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
+OPENSTACK = "registry.terraform.io/terraform-provider-openstack/openstack"
+NOVA = "registry.terraform.io/nova-project/nova"
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDu2qV6x3yqAD7HnzbQYyq8r3QxHiAbPpbf3t5TQrD7U mover"
+
+
+def openstack_state(server, keypair):
+    """A state file as that provider writes it: unset strings as "", blocks
+    as lists, schema version 0."""
+    (net_name, ips), = server.addresses.items()
+    ip = ips[0]
+    instance = {
+        "id": server.id, "name": server.name, "image_id": CIRROS, "image_name": "cirros",
+        "flavor_id": "42", "flavor_name": "m1.nano", "key_pair": keypair.name, "availability_zone": "nova",
+        "availability_zone_hints": "", "user_data": "", "admin_pass": "", "config_drive": None,
+        "security_groups": ["default"], "metadata": {"role": "web"}, "all_metadata": {"role": "web"},
+        "tags": None, "all_tags": [],
+        "network": [{"uuid": server.networks_uuid, "name": net_name, "port": "", "fixed_ip_v4": ip["addr"],
+                     "fixed_ip_v6": "", "mac": ip["OS-EXT-IPS-MAC:mac_addr"], "access_network": False}],
+        "network_mode": "", "block_device": [], "scheduler_hints": [], "personality": [],
+        "stop_before_destroy": False, "force_delete": False, "power_state": "active",
+        "access_ip_v4": ip["addr"], "access_ip_v6": "", "hypervisor_hostname": "", "region": "RegionOne",
+        "vendor_options": [], "timeouts": None, "created": "", "updated": "",
+    }
+    kp = {"id": keypair.name, "name": keypair.name, "public_key": keypair.public_key, "private_key": "",
+          "fingerprint": keypair.fingerprint, "user_id": "", "region": "RegionOne", "value_specs": None}
+
+    def resource(type_, name, attrs):
+        return {"mode": "managed", "type": type_, "name": name, "provider": f'provider["{OPENSTACK}"]',
+                "instances": [{"schema_version": 0, "attributes": attrs, "sensitive_attributes": []}]}
+
+    return {"version": 4, "terraform_version": "1.9.8", "serial": 3, "lineage": "5b0f6a5e-2f0e-4d5b-9a4f-2c7d8e9f1a2b",
+            "outputs": {}, "resources": [resource("openstack_compute_instance_v2", "web", instance),
+                                         resource("openstack_compute_keypair_v2", "k", kp)], "check_results": None}
+
+
+def test_moved_from_the_established_provider_without_replacement(tf_cloud, sdk, cloud):
+    tf = tf_cloud
+    private = cloud["networks"]["private"]
+    kp = sdk.compute.create_keypair(name="tf-move-key", public_key=PUBLIC_KEY)
+    server = sdk.compute.create_server(name="tf-move-web", image_id=CIRROS, flavor_id="42", key_name=kp.name,
+                                       metadata={"role": "web"}, networks=[{"uuid": private}])
+    server = sdk.compute.wait_for_server(server, wait=120)
+    server.networks_uuid = private
+    try:
+        with open(os.path.join(tf.dir, "terraform.tfstate"), "w") as f:
+            json.dump(openstack_state(server, kp), f)
+        # without that provider at hand, its resources are first handed to
+        # this one; with it, the moved blocks alone do the same
+        tf.run("state", "replace-provider", "-auto-approve", "-no-color", OPENSTACK, NOVA)
+        tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+moved {{
+  from = openstack_compute_instance_v2.web
+  to   = nova_server.web
+}}
+
+moved {{
+  from = openstack_compute_keypair_v2.k
+  to   = nova_keypair.k
+}}
+
+resource "nova_keypair" "k" {{
+  name       = "tf-move-key"
+  public_key = "{PUBLIC_KEY}"
+}}
+
+resource "nova_server" "web" {{
+  name            = "tf-move-web"
+  image_id        = "{CIRROS}"
+  flavor_id       = "42"
+  key_name        = nova_keypair.k.name
+  metadata        = {{ role = "web" }}
+  security_groups = ["default"]
+
+  network {{
+    uuid = "{private}"
+  }}
+}}
+""")
+        tf.init()
+        r = tf.plan_exit()
+        assert r.returncode in (0, 2), r.stdout + r.stderr
+        assert "has moved to nova_server.web" in r.stdout, r.stdout
+        assert "must be replaced" not in r.stdout and "0 to add" in r.stdout and "0 to destroy" in r.stdout, r.stdout
+        tf.apply()
+        res = tf.resources()
+        assert res["nova_server.web"]["values"]["id"] == server.id
+        assert res["nova_server.web"]["values"]["network"][0]["mac"] == server.addresses[next(iter(server.addresses))][0]["OS-EXT-IPS-MAC:mac_addr"]
+        assert res["nova_keypair.k"]["values"]["fingerprint"] == kp.fingerprint
+        assert set(res) == {"nova_server.web", "nova_keypair.k"}
+        assert tf.plan_exit().returncode == 0
+        assert sdk.compute.get_server(server.id).status == "ACTIVE"
+        tf.destroy()
+    finally:
+        if sdk.compute.find_server(server.id, ignore_missing=True):
+            sdk.compute.delete_server(server.id)
+        purge_soft_deleted(sdk, [server.id])
+        if sdk.compute.find_keypair("tf-move-key", ignore_missing=True):
+            sdk.compute.delete_keypair("tf-move-key")
