@@ -19,6 +19,7 @@ def copy_examples(dest, pattern):
 
 def test_resource_and_provider_examples_validate(tf):
     copy_examples(tf.dir, "resources/*/resource.tf")
+    copy_examples(tf.dir, "actions/*/action.tf")
     shutil.copy(os.path.join(ROOT, "examples", "provider", "provider.tf"), os.path.join(tf.dir, "provider.tf"))
     tf.init()
     r = tf.run("validate", "-no-color")
@@ -46,7 +47,8 @@ def test_every_type_has_an_example():
 
     docs = os.listdir(os.path.join(ROOT, "docs", "resources")) + os.listdir(os.path.join(ROOT, "docs", "data-sources"))
     assert docs, "docs generated"
-    for kind, dirname, fname in (("resources", "resources", "resource.tf"), ("data-sources", "data-sources", "data-source.tf")):
+    for kind, dirname, fname in (("resources", "resources", "resource.tf"), ("data-sources", "data-sources", "data-source.tf"),
+                                 ("actions", "actions", "action.tf")):
         for page in os.listdir(os.path.join(ROOT, "docs", kind)):
             name = "nova_" + page[:-3]
             assert os.path.exists(os.path.join(ROOT, "examples", dirname, name, fname)), f"{name} has no example"
@@ -67,6 +69,7 @@ def test_resource_and_data_source_examples_apply(tf_cloud, sdk, cloud):
     vol = sdk.block_storage.create_volume(size=1, name="tf-acc-example-volume")
     sdk.block_storage.wait_for_status(vol, status="available", wait=60)
     copy_examples(tf.dir, "resources/*/resource.tf")
+    copy_examples(tf.dir, "actions/*/action.tf")
     # the provider example names a cloud of its own: the local cloud comes
     # from the environment here
     tf.write(PROVIDER_BLOCK + 'provider "nova" {}\n', name="provider.tf")
@@ -119,6 +122,10 @@ def test_resource_and_data_source_examples_apply(tf_cloud, sdk, cloud):
         assert data["data.nova_flavor.four_cores"]["values"]["id"] == "c3.large"
         assert data["data.nova_keypair.deployer"]["values"]["public_key"] == res["nova_keypair.deployer"]["values"]["public_key"]
         assert tf.plan_exit().returncode == 0
+        # the reboot action example, invoked as its comment says
+        r = tf.apply("-invoke=action.nova_server_reboot.web")
+        assert "hard reboot: server " + server_ids[0] in r.stdout, r.stdout
+        assert "reboot" in [a.action for a in sdk.compute.server_actions(server_ids[0])]
     except BaseException:
         teardown(check=False)
         raise

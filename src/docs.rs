@@ -140,6 +140,7 @@ fn first_sentence(s: &str) -> String {
 fn page(kind: &str, name: &str, s: &Schema, root: &Path) -> String {
     let (dir, example, label) = match kind {
         "resource" => ("resources", "resource.tf", "Resource"),
+        "action" => ("actions", "action.tf", "Action"),
         _ => ("data-sources", "data-source.tf", "Data Source"),
     };
     let mut out = format!(
@@ -189,6 +190,13 @@ pub fn render_all(root: &Path) -> BTreeMap<String, String> {
         files.insert(
             format!("docs/data-sources/{}.md", name.trim_start_matches("nova_")),
             page("data-source", name, &d.schema(), root),
+        );
+    }
+    for a in p.actions() {
+        let name = a.type_name();
+        files.insert(
+            format!("docs/actions/{}.md", name.trim_start_matches("nova_")),
+            page("action", name, &a.schema(), root),
         );
     }
     files

@@ -124,6 +124,13 @@ impl Provider for NovaProvider {
         crate::data_sources::all()
     }
 
+    fn actions(&self) -> Vec<Arc<dyn crate::framework::Action<NovaData>>> {
+        vec![
+            Arc::new(crate::resources::server::actions::RebootAction),
+            Arc::new(crate::resources::server::actions::PowerAction),
+        ]
+    }
+
     async fn configure(
         &self,
         terraform_version: &str,

@@ -1,6 +1,7 @@
 //! The protocol-free core: schema, values, codec, diagnostics, plan pipeline,
 //! validators, resource traits and the runtime behind the plugin RPCs.
 
+pub mod action;
 pub mod codec;
 pub mod diag;
 pub mod plan;
@@ -10,6 +11,7 @@ pub mod schema;
 pub mod validators;
 pub mod value;
 
+pub use action::{Action, InvokeRequest, Progress};
 pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use resource::*;
 pub use runtime::{Dynamic, Provider, Runtime};

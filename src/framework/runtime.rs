@@ -49,6 +49,9 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+    fn actions(&self) -> Vec<Arc<dyn super::Action<Self::Data>>> {
+        Vec::new()
+    }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     async fn configure(
         &self,
@@ -63,12 +66,14 @@ pub struct SchemaSet {
     pub resources: BTreeMap<String, Schema>,
     pub data_sources: BTreeMap<String, Schema>,
     pub identities: BTreeMap<String, IdentitySchema>,
+    pub actions: BTreeMap<String, Schema>,
 }
 
 pub struct Runtime<P: Provider> {
     provider: P,
     resources: BTreeMap<String, (Arc<dyn Resource<P::Data>>, Schema, Type)>,
     data_sources: BTreeMap<String, (Arc<dyn DataSource<P::Data>>, Schema, Type)>,
+    actions: BTreeMap<String, (Arc<dyn super::Action<P::Data>>, Schema, Type)>,
     provider_schema: Schema,
     data: OnceCell<Arc<P::Data>>,
     stop: StopSignal,
@@ -163,11 +168,21 @@ impl<P: Provider> Runtime<P> {
                 (r.type_name().to_string(), (r, s, t))
             })
             .collect();
+        let actions = provider
+            .actions()
+            .into_iter()
+            .map(|a| {
+                let s = a.schema();
+                let t = s.ty();
+                (a.type_name().to_string(), (a, s, t))
+            })
+            .collect();
         let provider_schema = provider.schema();
         Runtime {
             provider,
             resources,
             data_sources,
+            actions,
             provider_schema,
             data: OnceCell::new(),
             stop: StopSignal::default(),
@@ -192,7 +207,69 @@ impl<P: Provider> Runtime<P> {
                 .iter()
                 .filter_map(|(k, (r, _, _))| r.identity_schema().map(|i| (k.clone(), i)))
                 .collect(),
+            actions: self
+                .actions
+                .iter()
+                .map(|(k, (_, s, _))| (k.clone(), s.clone()))
+                .collect(),
         }
+    }
+
+    pub fn action_names(&self) -> Vec<String> {
+        self.actions.keys().cloned().collect()
+    }
+
+    pub fn validate_action_config(&self, type_name: &str, config: &Dynamic) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some((a, s, t)) = self.actions.get(type_name) else {
+            unknown_type(&mut diags, "action", type_name);
+            return diags;
+        };
+        if let Some(v) = decode_or_diag(config, t, "configuration", &mut diags) {
+            validate_config(&s.block, &v, &AttrPath::root(), &mut diags);
+            a.validate(&v, &mut diags);
+        }
+        diags
+    }
+
+    pub async fn plan_action(&self, type_name: &str, config: &Dynamic) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some((a, _, t)) = self.actions.get(type_name) else {
+            unknown_type(&mut diags, "action", type_name);
+            return diags;
+        };
+        if let Some(v) = decode_or_diag(config, t, "configuration", &mut diags) {
+            let data = self.data.get().cloned();
+            a.plan(data.as_deref(), &v, &mut diags).await;
+        }
+        diags
+    }
+
+    /// Runs an action; its progress messages go to `progress` as it runs.
+    pub async fn invoke_action(
+        &self,
+        type_name: &str,
+        config: &Dynamic,
+        progress: super::Progress,
+    ) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some((a, _, t)) = self.actions.get(type_name) else {
+            unknown_type(&mut diags, "action", type_name);
+            return diags;
+        };
+        let Some(v) = decode_or_diag(config, t, "configuration", &mut diags) else {
+            return diags;
+        };
+        let Some(data) = self.data(&mut diags) else {
+            return diags;
+        };
+        let req = super::InvokeRequest {
+            config: v,
+            stop: self.stop.clone(),
+            progress,
+        };
+        a.invoke(&data, req, &mut diags).await;
+        diags
     }
 
     pub fn resource_names(&self) -> Vec<String> {

@@ -46,6 +46,18 @@ impl<P: Provider> ProviderService<P> {
                 .iter()
                 .map(|(k, v)| (k.clone(), schema_out(v)))
                 .collect(),
+            action_schemas: s
+                .actions
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        pb::ActionSchema {
+                            schema: Some(schema_out(v)),
+                        },
+                    )
+                })
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -68,6 +80,11 @@ impl<P: Provider> ProviderService<P> {
                 .data_source_names()
                 .into_iter()
                 .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
+                .collect(),
+            actions: rt
+                .action_names()
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ActionMetadata { type_name })
                 .collect(),
             ..Default::default()
         };
@@ -320,6 +337,76 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             diagnostics: diagnostics_out(&d),
             deferred: None,
         }))
+    }
+
+    async fn validate_action_config(
+        &self,
+        r: Request<pb::validate_action_config::Request>,
+    ) -> R<pb::validate_action_config::Response> {
+        let r = r.into_inner();
+        let d = self
+            .rt
+            .validate_action_config(&r.type_name, &dynamic_in(r.config));
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics: diagnostics_out(&d),
+        }))
+    }
+
+    async fn plan_action(
+        &self,
+        r: Request<pb::plan_action::Request>,
+    ) -> R<pb::plan_action::Response> {
+        let r = r.into_inner();
+        let d = self
+            .rt
+            .plan_action(&r.action_type, &dynamic_in(r.config))
+            .await;
+        Ok(Response::new(pb::plan_action::Response {
+            diagnostics: diagnostics_out(&d),
+            deferred: None,
+        }))
+    }
+
+    /// Progress events while the action runs, then one completed event
+    /// with its diagnostics.
+    async fn invoke_action(
+        &self,
+        r: Request<pb::invoke_action::Request>,
+    ) -> R<tonic::codegen::BoxStream<pb::invoke_action::Event>> {
+        use pb::invoke_action::event::{Completed, Progress, Type};
+        let r = r.into_inner();
+        let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let rt = self.rt.clone();
+        let config = dynamic_in(r.config);
+        tokio::spawn(async move {
+            let progress = crate::framework::Progress::new(progress_tx);
+            let d = rt.invoke_action(&r.action_type, &config, progress).await;
+            let _ = done_tx.send(d);
+        });
+        tokio::spawn(async move {
+            // the progress channel closes once the action has returned (its
+            // senders are dropped with it), so "completed" comes last
+            while let Some(message) = progress_rx.recv().await {
+                let event = pb::invoke_action::Event {
+                    r#type: Some(Type::Progress(Progress { message })),
+                };
+                let _ = events_tx.send(Ok(event));
+            }
+            let d = done_rx.await.unwrap_or_else(|_| {
+                let mut d = crate::framework::Diagnostics::default();
+                d.error("Action failed", "The action ended without a result.");
+                d
+            });
+            let _ = events_tx.send(Ok(pb::invoke_action::Event {
+                r#type: Some(Type::Completed(Completed {
+                    diagnostics: diagnostics_out(&d),
+                })),
+            }));
+        });
+        let stream = tokio_stream::wrappers::UnboundedReceiverStream::new(events_rx);
+        Ok(Response::new(Box::pin(stream)))
     }
 
     async fn get_functions(

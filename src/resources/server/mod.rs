@@ -1,5 +1,6 @@
 //! `nova_server`.
 
+pub mod actions;
 pub mod model;
 pub mod schema;
 #[cfg(test)]
