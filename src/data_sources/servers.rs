@@ -139,6 +139,66 @@ pub fn item(s: &J) -> Value {
     Value::Object(fields)
 }
 
+/// The filter arguments, shared with `list "nova_server"`.
+pub fn filters(b: Block) -> Block {
+    b.attr(
+        Attribute::string("name_regex")
+            .optional()
+            .validate(StringLength(1, 255))
+            .description("Regular expression the name must match (applied by the cloud)."),
+    )
+    .attr(
+        Attribute::string("status")
+            .optional()
+            .validate(OneOf(STATUSES))
+            .description("Only servers in this status, such as `ACTIVE`."),
+    )
+    .attr(
+        Attribute::string("flavor_id")
+            .optional()
+            .description("Only servers of this flavor."),
+    )
+    .attr(
+        Attribute::string("image_id")
+            .optional()
+            .description("Only servers booted from this image."),
+    )
+    .attr(
+        Attribute::string("availability_zone")
+            .optional()
+            .description("Only servers in this availability zone."),
+    )
+    .attr(
+        Attribute::string_list("tags")
+            .optional()
+            .description("Only servers that carry every one of these tags (microversion 2.26)."),
+    )
+}
+
+/// The servers that match the filters in `c`, sorted by name, then ID.
+pub async fn matching(data: &NovaData, c: &Value) -> Result<Vec<J>, Diagnostic> {
+    if !c.get("tags").string_list().is_empty() {
+        data.cloud
+            .require(crate::client::microversion::SERVER_TAG_FILTER, "tags")
+            .await
+            .map_err(|e| api_error("Cannot filter by tags", &e))?;
+    }
+    let all = batch::list_all(&data.cloud, Service::Compute, &query(c), "servers")
+        .await
+        .map_err(|e| api_error("Cannot list servers", &e))?;
+    let zone = c.get("availability_zone").opt_str();
+    let mut found: Vec<J> = all
+        .into_iter()
+        .filter(|s| {
+            zone.as_deref().is_none_or(|z| {
+                wire::string(&s["OS-EXT-AZ:availability_zone"]).as_deref() == Some(z)
+            })
+        })
+        .collect();
+    found.sort_by_key(|s| (wire::string(&s["name"]), wire::string(&s["id"])));
+    Ok(found)
+}
+
 #[async_trait]
 impl DataSource<NovaData> for ServersData {
     fn type_name(&self) -> &'static str {
@@ -148,13 +208,7 @@ impl DataSource<NovaData> for ServersData {
     fn schema(&self) -> Schema {
         Schema::new(
             0,
-            Block::new("Every server of the project that matches the filters, sorted by name, then ID.")
-                .attr(Attribute::string("name_regex").optional().validate(StringLength(1, 255)).description("Regular expression the name must match (applied by the cloud)."))
-                .attr(Attribute::string("status").optional().validate(OneOf(STATUSES)).description("Only servers in this status, such as `ACTIVE`."))
-                .attr(Attribute::string("flavor_id").optional().description("Only servers of this flavor."))
-                .attr(Attribute::string("image_id").optional().description("Only servers booted from this image."))
-                .attr(Attribute::string("availability_zone").optional().description("Only servers in this availability zone."))
-                .attr(Attribute::string_list("tags").optional().description("Only servers that carry every one of these tags (microversion 2.26)."))
+            filters(Block::new("Every server of the project that matches the filters, sorted by name, then ID."))
                 .attr(Attribute::new("servers", Type::list(item_type())).computed().description("The matching servers: id, name, status, flavor_name, image_id, availability_zone, host_id, tags, metadata, ipv4, ipv6, created."))
                 .attr(Attribute::string_list("ids").computed().description("IDs of the matching servers, in the same order.")),
         )
@@ -162,29 +216,11 @@ impl DataSource<NovaData> for ServersData {
 
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
         let c = &req.config;
-        if !c.get("tags").string_list().is_empty() {
-            if let Err(e) = data
-                .cloud
-                .require(crate::client::microversion::SERVER_TAG_FILTER, "tags")
-                .await
-            {
-                return resp.diags.push(api_error("Cannot filter by tags", &e));
-            }
-        }
-        let all = match batch::list_all(&data.cloud, Service::Compute, &query(c), "servers").await {
-            Ok(a) => a,
-            Err(e) => return resp.diags.push(api_error("Cannot list servers", &e)),
+        let found = match matching(data, c).await {
+            Ok(f) => f,
+            Err(d) => return resp.diags.push(d),
         };
-        let zone = c.get("availability_zone").opt_str();
-        let mut found: Vec<&J> = all
-            .iter()
-            .filter(|s| {
-                zone.as_deref().is_none_or(|z| {
-                    wire::string(&s["OS-EXT-AZ:availability_zone"]).as_deref() == Some(z)
-                })
-            })
-            .collect();
-        found.sort_by_key(|s| (wire::string(&s["name"]), wire::string(&s["id"])));
+        let found: Vec<&J> = found.iter().collect();
         let mut st = c.clone();
         st.set(
             "ids",

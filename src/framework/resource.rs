@@ -164,6 +164,23 @@ pub trait Resource<D: Send + Sync>: Send + Sync {
         }
     }
 
+    /// The `config` block of `list "<type>" ...` (`terraform query`);
+    /// `None` when this type cannot be listed.
+    fn list_schema(&self) -> Option<Schema> {
+        None
+    }
+
+    /// The objects a `list` block finds, by ID, in the order shown.
+    async fn list(&self, _data: &D, _config: &Value, _diags: &mut Diagnostics) -> Vec<Listed> {
+        Vec::new()
+    }
+
+    /// Adjusts configuration generated from state (see
+    /// `schema::config_from_state`), for rules across attributes.
+    fn generated_config(&self, _state: &Value, config: Value) -> Value {
+        config
+    }
+
     /// This type's state (JSON in its attribute names) from the state of
     /// another type, for a `moved` block across types; `None` when this
     /// type takes no state from `source_type`.
@@ -186,6 +203,12 @@ pub trait Resource<D: Send + Sync>: Send + Sync {
     ) -> Option<Value> {
         None
     }
+}
+
+/// One object found by a list: what imports it, and what to show.
+pub struct Listed {
+    pub id: String,
+    pub display_name: String,
 }
 
 pub struct DataReadRequest {

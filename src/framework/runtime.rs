@@ -67,6 +67,14 @@ pub struct SchemaSet {
     pub data_sources: BTreeMap<String, Schema>,
     pub identities: BTreeMap<String, IdentitySchema>,
     pub actions: BTreeMap<String, Schema>,
+    pub lists: BTreeMap<String, Schema>,
+}
+
+/// One object a `list` block found.
+pub struct ListedObject {
+    pub identity: Dynamic,
+    pub display_name: String,
+    pub object: Option<Dynamic>,
 }
 
 pub struct Runtime<P: Provider> {
@@ -212,7 +220,100 @@ impl<P: Provider> Runtime<P> {
                 .iter()
                 .map(|(k, (_, s, _))| (k.clone(), s.clone()))
                 .collect(),
+            lists: self
+                .resources
+                .iter()
+                .filter_map(|(k, (r, _, _))| r.list_schema().map(|s| (k.clone(), s)))
+                .collect(),
         }
+    }
+
+    pub fn validate_list_config(&self, type_name: &str, config: &Dynamic) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some(ls) = self
+            .resources
+            .get(type_name)
+            .and_then(|(r, _, _)| r.list_schema())
+        else {
+            unknown_type(&mut diags, "list resource", type_name);
+            return diags;
+        };
+        if let Some(v) = decode_or_diag(config, &ls.ty(), "configuration", &mut diags) {
+            validate_config(&ls.block, &v, &AttrPath::root(), &mut diags);
+        }
+        diags
+    }
+
+    /// `terraform query`: the objects a `list` block finds, each read as an
+    /// import reads it (so the object and identity are those an import
+    /// would give), at most `limit` of them when `limit` > 0.
+    pub async fn list_resource(
+        &self,
+        type_name: &str,
+        config: &Dynamic,
+        include_object: bool,
+        limit: i64,
+    ) -> (Vec<ListedObject>, Diagnostics) {
+        let mut diags = Diagnostics::default();
+        let Some((r, _, _)) = self.resources.get(type_name) else {
+            unknown_type(&mut diags, "list resource", type_name);
+            return (Vec::new(), diags);
+        };
+        let Some(ls) = r.list_schema() else {
+            unknown_type(&mut diags, "list resource", type_name);
+            return (Vec::new(), diags);
+        };
+        let Some(config_v) = decode_or_diag(config, &ls.ty(), "configuration", &mut diags) else {
+            return (Vec::new(), diags);
+        };
+        let Some(data) = self.data(&mut diags) else {
+            return (Vec::new(), diags);
+        };
+        let mut found = r.list(&data, &config_v, &mut diags).await;
+        if limit > 0 {
+            found.truncate(limit as usize);
+        }
+        let reads = found.iter().map(|item| async move {
+            let imported = self.import_resource_state(type_name, &item.id, None).await;
+            let Some(state) = imported.state else {
+                return (None, imported.diags);
+            };
+            let read = self.read_resource(type_name, &state, Vec::new()).await;
+            let mut d = imported.diags;
+            d.0.extend(read.diags.0);
+            (read.identity.map(|i| (i, read.state)), d)
+        });
+        let mut out = Vec::new();
+        for (item, (got, d)) in found.iter().zip(futures::future::join_all(reads).await) {
+            diags.0.extend(d.0);
+            // gone between the listing and the read: not listed
+            if let Some((identity, state)) = got {
+                out.push(ListedObject {
+                    identity,
+                    display_name: item.display_name.clone(),
+                    object: include_object.then_some(state),
+                });
+            }
+        }
+        (out, diags)
+    }
+
+    /// Configuration for an object's state (`-generate-config-out`).
+    pub fn generate_resource_config(
+        &self,
+        type_name: &str,
+        state: &Dynamic,
+    ) -> (Option<Dynamic>, Diagnostics) {
+        let mut diags = Diagnostics::default();
+        let Some((r, s, t)) = self.resources.get(type_name) else {
+            unknown_type(&mut diags, "resource", type_name);
+            return (None, diags);
+        };
+        let Some(v) = decode_or_diag(state, t, "state", &mut diags) else {
+            return (None, diags);
+        };
+        let config = r.generated_config(&v, super::schema::config_from_state(&s.block, &v));
+        (Some(Dynamic::encode(&config, t)), diags)
     }
 
     pub fn action_names(&self) -> Vec<String> {

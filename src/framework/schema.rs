@@ -423,3 +423,57 @@ mod view_tests {
         assert!(v.attribute("secret").is_none() && v.blocks.is_empty());
     }
 }
+
+/// The configuration a user would write for an object in `state`: the
+/// arguments (required, or optional and not computed) that hold a value
+/// other than their default; nothing computed, nothing write-only. Nested
+/// blocks follow the same rule; absent blocks are empty.
+pub fn config_from_state(block: &Block, state: &Value) -> Value {
+    let mut out = Value::null_object(&block.ty());
+    if state.is_null() {
+        return out;
+    }
+    for a in &block.attributes {
+        let v = state.get(&a.name);
+        let argument =
+            a.required || (a.optional && !a.computed) || (a.default.is_some() && a.optional);
+        if !argument || a.write_only || v.is_null() || a.default.as_ref() == Some(v) {
+            continue;
+        }
+        if matches!(v, Value::Map(m) if m.is_empty())
+            || matches!(v, Value::List(l) | Value::Set(l) if l.is_empty())
+        {
+            continue;
+        }
+        out.set(&a.name, v.clone());
+    }
+    for b in &block.blocks {
+        if b.name == "timeouts" {
+            continue;
+        }
+        let v = state.get(&b.name);
+        let converted = match b.nesting {
+            Nesting::Single => {
+                if v.is_null() {
+                    Value::Null
+                } else {
+                    config_from_state(&b.block, v)
+                }
+            }
+            Nesting::List => Value::List(
+                v.elements()
+                    .iter()
+                    .map(|e| config_from_state(&b.block, e))
+                    .collect(),
+            ),
+            Nesting::Set => Value::Set(
+                v.elements()
+                    .iter()
+                    .map(|e| config_from_state(&b.block, e))
+                    .collect(),
+            ),
+        };
+        out.set(&b.name, converted);
+    }
+    out
+}

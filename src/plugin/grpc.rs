@@ -27,7 +27,7 @@ fn capabilities() -> pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
         move_resource_state: true,
-        generate_resource_config: false,
+        generate_resource_config: true,
     }
 }
 
@@ -58,6 +58,11 @@ impl<P: Provider> ProviderService<P> {
                     )
                 })
                 .collect(),
+            list_resource_schemas: s
+                .lists
+                .iter()
+                .map(|(k, v)| (k.clone(), schema_out(v)))
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -80,6 +85,13 @@ impl<P: Provider> ProviderService<P> {
                 .data_source_names()
                 .into_iter()
                 .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
+                .collect(),
+            list_resources: s
+                .lists
+                .keys()
+                .map(|type_name| pb::get_metadata::ListResourceMetadata {
+                    type_name: type_name.clone(),
+                })
                 .collect(),
             actions: rt
                 .action_names()
@@ -336,6 +348,69 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             state: state.map(dynamic_out),
             diagnostics: diagnostics_out(&d),
             deferred: None,
+        }))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        r: Request<pb::validate_list_resource_config::Request>,
+    ) -> R<pb::validate_list_resource_config::Response> {
+        let r = r.into_inner();
+        let d = self
+            .rt
+            .validate_list_config(&r.type_name, &dynamic_in(r.config));
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: diagnostics_out(&d),
+        }))
+    }
+
+    /// One event per object found; diagnostics travel in a last event of
+    /// their own.
+    async fn list_resource(
+        &self,
+        r: Request<pb::list_resource::Request>,
+    ) -> R<tonic::codegen::BoxStream<pb::list_resource::Event>> {
+        let r = r.into_inner();
+        let (found, d) = self
+            .rt
+            .list_resource(
+                &r.type_name,
+                &dynamic_in(r.config),
+                r.include_resource_object,
+                r.limit,
+            )
+            .await;
+        let mut events: Vec<Result<pb::list_resource::Event, Status>> = found
+            .into_iter()
+            .map(|o| {
+                Ok(pb::list_resource::Event {
+                    identity: identity_out(Some(o.identity)),
+                    display_name: o.display_name,
+                    resource_object: o.object.map(dynamic_out),
+                    diagnostic: vec![],
+                })
+            })
+            .collect();
+        if !d.0.is_empty() {
+            events.push(Ok(pb::list_resource::Event {
+                diagnostic: diagnostics_out(&d),
+                ..Default::default()
+            }));
+        }
+        Ok(Response::new(Box::pin(tokio_stream::iter(events))))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        r: Request<pb::generate_resource_config::Request>,
+    ) -> R<pb::generate_resource_config::Response> {
+        let r = r.into_inner();
+        let (config, d) = self
+            .rt
+            .generate_resource_config(&r.type_name, &dynamic_in(r.state));
+        Ok(Response::new(pb::generate_resource_config::Response {
+            config: config.map(dynamic_out),
+            diagnostics: diagnostics_out(&d),
         }))
     }
 

@@ -133,6 +133,15 @@ impl Resource<NovaData> for Aggregate {
         "nova_aggregate"
     }
 
+    fn list_schema(&self) -> Option<Schema> {
+        Some(crate::resources::name_list_schema("host aggregates"))
+    }
+
+    async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
+        crate::resources::list_by_name(data, "/os-aggregates", "aggregates", "", config, diags)
+            .await
+    }
+
     fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
         crate::resources::moves::moved_state(self.type_name(), source_type, source)
     }

@@ -168,6 +168,22 @@ impl Resource<NovaData> for Flavor {
         "nova_flavor"
     }
 
+    fn list_schema(&self) -> Option<Schema> {
+        Some(crate::resources::name_list_schema("flavors"))
+    }
+
+    async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
+        crate::resources::list_by_name(
+            data,
+            "/flavors/detail?is_public=None",
+            "flavors",
+            "",
+            config,
+            diags,
+        )
+        .await
+    }
+
     fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
         crate::resources::moves::moved_state(self.type_name(), source_type, source)
     }

@@ -96,6 +96,21 @@ impl Resource<NovaData> for Keypair {
         "nova_keypair"
     }
 
+    fn list_schema(&self) -> Option<Schema> {
+        Some(crate::resources::name_list_schema("key pairs"))
+    }
+
+    async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
+        crate::resources::list_by_name(data, "/os-keypairs", "keypairs", "keypair", config, diags)
+            .await
+    }
+
+    fn generated_config(&self, state: &Value, mut config: Value) -> Value {
+        // explicit, so the configuration never asks for a generated key
+        config.set("public_key", state.get("public_key").clone());
+        config
+    }
+
     fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
         crate::resources::moves::moved_state(self.type_name(), source_type, source)
     }

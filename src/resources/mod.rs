@@ -67,3 +67,71 @@ pub fn path_segment(s: &str) -> String {
         .collect::<String>()
         .replace('+', "%20")
 }
+
+/// The `config` block of `list` for a type found by name.
+pub fn name_list_schema(what: &str) -> crate::framework::Schema {
+    use crate::framework::{Attribute, Block, Schema};
+    Schema::new(
+        0,
+        Block::new(&format!("Lists the {what} of the cloud, sorted by name.")).attr(
+            Attribute::string("name_regex")
+                .optional()
+                .validate(crate::framework::validators::StringLength(1, 255))
+                .description("Only those whose name matches this regular expression."),
+        ),
+    )
+}
+
+/// The items of a listing (`items[*][item_key]`, or the item itself when
+/// `item_key` is empty) whose name matches `name_regex`, sorted by name.
+pub async fn list_by_name(
+    data: &NovaData,
+    path: &str,
+    collection: &str,
+    item_key: &str,
+    config: &crate::framework::Value,
+    diags: &mut crate::framework::Diagnostics,
+) -> Vec<crate::framework::Listed> {
+    use crate::client::wire;
+    let re = match config.get("name_regex").as_str().map(regex::Regex::new) {
+        Some(Err(e)) => {
+            diags.error_at(
+                crate::framework::AttrPath::attr("name_regex"),
+                "Invalid regular expression",
+                e.to_string(),
+            );
+            return Vec::new();
+        }
+        Some(Ok(re)) => Some(re),
+        None => None,
+    };
+    let body = match data.cloud.get(path).await {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(api_error(&format!("Cannot list {collection}"), &e));
+            return Vec::new();
+        }
+    };
+    let mut out: Vec<crate::framework::Listed> = body[collection]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| if item_key.is_empty() { x } else { &x[item_key] })
+        .filter_map(|x| {
+            let name = wire::string(&x["name"]).unwrap_or_default();
+            let id = if item_key == "keypair" {
+                Some(name.clone())
+            } else {
+                wire::string(&x["id"])
+            }?;
+            re.as_ref()
+                .is_none_or(|re| re.is_match(&name))
+                .then_some(crate::framework::Listed {
+                    id,
+                    display_name: name,
+                })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.display_name, &a.id).cmp(&(&b.display_name, &b.id)));
+    out
+}

@@ -94,6 +94,22 @@ impl Resource<NovaData> for ServerGroup {
         "nova_server_group"
     }
 
+    fn list_schema(&self) -> Option<Schema> {
+        Some(crate::resources::name_list_schema("server groups"))
+    }
+
+    async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
+        crate::resources::list_by_name(
+            data,
+            "/os-server-groups",
+            "server_groups",
+            "",
+            config,
+            diags,
+        )
+        .await
+    }
+
     fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
         crate::resources::moves::moved_state(self.type_name(), source_type, source)
     }

@@ -359,6 +359,55 @@ impl Resource<NovaData> for Server {
         "nova_server"
     }
 
+    fn list_schema(&self) -> Option<Schema> {
+        Some(Schema::new(
+            0,
+            crate::data_sources::servers::filters(Block::new(
+                "Lists the servers of the project that match the filters, sorted by name.",
+            )),
+        ))
+    }
+
+    async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
+        match crate::data_sources::servers::matching(data, config).await {
+            Ok(found) => found
+                .iter()
+                .filter_map(|s| {
+                    Some(Listed {
+                        id: wire::string(&s["id"])?,
+                        display_name: wire::string(&s["name"]).unwrap_or_default(),
+                    })
+                })
+                .collect(),
+            Err(d) => {
+                diags.push(d);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Generated configuration: the flavor by ID, the image when there is
+    /// one, each network by its ID (ports and addresses are the cloud's).
+    /// `user_data` is never read back, so it is left out; added by hand, the
+    /// next apply records it in place.
+    fn generated_config(&self, state: &Value, mut config: Value) -> Value {
+        config.set("flavor_id", state.get("flavor_id").clone());
+        config.set("image_id", state.get("image_id").clone());
+        let nets: Vec<Value> = config
+            .get("network")
+            .elements()
+            .iter()
+            .zip(state.get("network").elements())
+            .map(|(c, st)| {
+                let mut c = c.clone();
+                c.set("uuid", st.get("uuid").clone());
+                c
+            })
+            .collect();
+        config.set("network", Value::List(nets));
+        config
+    }
+
     fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
         crate::resources::moves::moved_state(self.type_name(), source_type, source)
     }

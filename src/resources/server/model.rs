@@ -407,6 +407,8 @@ pub fn flatten(s: &J, prior: &Value, state: &mut Value) {
     let status = wire::string(&s["status"])
         .unwrap_or_else(|| "UNKNOWN".into())
         .to_ascii_uppercase();
+    // nothing known yet (import, list): every argument is read back
+    let importing = prior.is_null() || prior.get("name").is_null();
     state.set("id", Value::from_opt_str(wire::string(&s["id"])));
     state.set("name", Value::from_opt_str(wire::string(&s["name"])));
     state.set("status", Value::string(&status));
@@ -457,7 +459,7 @@ pub fn flatten(s: &J, prior: &Value, state: &mut Value) {
             .into(),
         ),
     );
-    if !prior.get("key_name").is_null() || state.get("key_name").is_unknown() {
+    if importing || !prior.get("key_name").is_null() || state.get("key_name").is_unknown() {
         state.set(
             "key_name",
             Value::from_opt_str(wire::string(&s["key_name"])),
@@ -475,23 +477,32 @@ pub fn flatten(s: &J, prior: &Value, state: &mut Value) {
     all_md.remove(CREATE_TOKEN_KEY);
     let keys: Vec<String> = all_md.keys().cloned().collect();
     let prior_md = prior.get("metadata");
-    if !(prior_md.is_null() && !prior.is_null()) {
+    if importing || !prior_md.is_null() {
         let mine = managed(&keys, prior_md);
-        state.set(
-            "metadata",
-            Value::from_string_map(mine.into_iter().map(|k| (k.clone(), all_md[k].clone()))),
-        );
+        let v = if importing && mine.is_empty() {
+            Value::Null
+        } else {
+            Value::from_string_map(mine.into_iter().map(|k| (k.clone(), all_md[k].clone())))
+        };
+        state.set("metadata", v);
     }
     state.set("all_metadata", Value::from_string_map(all_md.clone()));
     let mut all_tags = wire::strings(&s["tags"]);
     all_tags.sort();
     let prior_tags = prior.get("tags");
-    if !(prior_tags.is_null() && !prior.is_null()) && s.get("tags").is_some() {
+    if (importing || !prior_tags.is_null()) && s.get("tags").is_some() {
         let mine: Vec<Value> = managed(&all_tags, prior_tags)
             .into_iter()
             .map(|t| Value::string(t.clone()))
             .collect();
-        state.set("tags", Value::Set(mine));
+        state.set(
+            "tags",
+            if importing && mine.is_empty() {
+                Value::Null
+            } else {
+                Value::Set(mine)
+            },
+        );
     }
     state.set(
         "all_tags",

@@ -1,0 +1,76 @@
+"""`terraform query` with real Terraform 1.15: list blocks find servers and
+key pairs made outside Terraform, `-generate-config-out` writes configuration
+and import blocks for them, and that configuration plans with no changes."""
+import json
+import os
+import re
+
+import pytest
+
+from conftest import PROVIDER_BLOCK, purge_soft_deleted
+
+pytestmark = pytest.mark.cloud
+
+CIRROS = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDu2qV6x3yqAD7HnzbQYyq8r3QxHiAbPpbf3t5TQrD7U query"
+
+QUERY = """
+list "nova_server" "web" {
+  provider         = nova
+  include_resource = true
+  config {
+    name_regex = "^tf-query-web-"
+    status     = "ACTIVE"
+  }
+}
+
+list "nova_keypair" "keys" {
+  provider = nova
+  config {
+    name_regex = "^tf-query-"
+  }
+}
+"""
+
+
+def test_query_lists_and_generates_configuration_that_plans_clean(tf_cloud, sdk, cloud):
+    tf = tf_cloud
+    private = cloud["networks"]["private"]
+    kp = sdk.compute.create_keypair(name="tf-query-key", public_key=PUBLIC_KEY)
+    servers = [
+        sdk.compute.create_server(name=name, image_id=CIRROS, flavor_id="42", key_name=kp.name,
+                                  metadata={"role": "web"}, networks=[{"uuid": private}])
+        for name in ("tf-query-web-1", "tf-query-web-2", "tf-query-db-1")
+    ]
+    servers = [sdk.compute.wait_for_server(s, wait=120) for s in servers]
+    ids = [s.id for s in servers]
+    try:
+        tf.write(PROVIDER_BLOCK + 'provider "nova" {}\n')
+        tf.write(QUERY, name="servers.tfquery.hcl")
+        tf.init()
+        r = tf.run("query", "-no-color", "-json")
+        found = [json.loads(line) for line in r.stdout.splitlines() if line.strip().startswith("{")]
+        results = [m for m in found if m.get("type") == "list_resource_found"]
+        names = sorted(m["list_resource_found"]["display_name"] for m in results)
+        assert names == ["tf-query-key", "tf-query-web-1", "tf-query-web-2"], r.stdout
+
+        r = tf.run("query", "-no-color", "-generate-config-out=generated.tf")
+        generated = open(os.path.join(tf.dir, "generated.tf")).read()
+        assert generated.count('resource "nova_server"') == 2 and generated.count('resource "nova_keypair"') == 1, generated
+        # arguments only: nothing computed, user data never (it is not read back)
+        assert "all_metadata" not in generated and "addresses" not in generated and "status" not in generated, generated
+        assert re.search(r"user_data\s+= null", generated) and re.search(r'key_name\s+= "tf-query-key"', generated), generated
+        r = tf.plan_exit()
+        assert "3 to import, 0 to add, 0 to change, 0 to destroy" in r.stdout, generated + r.stdout + r.stderr
+        tf.apply()
+        assert sorted(x["values"]["id"] for a, x in tf.resources().items() if a.startswith("nova_server.")) == sorted(ids[:2])
+        assert tf.plan_exit().returncode == 0
+        tf.destroy()
+    finally:
+        # what Terraform deleted is soft-deleted: purged; the rest deleted
+        purge_soft_deleted(sdk, ids)
+        for sid in ids:
+            if sdk.compute.find_server(sid, ignore_missing=True):
+                sdk.compute.delete_server(sid, force=True)
+        if sdk.compute.find_keypair("tf-query-key", ignore_missing=True):
+            sdk.compute.delete_keypair("tf-query-key")
