@@ -124,6 +124,16 @@ impl Provider for NovaProvider {
         crate::data_sources::all()
     }
 
+    fn move_state(
+        &self,
+        target_type: &str,
+        _source_provider: &str,
+        source_type: &str,
+        source: &serde_json::Value,
+    ) -> Option<serde_json::Value> {
+        crate::resources::moves::moved_state(target_type, source_type, source)
+    }
+
     fn actions(&self) -> Vec<Arc<dyn crate::framework::Action<NovaData>>> {
         vec![
             Arc::new(crate::resources::server::actions::RebootAction),

@@ -181,18 +181,6 @@ pub trait Resource<D: Send + Sync>: Send + Sync {
         config
     }
 
-    /// This type's state (JSON in its attribute names) from the state of
-    /// another type, for a `moved` block across types; `None` when this
-    /// type takes no state from `source_type`.
-    fn move_state(
-        &self,
-        _source_provider: &str,
-        _source_type: &str,
-        _source: &serde_json::Value,
-    ) -> Option<serde_json::Value> {
-        None
-    }
-
     /// Upgrades state stored by an older schema version; `None` means the
     /// stored JSON is read with the current schema (unknown keys dropped).
     fn upgrade_state(

@@ -53,6 +53,18 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// The state of `target_type` (JSON in its attribute names) from the
+    /// state of another type, for a `moved` block across types; `None` when
+    /// that move is not supported.
+    fn move_state(
+        &self,
+        _target_type: &str,
+        _source_provider: &str,
+        _source_type: &str,
+        _source: &serde_json::Value,
+    ) -> Option<serde_json::Value> {
+        None
+    }
     async fn configure(
         &self,
         terraform_version: &str,
@@ -535,7 +547,7 @@ impl<P: Provider> Runtime<P> {
         target_type: &str,
     ) -> (Option<Dynamic>, Diagnostics) {
         let mut diags = Diagnostics::default();
-        let Some((r, _, t)) = self.resources.get(target_type) else {
+        let Some((_, _, t)) = self.resources.get(target_type) else {
             unknown_type(&mut diags, "resource", target_type);
             return (None, diags);
         };
@@ -549,7 +561,10 @@ impl<P: Provider> Runtime<P> {
                 return (None, diags);
             }
         };
-        let Some(moved) = r.move_state(source_provider, source_type, &raw) else {
+        let Some(moved) = self
+            .provider
+            .move_state(target_type, source_provider, source_type, &raw)
+        else {
             diags.error(
                 "Unsupported move",
                 format!("{target_type} cannot take the state of {source_type} (from {source_provider})."),

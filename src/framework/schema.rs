@@ -477,3 +477,68 @@ pub fn config_from_state(block: &Block, state: &Value) -> Value {
     }
     out
 }
+
+#[cfg(test)]
+mod config_from_state_tests {
+    use super::*;
+
+    #[test]
+    fn arguments_only_without_defaults_or_computed_values() {
+        let inner = Block::new("n")
+            .attr(Attribute::string("uuid").optional())
+            .attr(Attribute::string("mac").computed());
+        let b = Block::new("r")
+            .attr(Attribute::string("name").required())
+            .attr(Attribute::string("note").optional())
+            .attr(Attribute::string("zone").optional_computed())
+            .attr(Attribute::string("id").computed())
+            .attr(Attribute::string("secret").optional().write_only())
+            .attr(Attribute::bool("force").default(false))
+            .attr(Attribute::bool("public").default(true))
+            .attr(Attribute::string_map("labels").optional())
+            .block(NestedBlock::new("net", Nesting::List, inner.clone()))
+            .block(NestedBlock::new(
+                "timeouts",
+                Nesting::Single,
+                Block::new("t").attr(Attribute::string("create").optional()),
+            ));
+        let net = |u: &str| {
+            let mut n = Value::null_object(&inner.ty());
+            n.set("uuid", Value::string(u));
+            n.set("mac", Value::string("fa:16:3e:00:00:01"));
+            n
+        };
+        let mut st = Value::null_object(&b.ty());
+        for (k, v) in [
+            ("name", Value::string("web")),
+            ("zone", Value::string("nova")),
+            ("id", Value::string("x")),
+            ("secret", Value::string("s")),
+            ("force", Value::Bool(false)),
+            ("public", Value::Bool(false)),
+            ("labels", Value::Map(Default::default())),
+            ("net", Value::List(vec![net("a")])),
+        ] {
+            st.set(k, v);
+        }
+        let c = config_from_state(&b, &st);
+        assert_eq!(c.get("name"), &Value::string("web"));
+        for absent in [
+            "note", "zone", "id", "secret", "force", "labels", "timeouts",
+        ] {
+            assert!(c.get(absent).is_null(), "{absent}");
+        }
+        assert_eq!(
+            c.get("public"),
+            &Value::Bool(false),
+            "a default changed is an argument"
+        );
+        let nets = c.get("net").elements();
+        assert_eq!(nets[0].get("uuid"), &Value::string("a"));
+        assert!(nets[0].get("mac").is_null());
+        // nothing in state: nothing generated, blocks empty
+        let empty = config_from_state(&b, &Value::null_object(&b.ty()));
+        assert_eq!(empty.get("net"), &Value::List(vec![]));
+        assert!(config_from_state(&b, &Value::Null).get("name").is_null());
+    }
+}

@@ -127,6 +127,14 @@ async fn converge(
     Ok(())
 }
 
+/// `list` blocks find these by name.
+const LISTING: crate::resources::ByName = crate::resources::ByName {
+    what: "host aggregates",
+    path: "/os-aggregates",
+    collection: "aggregates",
+    item_key: "",
+};
+
 #[async_trait]
 impl Resource<NovaData> for Aggregate {
     fn type_name(&self) -> &'static str {
@@ -134,16 +142,11 @@ impl Resource<NovaData> for Aggregate {
     }
 
     fn list_schema(&self) -> Option<Schema> {
-        Some(crate::resources::name_list_schema("host aggregates"))
+        Some(LISTING.schema())
     }
 
     async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
-        crate::resources::list_by_name(data, "/os-aggregates", "aggregates", "", config, diags)
-            .await
-    }
-
-    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
-        crate::resources::moves::moved_state(self.type_name(), source_type, source)
+        LISTING.list(data, config, diags).await
     }
 
     fn schema(&self) -> Schema {

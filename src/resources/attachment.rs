@@ -177,10 +177,6 @@ impl Resource<NovaData> for VolumeAttachment {
     fn type_name(&self) -> &'static str {
         "nova_volume_attachment"
     }
-
-    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
-        crate::resources::moves::moved_state(self.type_name(), source_type, source)
-    }
     fn schema(&self) -> Schema {
         volume_schema()
     }

@@ -162,6 +162,14 @@ async fn read_into(
     Ok(true)
 }
 
+/// `list` blocks find these by name.
+const LISTING: crate::resources::ByName = crate::resources::ByName {
+    what: "flavors",
+    path: "/flavors/detail?is_public=None",
+    collection: "flavors",
+    item_key: "",
+};
+
 #[async_trait]
 impl Resource<NovaData> for Flavor {
     fn type_name(&self) -> &'static str {
@@ -169,23 +177,11 @@ impl Resource<NovaData> for Flavor {
     }
 
     fn list_schema(&self) -> Option<Schema> {
-        Some(crate::resources::name_list_schema("flavors"))
+        Some(LISTING.schema())
     }
 
     async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
-        crate::resources::list_by_name(
-            data,
-            "/flavors/detail?is_public=None",
-            "flavors",
-            "",
-            config,
-            diags,
-        )
-        .await
-    }
-
-    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
-        crate::resources::moves::moved_state(self.type_name(), source_type, source)
+        LISTING.list(data, config, diags).await
     }
 
     fn schema(&self) -> Schema {

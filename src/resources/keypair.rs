@@ -90,6 +90,14 @@ fn user_query(user_id: Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// `list` blocks find these by name.
+const LISTING: crate::resources::ByName = crate::resources::ByName {
+    what: "key pairs",
+    path: "/os-keypairs",
+    collection: "keypairs",
+    item_key: "keypair",
+};
+
 #[async_trait]
 impl Resource<NovaData> for Keypair {
     fn type_name(&self) -> &'static str {
@@ -97,22 +105,17 @@ impl Resource<NovaData> for Keypair {
     }
 
     fn list_schema(&self) -> Option<Schema> {
-        Some(crate::resources::name_list_schema("key pairs"))
+        Some(LISTING.schema())
     }
 
     async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
-        crate::resources::list_by_name(data, "/os-keypairs", "keypairs", "keypair", config, diags)
-            .await
+        LISTING.list(data, config, diags).await
     }
 
     fn generated_config(&self, state: &Value, mut config: Value) -> Value {
         // explicit, so the configuration never asks for a generated key
         config.set("public_key", state.get("public_key").clone());
         config
-    }
-
-    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
-        crate::resources::moves::moved_state(self.type_name(), source_type, source)
     }
 
     fn schema(&self) -> Schema {

@@ -68,70 +68,144 @@ pub fn path_segment(s: &str) -> String {
         .replace('+', "%20")
 }
 
-/// The `config` block of `list` for a type found by name.
-pub fn name_list_schema(what: &str) -> crate::framework::Schema {
-    use crate::framework::{Attribute, Block, Schema};
-    Schema::new(
-        0,
-        Block::new(&format!("Lists the {what} of the cloud, sorted by name.")).attr(
-            Attribute::string("name_regex")
-                .optional()
-                .validate(crate::framework::validators::StringLength(1, 255))
-                .description("Only those whose name matches this regular expression."),
-        ),
-    )
+/// How a type found by name is listed by `list` blocks: the listing's
+/// path and collection, and the key of each item inside it (key pairs
+/// come as `{"keypair": {...}}`; empty when the item is the object).
+pub struct ByName {
+    pub what: &'static str,
+    pub path: &'static str,
+    pub collection: &'static str,
+    pub item_key: &'static str,
 }
 
-/// The items of a listing (`items[*][item_key]`, or the item itself when
-/// `item_key` is empty) whose name matches `name_regex`, sorted by name.
-pub async fn list_by_name(
-    data: &NovaData,
-    path: &str,
-    collection: &str,
-    item_key: &str,
-    config: &crate::framework::Value,
-    diags: &mut crate::framework::Diagnostics,
-) -> Vec<crate::framework::Listed> {
-    use crate::client::wire;
-    let re = match config.get("name_regex").as_str().map(regex::Regex::new) {
-        Some(Err(e)) => {
-            diags.error_at(
-                crate::framework::AttrPath::attr("name_regex"),
-                "Invalid regular expression",
-                e.to_string(),
-            );
-            return Vec::new();
-        }
-        Some(Ok(re)) => Some(re),
-        None => None,
-    };
-    let body = match data.cloud.get(path).await {
-        Ok(b) => b,
-        Err(e) => {
-            diags.push(api_error(&format!("Cannot list {collection}"), &e));
-            return Vec::new();
-        }
-    };
-    let mut out: Vec<crate::framework::Listed> = body[collection]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|x| if item_key.is_empty() { x } else { &x[item_key] })
-        .filter_map(|x| {
-            let name = wire::string(&x["name"]).unwrap_or_default();
-            let id = if item_key == "keypair" {
-                Some(name.clone())
-            } else {
-                wire::string(&x["id"])
-            }?;
-            re.as_ref()
-                .is_none_or(|re| re.is_match(&name))
-                .then_some(crate::framework::Listed {
-                    id,
-                    display_name: name,
-                })
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.display_name, &a.id).cmp(&(&b.display_name, &b.id)));
-    out
+impl ByName {
+    /// The `config` block: a name filter.
+    pub fn schema(&self) -> crate::framework::Schema {
+        use crate::framework::{Attribute, Block, Schema};
+        Schema::new(
+            0,
+            Block::new(&format!(
+                "Lists the {} of the cloud, sorted by name.",
+                self.what
+            ))
+            .attr(
+                Attribute::string("name_regex")
+                    .optional()
+                    .validate(crate::framework::validators::StringLength(1, 255))
+                    .description("Only those whose name matches this regular expression."),
+            ),
+        )
+    }
+
+    /// The items whose name matches `name_regex`, sorted by name.
+    pub async fn list(
+        &self,
+        data: &NovaData,
+        config: &crate::framework::Value,
+        diags: &mut crate::framework::Diagnostics,
+    ) -> Vec<crate::framework::Listed> {
+        use crate::client::wire;
+        let re = match config.get("name_regex").as_str().map(regex::Regex::new) {
+            Some(Err(e)) => {
+                diags.error_at(
+                    crate::framework::AttrPath::attr("name_regex"),
+                    "Invalid regular expression",
+                    e.to_string(),
+                );
+                return Vec::new();
+            }
+            Some(Ok(re)) => Some(re),
+            None => None,
+        };
+        let body = match data.cloud.get(self.path).await {
+            Ok(b) => b,
+            Err(e) => {
+                diags.push(api_error(&format!("Cannot list {}", self.what), &e));
+                return Vec::new();
+            }
+        };
+        self.pick(&body, re.as_ref())
+    }
+
+    /// The listing's items whose name `re` matches, sorted by name.
+    pub fn pick(
+        &self,
+        body: &serde_json::Value,
+        re: Option<&regex::Regex>,
+    ) -> Vec<crate::framework::Listed> {
+        use crate::client::wire;
+        // key pairs are known by name, the rest by ID
+        let by_name = self.item_key == "keypair";
+        let mut out: Vec<crate::framework::Listed> = body[self.collection]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| {
+                if self.item_key.is_empty() {
+                    x
+                } else {
+                    &x[self.item_key]
+                }
+            })
+            .filter_map(|x| {
+                let name = wire::string(&x["name"]).unwrap_or_default();
+                let id = if by_name {
+                    Some(name.clone())
+                } else {
+                    wire::string(&x["id"])
+                }?;
+                re.is_none_or(|re| re.is_match(&name))
+                    .then_some(crate::framework::Listed {
+                        id,
+                        display_name: name,
+                    })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.display_name, &a.id).cmp(&(&b.display_name, &b.id)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn listings_are_filtered_by_name_and_sorted() {
+        let keypairs = ByName {
+            what: "key pairs",
+            path: "",
+            collection: "keypairs",
+            item_key: "keypair",
+        };
+        let body = json!({"keypairs": [{"keypair": {"name": "web", "fingerprint": "f"}}, {"keypair": {"name": "db"}}, {"keypair": {"name": "web-old"}}]});
+        let all: Vec<(String, String)> = keypairs
+            .pick(&body, None)
+            .into_iter()
+            .map(|l| (l.id, l.display_name))
+            .collect();
+        assert_eq!(
+            all,
+            [
+                ("db".into(), "db".into()),
+                ("web".into(), "web".into()),
+                ("web-old".into(), "web-old".into())
+            ]
+        );
+        let re = regex::Regex::new("^web$").unwrap();
+        assert_eq!(keypairs.pick(&body, Some(&re)).len(), 1);
+
+        // aggregates have numeric IDs
+        let aggs = ByName {
+            what: "aggregates",
+            path: "",
+            collection: "aggregates",
+            item_key: "",
+        };
+        let body = json!({"aggregates": [{"id": 7, "name": "ssd"}, {"id": 3, "name": "gpu"}]});
+        let got: Vec<String> = aggs.pick(&body, None).into_iter().map(|l| l.id).collect();
+        assert_eq!(got, ["3", "7"]);
+        assert!(aggs.pick(&json!({}), None).is_empty());
+    }
 }

@@ -88,6 +88,14 @@ pub fn flatten(g: &J, state: &mut Value) {
     state.set("rules", rules);
 }
 
+/// `list` blocks find these by name.
+const LISTING: crate::resources::ByName = crate::resources::ByName {
+    what: "server groups",
+    path: "/os-server-groups",
+    collection: "server_groups",
+    item_key: "",
+};
+
 #[async_trait]
 impl Resource<NovaData> for ServerGroup {
     fn type_name(&self) -> &'static str {
@@ -95,23 +103,11 @@ impl Resource<NovaData> for ServerGroup {
     }
 
     fn list_schema(&self) -> Option<Schema> {
-        Some(crate::resources::name_list_schema("server groups"))
+        Some(LISTING.schema())
     }
 
     async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
-        crate::resources::list_by_name(
-            data,
-            "/os-server-groups",
-            "server_groups",
-            "",
-            config,
-            diags,
-        )
-        .await
-    }
-
-    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
-        crate::resources::moves::moved_state(self.type_name(), source_type, source)
+        LISTING.list(data, config, diags).await
     }
 
     fn schema(&self) -> Schema {

@@ -408,10 +408,6 @@ impl Resource<NovaData> for Server {
         config
     }
 
-    fn move_state(&self, _provider: &str, source_type: &str, source: &J) -> Option<J> {
-        crate::resources::moves::moved_state(self.type_name(), source_type, source)
-    }
-
     fn schema(&self) -> Schema {
         schema::schema()
     }
