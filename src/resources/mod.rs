@@ -104,7 +104,6 @@ impl ByName {
         config: &crate::framework::Value,
         diags: &mut crate::framework::Diagnostics,
     ) -> Vec<crate::framework::Listed> {
-        use crate::client::wire;
         let re = match config.get("name_regex").as_str().map(regex::Regex::new) {
             Some(Err(e)) => {
                 diags.error_at(
