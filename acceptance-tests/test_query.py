@@ -1,5 +1,5 @@
-"""`terraform query` with real Terraform 1.15: list blocks find servers and
-key pairs made outside Terraform, `-generate-config-out` writes configuration
+"""`terraform query` with real Terraform 1.15: list blocks find servers, key
+pairs, flavors, aggregates and server groups made outside Terraform, `-generate-config-out` writes configuration
 and import blocks for them, and that configuration plans with no changes."""
 import json
 import os
@@ -30,6 +30,27 @@ list "nova_keypair" "keys" {
     name_regex = "^tf-query-"
   }
 }
+
+list "nova_flavor" "flavors" {
+  provider = nova
+  config {
+    name_regex = "^tf-query-"
+  }
+}
+
+list "nova_aggregate" "aggregates" {
+  provider = nova
+  config {
+    name_regex = "^tf-query-"
+  }
+}
+
+list "nova_server_group" "groups" {
+  provider = nova
+  config {
+    name_regex = "^tf-query-"
+  }
+}
 """
 
 
@@ -44,6 +65,10 @@ def test_query_lists_and_generates_configuration_that_plans_clean(tf_cloud, sdk,
     ]
     servers = [sdk.compute.wait_for_server(s, wait=120) for s in servers]
     ids = [s.id for s in servers]
+    flavor = sdk.compute.create_flavor(name="tf-query-flavor", ram=256, vcpus=1, disk=1, is_public=False)
+    agg = sdk.compute.create_aggregate(name="tf-query-agg", availability_zone="tf-query-zone")
+    sdk.compute.set_aggregate_metadata(agg, {"ssd": "true"})
+    group = sdk.compute.create_server_group(name="tf-query-group", policy="anti-affinity")
     try:
         tf.write(PROVIDER_BLOCK + 'provider "nova" {}\n')
         tf.write(QUERY, name="servers.tfquery.hcl")
@@ -52,7 +77,8 @@ def test_query_lists_and_generates_configuration_that_plans_clean(tf_cloud, sdk,
         found = [json.loads(line) for line in r.stdout.splitlines() if line.strip().startswith("{")]
         results = [m for m in found if m.get("type") == "list_resource_found"]
         names = sorted(m["list_resource_found"]["display_name"] for m in results)
-        assert names == ["tf-query-key", "tf-query-web-1", "tf-query-web-2"], r.stdout
+        assert names == ["tf-query-agg", "tf-query-flavor", "tf-query-group", "tf-query-key",
+                         "tf-query-web-1", "tf-query-web-2"], r.stdout
 
         r = tf.run("query", "-no-color", "-generate-config-out=generated.tf")
         generated = open(os.path.join(tf.dir, "generated.tf")).read()
@@ -61,7 +87,7 @@ def test_query_lists_and_generates_configuration_that_plans_clean(tf_cloud, sdk,
         assert "all_metadata" not in generated and "addresses" not in generated and "status" not in generated, generated
         assert re.search(r"user_data\s+= null", generated) and re.search(r'key_name\s+= "tf-query-key"', generated), generated
         r = tf.plan_exit()
-        assert "3 to import, 0 to add, 0 to change, 0 to destroy" in r.stdout, generated + r.stdout + r.stderr
+        assert "6 to import, 0 to add, 0 to change, 0 to destroy" in r.stdout, generated + r.stdout + r.stderr
         tf.apply()
         assert sorted(x["values"]["id"] for a, x in tf.resources().items() if a.startswith("nova_server.")) == sorted(ids[:2])
         assert tf.plan_exit().returncode == 0
@@ -74,3 +100,8 @@ def test_query_lists_and_generates_configuration_that_plans_clean(tf_cloud, sdk,
                 sdk.compute.delete_server(sid, force=True)
         if sdk.compute.find_keypair("tf-query-key", ignore_missing=True):
             sdk.compute.delete_keypair("tf-query-key")
+        for find, delete, ref in ((sdk.compute.find_flavor, sdk.compute.delete_flavor, flavor.id),
+                                  (sdk.compute.find_aggregate, sdk.compute.delete_aggregate, agg.id),
+                                  (sdk.compute.find_server_group, sdk.compute.delete_server_group, group.id)):
+            if find(ref, ignore_missing=True):
+                delete(ref)
