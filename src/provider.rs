@@ -90,7 +90,7 @@ pub fn settings_from_block(v: &Value) -> Settings {
         cert: st("cert"),
         key: secret("key"),
         endpoint_type: st("endpoint_type"),
-        endpoint_overrides: v.get("endpoint_overrides").string_map(),
+        endpoint_overrides: v.get("endpoint_overrides").string_map().unwrap_or_default(),
         compute_microversion: st("compute_microversion"),
         max_retries: v.get("max_retries").as_i64().map(|n| n as u32),
         request_timeout: st("request_timeout")

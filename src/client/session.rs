@@ -498,7 +498,7 @@ impl Session {
                 let d = delays.next()?;
                 let d = hint.unwrap_or(d);
                 match deadline {
-                    Some(dl) if Instant::now() + d >= dl => None,
+                    Some(dl) if Instant::now().checked_add(d).is_none_or(|t| t >= dl) => None,
                     _ => Some(d),
                 }
             };

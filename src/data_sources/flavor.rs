@@ -55,7 +55,7 @@ pub fn matches(f: &J, config: &Value) -> bool {
             return false;
         }
     }
-    let want_specs = config.get("extra_specs").string_map();
+    let want_specs = config.get("extra_specs").string_map().unwrap_or_default();
     let have = wire::string_map(&f["extra_specs"]);
     want_specs.iter().all(|(k, v)| have.get(k) == Some(v))
 }

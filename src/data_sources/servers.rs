@@ -67,7 +67,8 @@ pub fn query(c: &Value) -> String {
     if let Some(i) = c.get("image_id").as_str() {
         q.push(format!("image={}", path_segment(i)));
     }
-    let tags = c.get("tags").string_list();
+    // a data source is read with a wholly known configuration
+    let tags = c.get("tags").string_list().unwrap_or_default();
     if !tags.is_empty() {
         let t: Vec<String> = tags.iter().map(|t| path_segment(t)).collect();
         q.push(format!("tags={}", t.join(",")));
@@ -177,7 +178,7 @@ pub fn filters(b: Block) -> Block {
 
 /// The servers that match the filters in `c`, sorted by name, then ID.
 pub async fn matching(data: &NovaData, c: &Value) -> Result<Vec<J>, Diagnostic> {
-    if !c.get("tags").string_list().is_empty() {
+    if !c.get("tags").string_list().unwrap_or_default().is_empty() {
         data.cloud
             .require(crate::client::microversion::SERVER_TAG_FILTER, "tags")
             .await

@@ -99,6 +99,26 @@ impl Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// The known value of `attr`, or an error naming it: apply must never
+    /// act on a value that is not known yet as if it were empty.
+    pub fn known<T>(
+        &mut self,
+        attr: &str,
+        v: Result<T, crate::framework::value::UnknownValue>,
+    ) -> Option<T> {
+        match v {
+            Ok(x) => Some(x),
+            Err(e) => {
+                self.error_at(
+                    AttrPath::attr(attr),
+                    "Value not known at apply",
+                    format!("{attr}: {e}; nothing was sent for it. This is a bug in the provider."),
+                );
+                None
+            }
+        }
+    }
+
     pub fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }

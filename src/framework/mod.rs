@@ -4,6 +4,7 @@
 pub mod action;
 pub mod codec;
 pub mod diag;
+pub mod ownership;
 pub mod plan;
 pub mod resource;
 pub mod runtime;
@@ -16,4 +17,4 @@ pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use resource::*;
 pub use runtime::{Dynamic, Provider, Runtime};
 pub use schema::{timeouts_block, Attribute, Block, NestedBlock, Nesting, Schema};
-pub use value::{Type, Value};
+pub use value::{Type, UnknownValue, Value};

@@ -3,10 +3,17 @@
 //! 1. start from Terraform's proposed new state;
 //! 2. fill defaults where the configuration is null;
 //! 3. null out write-only attributes (never planned, never stored);
-//! 4. on create, computed attributes left null in configuration become
-//!    unknown; on update, they become unknown only if the resource changes,
-//!    unless marked use-state-for-unknown (then they keep the prior value);
-//! 5. collect requires-replace paths where a marked attribute changes.
+//! 4. collections marked unset-when-removed that the configuration no
+//!    longer sets keep their prior value less what Terraform set
+//!    (`framework::ownership`);
+//! 5. on create, computed attributes left null in configuration become
+//!    unknown. On update, nothing changes unless the resource changes
+//!    outside its local (configuration-only) attributes such as
+//!    `timeouts`; then purely computed attributes become unknown unless
+//!    marked use-state-for-unknown, and optional+computed attributes the
+//!    configuration does not set keep their prior value (unmanaged means
+//!    untouched) unless marked recomputed;
+//! 6. collect requires-replace paths where a marked attribute changes.
 
 use super::diag::AttrPath;
 use super::schema::{Attribute, Block, Nesting, ObjectNesting, PlanModifier};
@@ -23,6 +30,7 @@ fn inner_block(a: &Attribute) -> Option<(ObjectNesting, Block)> {
         )
     })
 }
+use super::ownership::Owned;
 use super::value::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +39,13 @@ pub struct PlanOutcome {
     pub requires_replace: Vec<AttrPath>,
 }
 
-pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> PlanOutcome {
+pub fn plan(
+    block: &Block,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+    owned: &Owned,
+) -> PlanOutcome {
     if proposed.is_null() {
         // destroy: the planned state stays null
         return PlanOutcome {
@@ -42,8 +56,10 @@ pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> P
     let mut planned = proposed.clone();
     apply_defaults(block, config, &mut planned);
     null_write_only(block, &mut planned);
+    owned.plan(block, prior, config, &mut planned);
     let creating = prior.is_null();
-    let changing = creating || !planned.semantically_equal(prior);
+    let changing = creating
+        || !without_local(block, &planned).semantically_equal(&without_local(block, prior));
     if changing {
         mark_unknown(block, config, prior, &mut planned, creating);
     }
@@ -61,6 +77,33 @@ pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> P
         planned,
         requires_replace,
     }
+}
+
+/// The value without its local (configuration-only) attributes and blocks.
+fn without_local(block: &Block, v: &Value) -> Value {
+    let mut out = v.clone();
+    if let Some(m) = out.as_object_mut() {
+        for a in block
+            .attributes
+            .iter()
+            .filter(|a| a.has(PlanModifier::Local))
+        {
+            m.remove(&a.name);
+        }
+        for b in block.blocks.iter().filter(|b| b.local) {
+            m.remove(&b.name);
+        }
+    }
+    out
+}
+
+/// True when an update changes nothing but local attributes (`timeouts`,
+/// configuration-only switches): the framework applies it by taking the
+/// planned values, without calling the cloud.
+pub fn local_only_change(block: &Block, prior: &Value, planned: &Value) -> bool {
+    !prior.is_null()
+        && !planned.is_null()
+        && without_local(block, prior).semantically_equal(&without_local(block, planned))
 }
 
 fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
@@ -136,8 +179,12 @@ fn mark_unknown(block: &Block, config: &Value, prior: &Value, planned: &mut Valu
         if !a.computed || a.write_only || !config.get(&a.name).is_null() || a.default.is_some() {
             continue;
         }
-        let keep =
-            !creating && a.has(PlanModifier::UseStateForUnknown) && !prior.get(&a.name).is_null();
+        // unmanaged means untouched: an optional+computed attribute the
+        // configuration does not set keeps its value unless it is derived
+        let keep = !creating
+            && !prior.get(&a.name).is_null()
+            && (a.has(PlanModifier::UseStateForUnknown)
+                || (a.optional && !a.has(PlanModifier::Recomputed)));
         if keep {
             obj.insert(a.name.clone(), prior.get(&a.name).clone());
         } else {
@@ -273,7 +320,7 @@ mod tests {
     #[test]
     fn create_marks_computed_unknown_and_fills_defaults() {
         let cfg = obj(&[("name", s("a")), ("secret_wo", s("pw"))]);
-        let out = plan(&block(), &Value::Null, &cfg, &cfg);
+        let out = plan(&block(), &Value::Null, &cfg, &cfg, &Owned::default());
         assert_eq!(out.planned.get("id"), &Value::Unknown);
         assert_eq!(out.planned.get("status"), &Value::Unknown);
         assert_eq!(out.planned.get("is_public"), &Value::Bool(true));
@@ -299,7 +346,7 @@ mod tests {
             ("is_public", Value::Bool(true)),
         ]);
         let cfg = obj(&[("name", s("a"))]);
-        let out = plan(&block(), &prior, &prior, &cfg);
+        let out = plan(&block(), &prior, &prior, &cfg, &Owned::default());
         assert_eq!(out.planned, prior);
         assert!(out.requires_replace.is_empty());
     }
@@ -315,7 +362,7 @@ mod tests {
         let mut proposed = prior.clone();
         proposed.set("description", s("new"));
         let cfg = obj(&[("name", s("a")), ("description", s("new"))]);
-        let out = plan(&block(), &prior, &proposed, &cfg);
+        let out = plan(&block(), &prior, &proposed, &cfg, &Owned::default());
         assert_eq!(
             out.planned.get("id"),
             &s("1"),
@@ -336,7 +383,7 @@ mod tests {
             let mut proposed = prior.clone();
             proposed.set("name", new_name.clone());
             let cfg = obj(&[("name", new_name)]);
-            let out = plan(&block(), &prior, &proposed, &cfg);
+            let out = plan(&block(), &prior, &proposed, &cfg, &Owned::default());
             assert_eq!(out.requires_replace, vec![AttrPath::attr("name")]);
         }
     }
@@ -358,7 +405,7 @@ mod tests {
             ("name", s("a")),
             ("disk", Value::List(vec![disk("y", Value::Null)])),
         ]);
-        let out = plan(&block(), &prior, &proposed, &cfg);
+        let out = plan(&block(), &prior, &proposed, &cfg, &Owned::default());
         assert_eq!(
             out.requires_replace,
             vec![AttrPath::attr("disk").then_index(0).then_attr("source")]
@@ -373,7 +420,7 @@ mod tests {
             "disk",
             Value::List(vec![disk("x", s("/dev/vda")), disk("z", Value::Null)]),
         );
-        let out = plan(&block(), &prior, &grown, &grown);
+        let out = plan(&block(), &prior, &grown, &grown, &Owned::default());
         assert_eq!(out.requires_replace, vec![AttrPath::attr("disk")]);
     }
 
@@ -403,7 +450,7 @@ mod tests {
             ]
             .into(),
         );
-        let out = plan(&b, &Value::Null, &cfg, &cfg);
+        let out = plan(&b, &Value::Null, &cfg, &cfg, &Owned::default());
         assert_eq!(out.planned.get("disk").get("device"), &Value::Unknown);
         let prior = Value::Object(
             [
@@ -421,7 +468,7 @@ mod tests {
             ]
             .into(),
         );
-        let out = plan(&b, &prior, &proposed, &cfg2);
+        let out = plan(&b, &prior, &proposed, &cfg2, &Owned::default());
         assert_eq!(
             out.requires_replace,
             vec![AttrPath::attr("disk").then_attr("size")]
@@ -431,14 +478,20 @@ mod tests {
     #[test]
     fn destroy_plans_null() {
         let prior = obj(&[("id", s("1"))]);
-        let out = plan(&block(), &prior, &Value::Null, &Value::Null);
+        let out = plan(
+            &block(),
+            &prior,
+            &Value::Null,
+            &Value::Null,
+            &Owned::default(),
+        );
         assert_eq!(out.planned, Value::Null);
     }
 
     #[test]
     fn explicit_default_override_is_kept() {
         let cfg = obj(&[("name", s("a")), ("is_public", Value::Bool(false))]);
-        let out = plan(&block(), &Value::Null, &cfg, &cfg);
+        let out = plan(&block(), &Value::Null, &cfg, &cfg, &Owned::default());
         assert_eq!(out.planned.get("is_public"), &Value::Bool(false));
     }
 }

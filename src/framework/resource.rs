@@ -217,6 +217,15 @@ pub trait DataSource<D: Send + Sync>: Send + Sync {
     async fn read(&self, data: &D, req: DataReadRequest, resp: &mut DataReadResponse);
 }
 
+/// The moment `d` from now; saturates far in the future instead of
+/// overflowing (a deadline never panics).
+pub fn deadline_after(d: Duration) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86400)))
+        .unwrap_or(now)
+}
+
 /// The time limit for an operation from a resource's `timeouts` block.
 pub fn timeout_for(value: &Value, op: &str, default: Duration) -> Duration {
     value

@@ -94,6 +94,8 @@ pub struct Runtime<P: Provider> {
     resources: BTreeMap<String, (Arc<dyn Resource<P::Data>>, Schema, Type)>,
     data_sources: BTreeMap<String, (Arc<dyn DataSource<P::Data>>, Schema, Type)>,
     actions: BTreeMap<String, (Arc<dyn super::Action<P::Data>>, Schema, Type)>,
+    /// `list` block schemas of the resources that can be listed.
+    lists: BTreeMap<String, (Schema, Type)>,
     provider_schema: Schema,
     data: OnceCell<Arc<P::Data>>,
     stop: StopSignal,
@@ -151,6 +153,34 @@ fn decode_triple(
     Some((a?, b?, c?))
 }
 
+/// Each item with its schema and type, by type name.
+fn registry<T>(
+    items: Vec<T>,
+    describe: impl Fn(&T) -> (&'static str, Schema),
+) -> BTreeMap<String, (T, Schema, Type)> {
+    items
+        .into_iter()
+        .map(|x| {
+            let (name, s) = describe(&x);
+            let t = s.ty();
+            (name.to_string(), (x, s, t))
+        })
+        .collect()
+}
+
+/// Decodes a configuration and checks it against the schema's own rules;
+/// the value, for the type's further checks.
+fn validate_value(
+    block: &super::schema::Block,
+    ty: &Type,
+    config: &Dynamic,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let v = decode_or_diag(config, ty, "configuration", diags)?;
+    validate_config(block, &v, &AttrPath::root(), diags);
+    Some(v)
+}
+
 fn unknown_type(diags: &mut Diagnostics, kind: &str, name: &str) {
     diags.error(
         format!("Unknown {kind} type"),
@@ -170,31 +200,16 @@ fn unknowns_to_null(v: &mut Value) {
 
 impl<P: Provider> Runtime<P> {
     pub fn new(provider: P) -> Runtime<P> {
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|r| {
-                let s = r.schema();
+        let resources = registry(provider.resources(), |r| (r.type_name(), r.schema()));
+        let data_sources = registry(provider.data_sources(), |d| (d.type_name(), d.schema()));
+        let actions = registry(provider.actions(), |a| (a.type_name(), a.schema()));
+        // list schemas, built once like the others
+        let lists = resources
+            .iter()
+            .filter_map(|(k, (r, _, _))| {
+                let s = r.list_schema()?;
                 let t = s.ty();
-                (r.type_name().to_string(), (r, s, t))
-            })
-            .collect();
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|r| {
-                let s = r.schema();
-                let t = s.ty();
-                (r.type_name().to_string(), (r, s, t))
-            })
-            .collect();
-        let actions = provider
-            .actions()
-            .into_iter()
-            .map(|a| {
-                let s = a.schema();
-                let t = s.ty();
-                (a.type_name().to_string(), (a, s, t))
+                Some((k.clone(), (s, t)))
             })
             .collect();
         let provider_schema = provider.schema();
@@ -203,6 +218,7 @@ impl<P: Provider> Runtime<P> {
             resources,
             data_sources,
             actions,
+            lists,
             provider_schema,
             data: OnceCell::new(),
             stop: StopSignal::default(),
@@ -233,26 +249,20 @@ impl<P: Provider> Runtime<P> {
                 .map(|(k, (_, s, _))| (k.clone(), s.clone()))
                 .collect(),
             lists: self
-                .resources
+                .lists
                 .iter()
-                .filter_map(|(k, (r, _, _))| r.list_schema().map(|s| (k.clone(), s)))
+                .map(|(k, (s, _))| (k.clone(), s.clone()))
                 .collect(),
         }
     }
 
     pub fn validate_list_config(&self, type_name: &str, config: &Dynamic) -> Diagnostics {
         let mut diags = Diagnostics::default();
-        let Some(ls) = self
-            .resources
-            .get(type_name)
-            .and_then(|(r, _, _)| r.list_schema())
-        else {
+        let Some((s, t)) = self.lists.get(type_name) else {
             unknown_type(&mut diags, "list resource", type_name);
             return diags;
         };
-        if let Some(v) = decode_or_diag(config, &ls.ty(), "configuration", &mut diags) {
-            validate_config(&ls.block, &v, &AttrPath::root(), &mut diags);
-        }
+        validate_value(&s.block, t, config, &mut diags);
         diags
     }
 
@@ -267,15 +277,13 @@ impl<P: Provider> Runtime<P> {
         limit: i64,
     ) -> (Vec<ListedObject>, Diagnostics) {
         let mut diags = Diagnostics::default();
-        let Some((r, _, _)) = self.resources.get(type_name) else {
+        let (Some((r, _, _)), Some((_, lt))) =
+            (self.resources.get(type_name), self.lists.get(type_name))
+        else {
             unknown_type(&mut diags, "list resource", type_name);
             return (Vec::new(), diags);
         };
-        let Some(ls) = r.list_schema() else {
-            unknown_type(&mut diags, "list resource", type_name);
-            return (Vec::new(), diags);
-        };
-        let Some(config_v) = decode_or_diag(config, &ls.ty(), "configuration", &mut diags) else {
+        let Some(config_v) = decode_or_diag(config, lt, "configuration", &mut diags) else {
             return (Vec::new(), diags);
         };
         let Some(data) = self.data(&mut diags) else {
@@ -338,8 +346,7 @@ impl<P: Provider> Runtime<P> {
             unknown_type(&mut diags, "action", type_name);
             return diags;
         };
-        if let Some(v) = decode_or_diag(config, t, "configuration", &mut diags) {
-            validate_config(&s.block, &v, &AttrPath::root(), &mut diags);
+        if let Some(v) = validate_value(&s.block, t, config, &mut diags) {
             a.validate(&v, &mut diags);
         }
         diags
@@ -462,8 +469,7 @@ impl<P: Provider> Runtime<P> {
             unknown_type(&mut diags, "resource", type_name);
             return diags;
         };
-        if let Some(v) = decode_or_diag(config, t, "configuration", &mut diags) {
-            validate_config(&s.block, &v, &AttrPath::root(), &mut diags);
+        if let Some(v) = validate_value(&s.block, t, config, &mut diags) {
             r.validate(&v, &mut diags);
         }
         diags
@@ -475,8 +481,7 @@ impl<P: Provider> Runtime<P> {
             unknown_type(&mut diags, "data source", type_name);
             return diags;
         };
-        if let Some(v) = decode_or_diag(config, t, "configuration", &mut diags) {
-            validate_config(&s.block, &v, &AttrPath::root(), &mut diags);
+        if let Some(v) = validate_value(&s.block, t, config, &mut diags) {
             r.validate(&v, &mut diags);
         }
         diags
@@ -661,7 +666,8 @@ impl<P: Provider> Runtime<P> {
         ) else {
             return fail(diags);
         };
-        let core = plan::plan(&s.block, &prior_v, &proposed_v, &config_v);
+        let owned = super::ownership::Owned::from_private(&prior_private);
+        let core = plan::plan(&s.block, &prior_v, &proposed_v, &config_v, &owned);
         let mut resp = PlanResponse {
             planned: core.planned,
             requires_replace: core.requires_replace,
@@ -707,7 +713,7 @@ impl<P: Provider> Runtime<P> {
             identity: None,
             diags,
         };
-        let Some((r, _, t)) = self.resources.get(type_name) else {
+        let Some((r, s, t)) = self.resources.get(type_name) else {
             unknown_type(&mut diags, "resource", type_name);
             return fail(diags);
         };
@@ -739,6 +745,9 @@ impl<P: Provider> Runtime<P> {
             private: private.clone(),
             diags: Diagnostics::default(),
         };
+        let owned = super::ownership::Owned::from_private(&private);
+        let local_only = !creating && plan::local_only_change(&s.block, &prior_v, &planned_v);
+        let config_after = config_v.clone();
         let req = ApplyRequest {
             prior: prior_v,
             planned: planned_v,
@@ -746,7 +755,11 @@ impl<P: Provider> Runtime<P> {
             private,
             stop: self.stop.clone(),
         };
-        if destroying {
+        if local_only {
+            // only configuration-only attributes (timeouts, ...) changed:
+            // nothing to send; the state takes the planned values
+            resp.state = req.planned.clone();
+        } else if destroying {
             r.delete(&data, req, &mut resp).await;
             if !resp.diags.has_errors() {
                 // post-condition: a destroyed resource has a null state
@@ -756,6 +769,12 @@ impl<P: Provider> Runtime<P> {
             r.create(&data, req, &mut resp).await;
         } else {
             r.update(&data, req, &mut resp).await;
+        }
+        if !destroying && !resp.state.is_null() {
+            let failed = resp.diags.has_errors();
+            resp.private = owned
+                .after_apply(&s.block, &config_after, failed)
+                .into_private(&resp.private);
         }
         if !destroying && !resp.state.is_null() && !resp.state.is_wholly_known() {
             if !resp.diags.has_errors() {

@@ -15,6 +15,18 @@ pub enum PlanModifier {
     /// A computed attribute keeps its prior value instead of becoming
     /// unknown when something else in the resource changes.
     UseStateForUnknown,
+    /// An optional+computed collection whose entries Terraform set are
+    /// unset when the configuration stops setting it, while entries others
+    /// added stay (see `framework::ownership`).
+    UnsetWhenRemoved,
+    /// Configuration only: never sent to the cloud. A change of such
+    /// attributes alone is applied by the framework (state takes the
+    /// planned values) and marks nothing else unknown.
+    Local,
+    /// An optional+computed attribute derived from others: when the
+    /// resource changes and the configuration does not set it, it is
+    /// planned unknown instead of keeping its prior value.
+    Recomputed,
 }
 
 #[derive(Clone)]
@@ -172,6 +184,21 @@ impl Attribute {
         self.modifiers.push(PlanModifier::UseStateForUnknown);
         self
     }
+    /// See [`PlanModifier::UnsetWhenRemoved`].
+    pub fn unset_when_removed(mut self) -> Self {
+        self.modifiers.push(PlanModifier::UnsetWhenRemoved);
+        self
+    }
+    /// See [`PlanModifier::Local`].
+    pub fn local(mut self) -> Self {
+        self.modifiers.push(PlanModifier::Local);
+        self
+    }
+    /// See [`PlanModifier::Recomputed`].
+    pub fn recomputed(mut self) -> Self {
+        self.modifiers.push(PlanModifier::Recomputed);
+        self
+    }
     /// A default for an optional attribute; it becomes optional+computed so
     /// that the planned value may differ from the (null) configuration.
     pub fn default(mut self, v: impl Into<Value>) -> Self {
@@ -201,6 +228,9 @@ pub struct NestedBlock {
     pub max_items: i64,
     /// Any change inside the block replaces the resource.
     pub requires_replace: bool,
+    /// Configuration only, never sent to the cloud (`timeouts`); see
+    /// [`PlanModifier::Local`].
+    pub local: bool,
 }
 
 impl NestedBlock {
@@ -212,6 +242,7 @@ impl NestedBlock {
             min_items: 0,
             max_items: 0,
             requires_replace: false,
+            local: false,
         }
     }
     pub fn max_items(mut self, n: i64) -> Self {
@@ -224,6 +255,10 @@ impl NestedBlock {
     }
     pub fn requires_replace(mut self) -> Self {
         self.requires_replace = true;
+        self
+    }
+    pub fn local(mut self) -> Self {
+        self.local = true;
         self
     }
     pub fn ty(&self) -> Type {
@@ -352,7 +387,7 @@ pub fn timeouts_block(ops: &[&str], default: &str) -> NestedBlock {
                 .validate(super::validators::Duration),
         );
     }
-    NestedBlock::new("timeouts", Nesting::Single, b)
+    NestedBlock::new("timeouts", Nesting::Single, b).local()
 }
 
 /// A data source's view of a resource schema: every attribute computed,

@@ -131,35 +131,37 @@ impl Validator for Uuid {
     }
 }
 
-/// Map keys and values of at most N bytes each, keys not empty.
-pub struct MapEntryBytes(pub usize);
+/// Map keys and values of at most N characters each (Nova's JSON schema
+/// counts characters, not bytes), keys not empty.
+pub struct MapEntryLength(pub usize);
 
-impl Validator for MapEntryBytes {
+impl Validator for MapEntryLength {
     fn description(&self) -> String {
         format!(
-            "keys of 1 to {n} bytes and values of at most {n} bytes",
+            "keys of 1 to {n} characters and values of at most {n} characters",
             n = self.0
         )
     }
     fn validate(&self, path: &AttrPath, v: &Value, diags: &mut Diagnostics) {
         if let Some(m) = v.as_map() {
             for (k, x) in m {
-                if k.is_empty() || k.len() > self.0 {
+                let key_chars = k.chars().count();
+                if key_chars == 0 || key_chars > self.0 {
                     invalid(
                         diags,
                         &path.then_key(k),
-                        format!("{path} keys must be 1 to {} bytes long.", self.0),
+                        format!("{path} keys must be 1 to {} characters long.", self.0),
                     );
                 }
                 if let Some(s) = x.as_str() {
-                    if s.len() > self.0 {
+                    let chars = s.chars().count();
+                    if chars > self.0 {
                         invalid(
                             diags,
                             &path.then_key(k),
                             format!(
-                                "{path}[{k:?}] must be at most {} bytes; it has {}.",
-                                self.0,
-                                s.len()
+                                "{path}[{k:?}] must be at most {} characters; it has {chars}.",
+                                self.0
                             ),
                         );
                     }
@@ -217,15 +219,19 @@ pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
         num.clear();
         seen = true;
     }
-    if !num.is_empty() || !seen {
+    if !num.is_empty() || !seen || !total.is_finite() || total > MAX_DURATION_SECS {
         return None;
     }
-    Some(std::time::Duration::from_secs_f64(total))
+    std::time::Duration::try_from_secs_f64(total).ok()
 }
+
+/// The longest duration accepted (ten years, in seconds): longer ones are
+/// refused at plan time, so deadlines computed from them never overflow.
+pub const MAX_DURATION_SECS: f64 = 10.0 * 365.0 * 86400.0;
 
 impl Validator for Duration {
     fn description(&self) -> String {
-        "a duration such as \"30s\", \"10m\" or \"1h30m\"".into()
+        "a duration such as \"30s\", \"10m\" or \"1h30m\", of at most ten years".into()
     }
     fn validate(&self, path: &AttrPath, v: &Value, diags: &mut Diagnostics) {
         if let Some(s) = v.as_str() {
@@ -325,9 +331,14 @@ mod tests {
     #[test]
     fn map_entry_errors_name_the_key() {
         let v = Value::from_string_map([("k", "x".repeat(300))]);
-        let errs = run(&MapEntryBytes(255), v);
+        let errs = run(&MapEntryLength(255), v);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].starts_with("x[\"k\"]"), "{errs:?}");
+        // 150 two-byte characters are 300 bytes but 150 characters: accepted
+        let wide = Value::from_string_map([("note", "é".repeat(150))]);
+        assert!(run(&MapEntryLength(255), wide).is_empty());
+        let too_wide = Value::from_string_map([("é".repeat(256), "v".to_string())]);
+        assert_eq!(run(&MapEntryLength(255), too_wide).len(), 1);
     }
 
     #[test]
@@ -345,5 +356,15 @@ mod tests {
             Some(std::time::Duration::from_millis(250))
         );
         assert_eq!(parse_duration(""), None);
+        // absurd or overflowing durations are refused, never a panic
+        for bad in [
+            "99999999999999999999h",
+            "1e400s",
+            "87600h1s",
+            "9".repeat(400).as_str(),
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        assert!(parse_duration("87600h").is_some());
     }
 }

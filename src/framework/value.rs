@@ -78,6 +78,12 @@ impl Type {
     }
 }
 
+/// A value was unknown where a known one was needed (a collection read
+/// during apply before it was known, for example).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the value is not known yet")]
+pub struct UnknownValue;
+
 /// A value of some [`Type`]. `Null` and `Unknown` can stand anywhere.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -222,23 +228,42 @@ impl Value {
         self.as_str().map(str::to_string)
     }
 
-    /// A map of strings (null elements skipped).
-    pub fn string_map(&self) -> BTreeMap<String, String> {
-        self.as_map()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// A map of strings: null is the empty map, null entries are skipped.
+    ///
+    /// Errors with [`UnknownValue`] when the map or any entry is unknown:
+    /// an unknown value is never read as empty.
+    pub fn string_map(&self) -> Result<BTreeMap<String, String>, UnknownValue> {
+        match self {
+            Value::Null => Ok(BTreeMap::new()),
+            Value::Map(m) => m
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k.clone(), s.clone())),
+                    _ => Err(UnknownValue),
+                })
+                .collect(),
+            _ => Err(UnknownValue),
+        }
     }
 
-    /// A list or set of strings (null elements skipped).
-    pub fn string_list(&self) -> Vec<String> {
-        self.elements()
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect()
+    /// A list or set of strings: null is empty, null elements are skipped.
+    ///
+    /// Errors with [`UnknownValue`] when the collection or any element is
+    /// unknown.
+    pub fn string_list(&self) -> Result<Vec<String>, UnknownValue> {
+        match self {
+            Value::Null => Ok(Vec::new()),
+            Value::List(v) | Value::Set(v) => v
+                .iter()
+                .filter(|x| !x.is_null())
+                .map(|x| match x {
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(UnknownValue),
+                })
+                .collect(),
+            _ => Err(UnknownValue),
+        }
     }
 
     pub fn from_string_map<I: IntoIterator<Item = (K, V)>, K: Into<String>, V: Into<String>>(
@@ -259,6 +284,23 @@ impl Value {
         n.map(|n| Value::Number(n as f64)).unwrap_or(Value::Null)
     }
 
+    /// State holds what the user wrote: `self` (the value in state or plan)
+    /// is kept when the cloud's `reported` string means the same thing by
+    /// `same(written, reported)`, null counting as ""; otherwise the cloud's
+    /// value is taken, so real drift still shows. An unknown `self`
+    /// (nothing written yet) takes the cloud's value.
+    pub fn as_written(&self, reported: Value, same: impl Fn(&str, &str) -> bool) -> Value {
+        let text = |v: &Value| match v {
+            Value::Null => Some(String::new()),
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        };
+        match (text(self), text(&reported)) {
+            (Some(w), Some(r)) if same(&w, &r) => self.clone(),
+            _ => reported,
+        }
+    }
+
     /// Equality that treats sets as unordered collections.
     pub fn semantically_equal(&self, other: &Value) -> bool {
         match (self, other) {
@@ -276,6 +318,18 @@ impl Value {
             _ => self == other,
         }
     }
+}
+
+/// The same text up to surrounding white space ("" and null alike), as
+/// Nova stores free-form text such as a server's description.
+pub fn same_text(written: &str, reported: &str) -> bool {
+    written.trim() == reported.trim()
+}
+
+/// `zone`, `zone:host` and `zone:host:node` (an administrator's targeting)
+/// name the zone the cloud reports.
+pub fn same_zone(written: &str, reported: &str) -> bool {
+    written == reported || written.split(':').next() == Some(reported)
 }
 
 impl From<&str> for Value {

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{json, Value as J};
 
 use crate::client::{wire, ApiError};
-use crate::framework::validators::{MapEntryBytes, StringLength};
+use crate::framework::validators::{MapEntryLength, StringLength};
 use crate::framework::*;
 use crate::provider::NovaData;
 
@@ -27,8 +27,8 @@ pub fn schema() -> Schema {
             .attr(Attribute::string("uuid").computed().use_state_for_unknown().description("The aggregate UUID."))
             .attr(Attribute::string("name").required().validate(StringLength(1, 255)).description("Name of the aggregate."))
             .attr(Attribute::string("availability_zone").optional().validate(StringLength(1, 255)).description("Makes the aggregate an availability zone of this name."))
-            .attr(Attribute::string_map("metadata").optional_computed().validate(MapEntryBytes(255)).description("Metadata; keys removed here are removed from the aggregate."))
-            .attr(Attribute::string_set("hosts").optional_computed().description("Compute hosts in the aggregate."))
+            .attr(Attribute::string_map("metadata").optional_computed().unset_when_removed().validate(MapEntryLength(255)).description("Metadata. Left unset, the aggregate's metadata is not touched; removed from the configuration, the keys Terraform set are unset and keys others added stay."))
+            .attr(Attribute::string_set("hosts").optional_computed().unset_when_removed().description("Compute hosts in the aggregate. Left unset, its hosts are not touched; removed from the configuration, the hosts Terraform added are removed and hosts others added stay."))
             .block(timeouts_block(&["create", "update", "delete"], "10m")),
     )
 }
@@ -69,8 +69,8 @@ pub fn metadata_body(
     (!m.is_empty()).then(|| json!({"set_metadata": {"metadata": m}}))
 }
 
-fn hosts(v: &Value) -> BTreeSet<String> {
-    v.string_list().into_iter().collect()
+fn hosts(v: &Value) -> Result<BTreeSet<String>, UnknownValue> {
+    Ok(v.string_list()?.into_iter().collect())
 }
 
 async fn action(
@@ -93,16 +93,25 @@ async fn converge(
     state: &mut Value,
     dl: std::time::Instant,
 ) -> Result<(), (String, ApiError)> {
+    let unknown = |e: UnknownValue| {
+        (
+            "Aggregate value not known at apply".to_string(),
+            ApiError::Unsupported(e.to_string()),
+        )
+    };
     if let Some(body) = metadata_body(
-        &want.get("metadata").string_map(),
-        &have.get("metadata").string_map(),
+        &want.get("metadata").string_map().map_err(unknown)?,
+        &have.get("metadata").string_map().map_err(unknown)?,
     ) {
         action(data, id, &body, dl)
             .await
             .map_err(|e| ("Cannot set aggregate metadata".to_string(), e))?;
         state.set("metadata", want.get("metadata").clone());
     }
-    let (w, h) = (hosts(want.get("hosts")), hosts(have.get("hosts")));
+    let (w, h) = (
+        hosts(want.get("hosts")).map_err(unknown)?,
+        hosts(have.get("hosts")).map_err(unknown)?,
+    );
     let mut current = h.clone();
     for host in h.difference(&w) {
         action(data, id, &json!({"remove_host": {"host": host}}), dl)
@@ -133,6 +142,7 @@ const LISTING: crate::resources::ByName = crate::resources::ByName {
     path: "/os-aggregates",
     collection: "aggregates",
     item_key: "",
+    id_key: "id",
 };
 
 #[async_trait]
@@ -177,9 +187,9 @@ impl Resource<NovaData> for Aggregate {
             ("metadata", Value::Map(Default::default())),
             ("hosts", Value::Set(vec![])),
         ] {
-            if req.config.get(k).is_null()
-                && (req.prior.is_null() || resp.planned.get(k).is_unknown())
-            {
+            // on create, unset means empty; on update the core plan keeps
+            // the prior value (less what Terraform set, when removed)
+            if req.config.get(k).is_null() && req.prior.is_null() {
                 resp.planned.set(k, empty);
             }
         }
@@ -240,9 +250,25 @@ impl Resource<NovaData> for Aggregate {
             req.planned.get("name"),
             req.planned.get("availability_zone"),
         );
-        if name != req.prior.get("name") || az != req.prior.get("availability_zone") {
+        let az_changed = az != req.prior.get("availability_zone");
+        if az_changed && az.is_null() {
+            // Nova refuses an empty zone name in an update; a zone is
+            // dropped by unsetting its metadata key
+            let body = json!({"set_metadata": {"metadata": {AZ_KEY: null}}});
+            if let Err(e) = action(data, &id, &body, dl).await {
+                resp.state = state;
+                return resp
+                    .diags
+                    .push(api_error("Cannot remove the availability zone", &e));
+            }
+            state.set("availability_zone", Value::Null);
+        }
+        if name != req.prior.get("name") || (az_changed && !az.is_null()) {
+            // only what changed is sent: a rename never touches the zone
             let mut agg = json!({"name": name.as_str()});
-            agg["availability_zone"] = az.as_str().map(J::from).unwrap_or(J::Null);
+            if az_changed && !az.is_null() {
+                agg["availability_zone"] = az.as_str().into();
+            }
             match data
                 .cloud
                 .compute(

@@ -117,7 +117,8 @@ pub fn volume_schema() -> Schema {
             .attr(Attribute::string("id").computed().use_state_for_unknown().description("`<server_id>/<volume_id>`."))
             .attr(Attribute::string("server_id").required().requires_replace().validate(Uuid).description("The server."))
             .attr(Attribute::string("volume_id").required().requires_replace().validate(Uuid).description("The volume."))
-            .attr(Attribute::string("device").optional_computed().requires_replace().use_state_for_unknown().description("Device name, such as `/dev/vdb` (the hypervisor may pick another)."))
+            .attr(Attribute::string("device").optional_computed().requires_replace().use_state_for_unknown().description("Device name to request, such as `/dev/vdb`. Hypervisors may pick another (libvirt does); the requested name stays here and the cloud's is in `reported_device`. Computed when not set."))
+            .attr(Attribute::string("reported_device").computed().description("The device name the cloud reports for the attachment."))
             .attr(Attribute::string("tag").optional().requires_replace().validate(tag_validator()).description("Device role tag (microversion 2.49)."))
             .attr(Attribute::bool("delete_on_termination").optional_computed().requires_replace().use_state_for_unknown().description("Delete the volume with the server (microversion 2.79)."))
             .block(timeouts_block(&["create", "delete"], "10m")),
@@ -164,7 +165,13 @@ pub fn flatten_volume(a: &J, state: &mut Value) {
     state.set("id", Value::string(format!("{sid}/{vid}")));
     state.set("server_id", Value::string(sid));
     state.set("volume_id", Value::string(vid));
-    state.set("device", Value::from_opt_str(wire::string(&a["device"])));
+    let reported = Value::from_opt_str(wire::string(&a["device"]));
+    // the requested name is advisory: the name as written stays
+    let device = state
+        .get("device")
+        .as_written(reported.clone(), |written, _| !written.is_empty());
+    state.set("device", device);
+    state.set("reported_device", reported);
     if let Some(t) = wire::string(&a["tag"]) {
         state.set("tag", Value::string(t));
     }

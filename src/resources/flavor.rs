@@ -9,7 +9,7 @@ use serde_json::{json, Value as J};
 
 use crate::client::microversion as mv;
 use crate::client::wire;
-use crate::framework::validators::{FloatBetween, IntBetween, MapEntryBytes, StringLength};
+use crate::framework::validators::{FloatBetween, IntBetween, MapEntryLength, StringLength};
 use crate::framework::*;
 use crate::provider::NovaData;
 
@@ -32,7 +32,7 @@ pub fn schema() -> Schema {
             .attr(Attribute::number("rx_tx_factor").default(Value::Number(1.0)).requires_replace().validate(FloatBetween(0.000001, 3.4e38)).description("Network bandwidth factor (default 1.0)."))
             .attr(Attribute::bool("is_public").default(true).requires_replace().description("Visible to every project (default true); private flavors are shared with `nova_flavor_access`."))
             .attr(Attribute::string("description").optional().validate(StringLength(0, 65535)).description("Free-form description (microversion 2.55); changes in place."))
-            .attr(Attribute::string_map("extra_specs").optional_computed().validate(MapEntryBytes(255)).description("Extra specifications, such as `hw:mem_page_size`; keys are set and unset individually in place."))
+            .attr(Attribute::string_map("extra_specs").optional_computed().unset_when_removed().validate(MapEntryLength(255)).description("Extra specifications, such as `hw:mem_page_size`; keys are set and unset individually in place. Left unset, the flavor's specs are not touched; removed from the configuration, the keys Terraform set are unset and keys others added stay."))
             .block(timeouts_block(&["create", "update", "delete"], "10m")),
     )
 }
@@ -168,6 +168,7 @@ const LISTING: crate::resources::ByName = crate::resources::ByName {
     path: "/flavors/detail?is_public=None",
     collection: "flavors",
     item_key: "",
+    id_key: "id",
 };
 
 #[async_trait]
@@ -235,7 +236,12 @@ impl Resource<NovaData> for Flavor {
         flatten(&reply["flavor"], &mut state);
         state.set("description", req.planned.get("description").clone());
         let id = state.get("id").opt_str().unwrap_or_default();
-        let want = req.planned.get("extra_specs").string_map();
+        let Some(want) = resp
+            .diags
+            .known("extra_specs", req.planned.get("extra_specs").string_map())
+        else {
+            return;
+        };
         state.set("extra_specs", Value::Map(Default::default()));
         resp.state = state;
         if let Err(e) = set_extra_specs(data, &id, &want, &BTreeMap::new(), dl).await {
@@ -283,8 +289,14 @@ impl Resource<NovaData> for Flavor {
             resp.state
                 .set("description", req.planned.get("description").clone());
         }
-        let want = req.planned.get("extra_specs").string_map();
-        let have = req.prior.get("extra_specs").string_map();
+        let (Some(want), Some(have)) = (
+            resp.diags
+                .known("extra_specs", req.planned.get("extra_specs").string_map()),
+            resp.diags
+                .known("extra_specs", req.prior.get("extra_specs").string_map()),
+        ) else {
+            return;
+        };
         if want != have {
             if let Err(e) = set_extra_specs(data, &id, &want, &have, dl).await {
                 return resp

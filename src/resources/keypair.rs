@@ -1,6 +1,6 @@
 //! `nova_keypair`: an SSH (or x509) key pair registered with the compute API.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::Method;
@@ -96,6 +96,7 @@ const LISTING: crate::resources::ByName = crate::resources::ByName {
     path: "/os-keypairs",
     collection: "keypairs",
     item_key: "keypair",
+    id_key: "name",
 };
 
 #[async_trait]
@@ -161,7 +162,7 @@ impl Resource<NovaData> for Keypair {
     }
 
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let deadline = Instant::now() + timeout_for(&req.config, "create", DEFAULT_TIMEOUT);
+        let deadline = deadline_after(timeout_for(&req.config, "create", DEFAULT_TIMEOUT));
         let name = req.planned.get("name").opt_str().unwrap_or_default();
         let (public_key, private_key) = match req.planned.get("public_key").opt_str() {
             Some(pk) => (pk, None),
@@ -256,7 +257,7 @@ impl Resource<NovaData> for Keypair {
     }
 
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let deadline = Instant::now() + timeout_for(&req.prior, "delete", DEFAULT_TIMEOUT);
+        let deadline = deadline_after(timeout_for(&req.prior, "delete", DEFAULT_TIMEOUT));
         let name = req.prior.get("name").opt_str().unwrap_or_default();
         let path = format!(
             "/os-keypairs/{}{}",

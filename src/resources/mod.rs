@@ -32,7 +32,7 @@ pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 
 /// When an operation must be done by, from the `timeouts` block.
 pub fn deadline(v: &crate::framework::Value, op: &str) -> std::time::Instant {
-    std::time::Instant::now() + crate::framework::timeout_for(v, op, DEFAULT_TIMEOUT)
+    crate::framework::deadline_after(crate::framework::timeout_for(v, op, DEFAULT_TIMEOUT))
 }
 
 /// A diagnostic that carries what the cloud said.
@@ -69,13 +69,15 @@ pub fn path_segment(s: &str) -> String {
 }
 
 /// How a type found by name is listed by `list` blocks: the listing's
-/// path and collection, and the key of each item inside it (key pairs
-/// come as `{"keypair": {...}}`; empty when the item is the object).
+/// path and collection, the key of each item inside it (key pairs come as
+/// `{"keypair": {...}}`; empty when the item is the object), and the field
+/// that imports it (`id`, or `name` for key pairs).
 pub struct ByName {
     pub what: &'static str,
     pub path: &'static str,
     pub collection: &'static str,
     pub item_key: &'static str,
+    pub id_key: &'static str,
 }
 
 impl ByName {
@@ -133,8 +135,6 @@ impl ByName {
         re: Option<&regex::Regex>,
     ) -> Vec<crate::framework::Listed> {
         use crate::client::wire;
-        // key pairs are known by name, the rest by ID
-        let by_name = self.item_key == "keypair";
         let mut out: Vec<crate::framework::Listed> = body[self.collection]
             .as_array()
             .into_iter()
@@ -148,11 +148,7 @@ impl ByName {
             })
             .filter_map(|x| {
                 let name = wire::string(&x["name"]).unwrap_or_default();
-                let id = if by_name {
-                    Some(name.clone())
-                } else {
-                    wire::string(&x["id"])
-                }?;
+                let id = wire::string(&x[self.id_key])?;
                 re.is_none_or(|re| re.is_match(&name))
                     .then_some(crate::framework::Listed {
                         id,
@@ -177,6 +173,7 @@ mod tests {
             path: "",
             collection: "keypairs",
             item_key: "keypair",
+            id_key: "name",
         };
         let body = json!({"keypairs": [{"keypair": {"name": "web", "fingerprint": "f"}}, {"keypair": {"name": "db"}}, {"keypair": {"name": "web-old"}}]});
         let all: Vec<(String, String)> = keypairs
@@ -201,6 +198,7 @@ mod tests {
             path: "",
             collection: "aggregates",
             item_key: "",
+            id_key: "id",
         };
         let body = json!({"aggregates": [{"id": 7, "name": "ssd"}, {"id": 3, "name": "gpu"}]});
         let got: Vec<String> = aggs.pick(&body, None).into_iter().map(|l| l.id).collect();

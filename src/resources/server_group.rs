@@ -94,6 +94,7 @@ const LISTING: crate::resources::ByName = crate::resources::ByName {
     path: "/os-server-groups",
     collection: "server_groups",
     item_key: "",
+    id_key: "id",
 };
 
 #[async_trait]

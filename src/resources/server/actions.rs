@@ -36,7 +36,7 @@ fn deadline(config: &Value) -> Instant {
         .as_str()
         .and_then(parse_duration)
         .unwrap_or(DEFAULT_TIMEOUT);
-    Instant::now() + t
+    crate::framework::deadline_after(t)
 }
 
 /// The server action body and the status it leads to.

@@ -25,7 +25,7 @@ pub struct Server;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 fn deadline(v: &Value, op: &str) -> Instant {
-    Instant::now() + timeout_for(v, op, DEFAULT_TIMEOUT)
+    deadline_after(timeout_for(v, op, DEFAULT_TIMEOUT))
 }
 
 fn wait_error(summary: &str, e: WaitError) -> Diagnostic {
@@ -628,10 +628,14 @@ impl Resource<NovaData> for Server {
         }
         // metadata: set Terraform's keys, delete the ones it dropped
         if changed("metadata") {
-            let (want, have) = (
-                new.get("metadata").string_map(),
-                old.get("metadata").string_map(),
-            );
+            let (Some(want), Some(have)) = (
+                resp.diags
+                    .known("metadata", new.get("metadata").string_map()),
+                resp.diags
+                    .known("metadata", old.get("metadata").string_map()),
+            ) else {
+                return;
+            };
             let set: serde_json::Map<String, J> = want
                 .iter()
                 .filter(|(k, v)| have.get(*k) != Some(*v))
@@ -675,10 +679,14 @@ impl Resource<NovaData> for Server {
         }
         // tags: add and remove Terraform's own
         if changed("tags") {
-            let want: std::collections::BTreeSet<String> =
-                new.get("tags").string_list().into_iter().collect();
-            let have: std::collections::BTreeSet<String> =
-                old.get("tags").string_list().into_iter().collect();
+            let (Some(want), Some(have)) = (
+                resp.diags.known("tags", new.get("tags").string_list()),
+                resp.diags.known("tags", old.get("tags").string_list()),
+            ) else {
+                return;
+            };
+            let want: std::collections::BTreeSet<String> = want.into_iter().collect();
+            let have: std::collections::BTreeSet<String> = have.into_iter().collect();
             for t in want.difference(&have) {
                 if let Err(e) = data
                     .cloud
@@ -718,16 +726,16 @@ impl Resource<NovaData> for Server {
         }
         // security groups
         if changed("security_groups") {
-            let want: std::collections::BTreeSet<String> = new
-                .get("security_groups")
-                .string_list()
-                .into_iter()
-                .collect();
-            let have: std::collections::BTreeSet<String> = old
-                .get("security_groups")
-                .string_list()
-                .into_iter()
-                .collect();
+            let (Some(want), Some(have)) = (
+                resp.diags
+                    .known("security_groups", new.get("security_groups").string_list()),
+                resp.diags
+                    .known("security_groups", old.get("security_groups").string_list()),
+            ) else {
+                return;
+            };
+            let want: std::collections::BTreeSet<String> = want.into_iter().collect();
+            let have: std::collections::BTreeSet<String> = have.into_iter().collect();
             for (names, verb) in [
                 (
                     want.difference(&have).cloned().collect::<Vec<_>>(),

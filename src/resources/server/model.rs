@@ -49,8 +49,26 @@ fn put_str(m: &mut Map<String, J>, key: &str, v: &Value) {
     }
 }
 
+/// The planned value of `attr` when it is known, else the configuration's,
+/// which Terraform sends wholly known at apply (a computed attribute the
+/// configuration leaves null is planned unknown on create: nothing is sent).
+fn known<'a>(planned: &'a Value, config: &'a Value, attr: &str) -> &'a Value {
+    let p = planned.get(attr);
+    if p.is_wholly_known() {
+        p
+    } else {
+        config.get(attr)
+    }
+}
+
+/// Strings of a collection read through [`known`]; an unknown one (never
+/// seen there) contributes nothing.
 fn strings(v: &Value) -> Vec<J> {
-    v.string_list().into_iter().map(J::String).collect()
+    v.string_list()
+        .unwrap_or_default()
+        .into_iter()
+        .map(J::String)
+        .collect()
 }
 
 pub fn block_device_mapping(b: &Value) -> J {
@@ -137,9 +155,9 @@ pub fn create_body(planned: &Value, config: &Value, o: &CreateOptions) -> J {
             base64::engine::general_purpose::STANDARD.encode(ud).into(),
         );
     }
-    let mut md: Map<String, J> = planned
-        .get("metadata")
+    let mut md: Map<String, J> = known(planned, config, "metadata")
         .string_map()
+        .unwrap_or_default()
         .into_iter()
         .map(|(k, v)| (k, J::String(v)))
         .collect();
@@ -149,7 +167,7 @@ pub fn create_body(planned: &Value, config: &Value, o: &CreateOptions) -> J {
     if !md.is_empty() {
         s.insert("metadata".into(), J::Object(md));
     }
-    let tags = strings(planned.get("tags"));
+    let tags = strings(known(planned, config, "tags"));
     if !tags.is_empty() {
         s.insert("tags".into(), J::Array(tags));
     }
@@ -165,9 +183,9 @@ pub fn create_body(planned: &Value, config: &Value, o: &CreateOptions) -> J {
     if let Some(p) = pass {
         s.insert("adminPass".into(), p.into());
     }
-    let sgs: Vec<J> = planned
-        .get("security_groups")
+    let sgs: Vec<J> = known(planned, config, "security_groups")
         .string_list()
+        .unwrap_or_default()
         .into_iter()
         .map(|n| json!({"name": n}))
         .collect();
@@ -245,7 +263,7 @@ pub fn scheduler_hints(h: &Value) -> Map<String, J> {
             m.insert(k.into(), J::Array(l));
         }
     }
-    for (k, v) in h.get("additional").string_map() {
+    for (k, v) in h.get("additional").string_map().unwrap_or_default() {
         m.insert(k, J::String(v));
     }
     m
@@ -396,7 +414,12 @@ fn managed<'a>(all: &'a [String], prior: &Value) -> Vec<&'a String> {
     }
     let keep: BTreeSet<String> = match prior {
         Value::Map(m) => m.keys().cloned().collect(),
-        _ => prior.string_list().into_iter().collect(),
+        // prior state is always known
+        _ => prior
+            .string_list()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
     };
     all.iter().filter(|k| keep.contains(*k)).collect()
 }
@@ -467,8 +490,14 @@ pub fn flatten(s: &J, prior: &Value, state: &mut Value) {
     }
     // a shelved-offloaded server is on no host and reports no zone: the
     // zone it was placed in stays
+    // `zone:host` as written stays while the server is in that zone
     match wire::string(&s["OS-EXT-AZ:availability_zone"]) {
-        Some(z) => state.set("availability_zone", Value::String(z)),
+        Some(z) => {
+            let v = state
+                .get("availability_zone")
+                .as_written(Value::String(z), crate::framework::value::same_zone);
+            state.set("availability_zone", v)
+        }
         None if state.get("availability_zone").as_str().is_some() => {}
         None => state.set("availability_zone", Value::Null),
     }
@@ -508,13 +537,13 @@ pub fn flatten(s: &J, prior: &Value, state: &mut Value) {
         "all_tags",
         Value::Set(all_tags.into_iter().map(Value::String).collect()),
     );
-    if s.get("description").is_some()
-        && !(prior.get("description").is_null() && !prior.is_null() && s["description"].is_null())
-    {
-        state.set(
-            "description",
-            Value::from_opt_str(wire::string(&s["description"])),
-        );
+    // "" and null (and surrounding spaces) are the same description
+    if s.get("description").is_some() {
+        let reported = Value::from_opt_str(wire::string(&s["description"]));
+        let v = state
+            .get("description")
+            .as_written(reported, crate::framework::value::same_text);
+        state.set("description", v);
     }
     if let Some(dc) = wire::string(&s["OS-DCF:diskConfig"]) {
         state.set("disk_config", Value::string(dc));

@@ -2,7 +2,7 @@
 
 use crate::framework::schema::ObjectNesting;
 use crate::framework::validators::{
-    IntBetween, MapEntryBytes, Matches, MaxItems, OneOf, StringLength, Uuid,
+    IntBetween, MapEntryLength, Matches, MaxItems, OneOf, StringLength, Uuid,
 };
 use crate::framework::*;
 
@@ -112,7 +112,7 @@ pub fn schema() -> Schema {
         .attr(Attribute::string("availability_zone").optional_computed().requires_replace().use_state_for_unknown().validate(StringLength(1, 255)).description("Availability zone."))
         .attr(Attribute::string("user_data").optional().write_only().description("User data (cloud-init); never stored. A change (seen through `user_data_hash`) replaces the server."))
         .attr(Attribute::string("user_data_hash").computed().description("SHA-256 of the user data given at create."))
-        .attr(Attribute::string_map("metadata").optional().validate(MapEntryBytes(255)).description("Metadata managed by Terraform; keys set by others are left alone (see `all_metadata`)."))
+        .attr(Attribute::string_map("metadata").optional().validate(MapEntryLength(255)).description("Metadata managed by Terraform; keys set by others are left alone (see `all_metadata`)."))
         .attr(Attribute::string_set("tags").optional().validate(MaxItems(50)).description("Tags (microversion 2.52), up to 50, without '/' or ','; tags set by others are left alone."))
         .attr(Attribute::string("description").optional().validate(StringLength(0, 255)).description("Description (microversion 2.19)."))
         .attr(Attribute::bool("config_drive").optional().requires_replace().description("Attach a config drive."))
@@ -129,8 +129,8 @@ pub fn schema() -> Schema {
         .attr(Attribute::string_list("trusted_image_certificates").optional().requires_replace().validate(MaxItems(50)).description("Trusted certificate IDs (microversion 2.63)."))
         .attr(Attribute::string("network_mode").optional().requires_replace().validate(OneOf(&["auto", "none"])).description("`auto` or `none` instead of network blocks (microversion 2.37)."))
         .attr(Attribute::string("power_state").default("active").validate(OneOf(POWER_STATES)).description("`active` (default), `shutoff`, `paused`, `suspended` or `shelved`; changes in place."))
-        .attr(Attribute::bool("stop_before_destroy").default(false).description("Stop the server before deleting it."))
-        .attr(Attribute::bool("force_delete").default(false).description("Purge with forceDelete when the cloud keeps deleted servers (soft delete / recycle bin)."))
+        .attr(Attribute::bool("stop_before_destroy").default(false).local().description("Stop the server before deleting it."))
+        .attr(Attribute::bool("force_delete").default(false).local().description("Purge with forceDelete when the cloud keeps deleted servers (soft delete / recycle bin)."))
         .attr(Attribute::string("status").computed().description("Server status."))
         .attr(Attribute::new("addresses", Type::list(Type::object([("network", Type::String), ("addr", Type::String), ("version", Type::Number), ("type", Type::String), ("mac", Type::String)]))).computed().description("Addresses per network: fixed and floating IPs with MAC and IP version."))
         .attr(Attribute::string("created").computed().use_state_for_unknown().description("Creation time."))
