@@ -176,7 +176,13 @@ fn mark_unknown(block: &Block, config: &Value, prior: &Value, planned: &mut Valu
             }
             continue;
         }
-        if !a.computed || a.write_only || !config.get(&a.name).is_null() || a.default.is_some() {
+        if !a.computed
+            || a.write_only
+            || !config.get(&a.name).is_null()
+            || a.default.is_some()
+            || (!creating && a.has(PlanModifier::UnsetWhenRemoved))
+        {
+            // set by the configuration, or planned by ownership already
             continue;
         }
         // unmanaged means untouched: an optional+computed attribute the

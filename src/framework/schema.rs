@@ -23,9 +23,10 @@ pub enum PlanModifier {
     /// attributes alone is applied by the framework (state takes the
     /// planned values) and marks nothing else unknown.
     Local,
-    /// An optional+computed attribute derived from others: when the
-    /// resource changes and the configuration does not set it, it is
-    /// planned unknown instead of keeping its prior value.
+    /// An optional+computed attribute derived from others (a server's
+    /// flavor name from its flavor ID): the resource's plan hook may plan
+    /// it unknown when what it derives from changes; the core keeps the
+    /// prior value like any other.
     Recomputed,
 }
 

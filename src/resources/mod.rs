@@ -11,6 +11,8 @@ pub mod attachment;
 pub mod flavor;
 pub mod keypair;
 pub mod moves;
+#[cfg(test)]
+mod plan_invariants;
 pub mod server;
 pub mod server_group;
 
