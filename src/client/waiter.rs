@@ -33,6 +33,16 @@ pub enum WaitError {
         targets: String,
         last: String,
     },
+    #[error("Nova's {action} action failed{}: {message}", event.as_ref().map(|e| format!(" at {e}")).unwrap_or_default())]
+    ActionFailed {
+        /// The action, as Nova names it (`resize`, `unshelve`, ...).
+        action: String,
+        /// The failed event (`conductor_migrate_server`, ...), when given.
+        event: Option<String>,
+        /// The event's details (microversion 2.84), the server's fault, or
+        /// the action's message, in that order.
+        message: String,
+    },
     #[error("the server disappeared while waiting for status {0}")]
     Vanished(String),
     #[error(transparent)]
@@ -53,6 +63,57 @@ pub struct Wait<'a> {
     pub gone: &'a [&'a str],
     pub deadline: Instant,
     pub stopped: &'a (dyn Fn() -> bool + Sync),
+    /// The request ID of the action this wait follows: when the status
+    /// stops moving short of the target (or at once on ERROR), the
+    /// instance action of that request is read, and a failed event ends
+    /// the wait with Nova's own reason.
+    pub request_id: Option<&'a str>,
+}
+
+/// Looks at an unmoving server before its instance action is read.
+pub const STALE_LOOKS: u32 = 2;
+/// Further looks between two reads of the instance action.
+pub const ACTION_EVERY: u32 = 5;
+
+/// A failed instance action, from `GET
+/// /servers/{id}/os-instance-actions/{request_id}` (`instanceAction`):
+/// `None` while no event has failed. The message is the failed event's
+/// `details` (2.84), else the server's fault, else the action's `message`.
+pub fn failed_action(action: &J, server: &J) -> Option<WaitError> {
+    let events = action["events"].as_array()?;
+    let failed = events
+        .iter()
+        .find(|e| wire::string(&e["result"]).is_some_and(|r| r.eq_ignore_ascii_case("error")))?;
+    let message = wire::string(&failed["details"])
+        .or_else(|| wire::string(&server["fault"]["message"]))
+        .or_else(|| wire::string(&action["message"]))
+        .unwrap_or_else(|| "no reason given".into());
+    Some(WaitError::ActionFailed {
+        action: wire::string(&action["action"]).unwrap_or_else(|| "server".into()),
+        event: wire::string(&failed["event"]),
+        message,
+    })
+}
+
+/// Reads the instance action of `request_id`; `None` when it cannot be
+/// read (the wait goes on and says so in the log).
+pub async fn read_action(
+    cloud: &Cloud,
+    server_id: &str,
+    request_id: &str,
+    deadline: Instant,
+) -> Option<J> {
+    let path = format!("/servers/{server_id}/os-instance-actions/{request_id}");
+    match cloud
+        .compute(reqwest::Method::GET, &path, None, Some(deadline))
+        .await
+    {
+        Ok(r) => Some(r.body["instanceAction"].clone()),
+        Err(e) => {
+            tracing::debug!(server = server_id, error = %e, "instance action not readable");
+            None
+        }
+    }
 }
 
 /// Poll interval of one waiter: the first look after a second, then every
@@ -206,6 +267,9 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
         .map(|now| cloud.poller.register(now - SKEW));
     let mut seen = 0u64;
     let mut misses = 0u32;
+    // looks at which the server was where the previous look left it
+    let mut still = 0u32;
+    let mut previous = String::new();
     loop {
         let now = Instant::now();
         if now >= w.deadline {
@@ -244,6 +308,7 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
         match look {
             Ok(Look::Unchanged) => {
                 misses += 1;
+                still += 1;
             }
             Ok(Look::Server(s)) => {
                 transient_budget = 5;
@@ -256,7 +321,27 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
                     Some(t) => format!("{status} (task {t})"),
                     None => status.clone(),
                 };
-                if status == "ERROR" {
+                still = if last == previous { still + 1 } else { 0 };
+                previous = last.clone();
+                // ERROR while a task still runs (deleting, rebuilding) is
+                // not final
+                let error = status == "ERROR" && task.is_none();
+                let settled = w.targets.contains(&status.as_str()) && task.is_none();
+                if let Some(rid) = w.request_id {
+                    let due = error
+                        || (!settled
+                            && task.is_none()
+                            && still >= STALE_LOOKS
+                            && (still - STALE_LOOKS) % ACTION_EVERY == 0);
+                    if due {
+                        if let Some(a) = read_action(cloud, w.server_id, rid, w.deadline).await {
+                            if let Some(e) = failed_action(&a, &s) {
+                                return Err(e);
+                            }
+                        }
+                    }
+                }
+                if error {
                     return Err(WaitError::Fault {
                         message: wire::string(&s["fault"]["message"])
                             .unwrap_or_else(|| "no fault message given".into()),
@@ -267,7 +352,7 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
                 if w.gone.contains(&status.as_str()) && w.gone_ok {
                     return Ok(Observed::Gone);
                 }
-                if w.targets.contains(&status.as_str()) && task.is_none() {
+                if settled {
                     return Ok(Observed::Settled(Box::new(s)));
                 }
             }
@@ -312,6 +397,41 @@ mod tests {
     fn changes_since_is_utc_whole_seconds() {
         let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_426_309_750);
         assert_eq!(changes_since(t), "2026-11-23T09:31:49Z");
+    }
+
+    #[test]
+    fn a_failed_event_names_novas_reason() {
+        let server = serde_json::json!({"status": "ACTIVE"});
+        // non-admin view: no details, the action message only
+        let a = serde_json::json!({"action": "resize", "message": "Error", "events": [
+            {"event": "cold_migrate", "result": "Success"},
+            {"event": "conductor_migrate_server", "result": "Error"}]});
+        assert_eq!(
+            failed_action(&a, &server).unwrap().to_string(),
+            "Nova's resize action failed at conductor_migrate_server: Error"
+        );
+        // 2.84 details win; the server's fault comes before the message
+        let mut d = a.clone();
+        d["events"][1]["details"] = "No valid host was found. ".into();
+        assert_eq!(
+            failed_action(&d, &server).unwrap().to_string(),
+            "Nova's resize action failed at conductor_migrate_server: No valid host was found."
+        );
+        let faulted = serde_json::json!({"fault": {"message": "disk full"}});
+        assert!(failed_action(&a, &faulted)
+            .unwrap()
+            .to_string()
+            .ends_with(": disk full"));
+        // still running, or done: no failure
+        for events in [
+            serde_json::json!([]),
+            serde_json::json!([{"event": "e", "result": null}]),
+            serde_json::json!([{"event": "e", "result": "Success"}]),
+        ] {
+            let ok = serde_json::json!({"action": "resize", "events": events});
+            assert!(failed_action(&ok, &server).is_none());
+        }
+        assert!(failed_action(&serde_json::json!({}), &server).is_none());
     }
 
     #[test]

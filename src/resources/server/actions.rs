@@ -65,12 +65,13 @@ async fn run(
     let dl = deadline(&req.config);
     let started = Instant::now();
     req.progress.report(format!("{what}: server {id}"));
-    if let Err(e) = action(data, &id, &body, dl).await {
-        return diags.push(api_error(&format!("Cannot {what}"), &e));
-    }
+    let rid = match action(data, &id, &body, dl).await {
+        Ok(rid) => rid,
+        Err(e) => return diags.push(api_error(&format!("Cannot {what}"), &e)),
+    };
     req.progress
         .report(format!("{what}: accepted; waiting for {target}"));
-    match wait_for(data, &id, &[target], dl, &req.stop).await {
+    match wait_for(data, &id, &[target], dl, &req.stop, rid.as_deref()).await {
         Ok(_) => req.progress.report(format!(
             "{what}: server {id} is {target} after {:.1}s",
             started.elapsed().as_secs_f64()

@@ -65,7 +65,14 @@ async fn find_flavor(data: &NovaData, by: &str, value: &str) -> Result<Option<J>
     Ok(None)
 }
 
-async fn action(data: &NovaData, id: &str, body: &J, dl: Instant) -> Result<(), ApiError> {
+/// Posts a server action; the request ID Nova gave it (its instance action
+/// is found by it).
+async fn action(
+    data: &NovaData,
+    id: &str,
+    body: &J,
+    dl: Instant,
+) -> Result<Option<String>, ApiError> {
     data.cloud
         .compute(
             Method::POST,
@@ -74,15 +81,25 @@ async fn action(data: &NovaData, id: &str, body: &J, dl: Instant) -> Result<(), 
             Some(dl),
         )
         .await
-        .map(|_| ())
+        .map(|r| request_id(&r))
 }
 
+/// The request ID of a reply (`x-openstack-request-id`, or the older
+/// `x-compute-request-id`).
+fn request_id(r: &crate::client::Reply) -> Option<String> {
+    r.header("x-openstack-request-id")
+        .or_else(|| r.header("x-compute-request-id"))
+}
+
+/// Waits for one of `targets`; `rid` is the request ID of the action the
+/// wait follows, whose instance action ends the wait when it failed.
 async fn wait_for(
     data: &NovaData,
     id: &str,
     targets: &[&str],
     dl: Instant,
     stop: &StopSignal,
+    rid: Option<&str>,
 ) -> Result<Observed, WaitError> {
     let stopped = || stop.is_stopped();
     wait_server(
@@ -94,6 +111,7 @@ async fn wait_for(
             gone: &[],
             deadline: dl,
             stopped: &stopped,
+            request_id: rid,
         },
     )
     .await
@@ -141,10 +159,10 @@ async fn set_power_state(
             .as_object()
             .and_then(|o| o.keys().next().cloned())
             .unwrap_or_default();
-        action(data, id, &body, dl)
+        let rid = action(data, id, &body, dl)
             .await
             .map_err(|e| api_error(&format!("Cannot change the power state ({verb})"), &e))?;
-        wait_for(data, id, status_for(target), dl, stop)
+        wait_for(data, id, status_for(target), dl, stop, rid.as_deref())
             .await
             .map_err(|e| wait_error(&format!("Server did not reach power state {target}"), e))?;
     }
@@ -544,7 +562,7 @@ impl Resource<NovaData> for Server {
         let mut state = p.clone();
         state.set("id", Value::string(&id));
         resp.state = state;
-        let settled = match wait_for(data, &id, &["ACTIVE"], dl, &req.stop).await {
+        let settled = match wait_for(data, &id, &["ACTIVE"], dl, &req.stop, None).await {
             Ok(Observed::Settled(s)) => Some(s),
             Ok(Observed::Gone) => None,
             Err(e) => {
@@ -789,19 +807,36 @@ impl Resource<NovaData> for Server {
                         .at(AttrPath::attr("flavor_name")),
                 );
             };
-            if let Err(e) = action(data, &id, &json!({"resize": {"flavorRef": target}}), dl).await {
-                return resp.diags.push(api_error("Cannot resize server", &e));
-            }
-            if let Err(e) = wait_for(data, &id, &["VERIFY_RESIZE"], dl, &req.stop).await {
-                return resp.diags.push(wait_error("Resize did not finish", e));
-            }
-            if let Err(e) = action(data, &id, &json!({"confirmResize": null}), dl).await {
-                return resp.diags.push(api_error("Cannot confirm the resize", &e));
-            }
-            if let Err(e) = wait_for(data, &id, settled, dl, &req.stop).await {
-                return resp
-                    .diags
-                    .push(wait_error("Server did not settle after the resize", e));
+            let rid = match action(data, &id, &json!({"resize": {"flavorRef": target}}), dl).await {
+                Ok(rid) => rid,
+                Err(e) => return resp.diags.push(api_error("Cannot resize server", &e)),
+            };
+            // VERIFY_RESIZE, or back where it was: a cloud that confirms
+            // resizes itself, or a resize that failed (its instance action
+            // tells which)
+            let mut targets = vec!["VERIFY_RESIZE"];
+            targets.extend_from_slice(settled);
+            let s = match wait_for(data, &id, &targets, dl, &req.stop, rid.as_deref()).await {
+                Ok(Observed::Settled(s)) => s,
+                Ok(Observed::Gone) => J::Null.into(),
+                Err(e) => return resp.diags.push(wait_error("Resize did not finish", e)),
+            };
+            if wire::string(&s["status"]).as_deref() == Some("VERIFY_RESIZE") {
+                if let Err(e) = action(data, &id, &json!({"confirmResize": null}), dl).await {
+                    return resp.diags.push(api_error("Cannot confirm the resize", &e));
+                }
+                if let Err(e) = wait_for(data, &id, settled, dl, &req.stop, None).await {
+                    return resp
+                        .diags
+                        .push(wait_error("Server did not settle after the resize", e));
+                }
+            } else if let Some(rid) = rid.as_deref() {
+                if let Some(a) = crate::client::waiter::read_action(&data.cloud, &id, rid, dl).await
+                {
+                    if let Some(e) = crate::client::waiter::failed_action(&a, &s) {
+                        return resp.diags.push(wait_error("Resize failed", e));
+                    }
+                }
             }
         }
         // rebuild from a new image (image-backed servers)
@@ -815,10 +850,11 @@ impl Resource<NovaData> for Server {
             {
                 rb["adminPass"] = pw.into();
             }
-            if let Err(e) = action(data, &id, &json!({"rebuild": rb}), dl).await {
-                return resp.diags.push(api_error("Cannot rebuild server", &e));
-            }
-            if let Err(e) = wait_for(data, &id, settled, dl, &req.stop).await {
+            let rid = match action(data, &id, &json!({"rebuild": rb}), dl).await {
+                Ok(rid) => rid,
+                Err(e) => return resp.diags.push(api_error("Cannot rebuild server", &e)),
+            };
+            if let Err(e) = wait_for(data, &id, settled, dl, &req.stop, rid.as_deref()).await {
                 return resp.diags.push(wait_error("Rebuild did not finish", e));
             }
         }
@@ -867,8 +903,8 @@ impl Resource<NovaData> for Server {
             && req.prior.get("status").as_str() == Some("ACTIVE")
         {
             match action(data, &id, &json!({"os-stop": null}), dl).await {
-                Ok(()) => {
-                    let _ = wait_for(data, &id, &["SHUTOFF"], dl, &req.stop).await;
+                Ok(rid) => {
+                    let _ = wait_for(data, &id, &["SHUTOFF"], dl, &req.stop, rid.as_deref()).await;
                 }
                 Err(e) if e.is_not_found() => return,
                 Err(e) if e.is_conflict() => {}
@@ -902,6 +938,7 @@ impl Resource<NovaData> for Server {
             gone: statuses,
             deadline: dl,
             stopped: &stopped,
+            request_id: None,
         };
         let observed =
             match wait_server(&data.cloud, gone(crate::client::waiter::GONE_STATUSES)).await {
@@ -918,7 +955,7 @@ impl Resource<NovaData> for Server {
         };
         if soft {
             match action(data, &id, &json!({"forceDelete": null}), dl).await {
-                Ok(()) => {
+                Ok(_) => {
                     if let Err(e) = wait_server(&data.cloud, gone(&["DELETED"])).await {
                         resp.diags
                             .push(wait_error("Soft-deleted server was not purged", e));
