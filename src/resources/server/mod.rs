@@ -614,6 +614,29 @@ impl Resource<NovaData> for Server {
         let id = old.get("id").opt_str().unwrap_or_default();
         resp.state = old.clone();
         let changed = |k: &str| old.get(k) != new.get(k) && !new.get(k).is_unknown();
+        let from_power = old
+            .get("power_state")
+            .as_str()
+            .unwrap_or("active")
+            .to_string();
+        let to_power = new
+            .get("power_state")
+            .as_str()
+            .unwrap_or("active")
+            .to_string();
+        // power transitions go first when they unlock the other changes (a
+        // shelved-offloaded server takes no metadata, resize or rebuild),
+        // last when they lock them (shelve, pause, suspend, stop)
+        let power_first =
+            from_power != to_power && (from_power == "shelved" || to_power == "active");
+        if power_first {
+            if let Err(d) = set_power_state(data, &id, &from_power, &to_power, dl, &req.stop).await
+            {
+                return resp.diags.push(d);
+            }
+            resp.state.set("power_state", Value::string(&to_power));
+        }
+        let current_power = if power_first { &to_power } else { &from_power };
         // name, description, access addresses, hostname
         let mut put = serde_json::Map::new();
         for (attr, key) in [
@@ -774,17 +797,7 @@ impl Resource<NovaData> for Server {
                 }
             }
         }
-        let from_power = old
-            .get("power_state")
-            .as_str()
-            .unwrap_or("active")
-            .to_string();
-        let to_power = new
-            .get("power_state")
-            .as_str()
-            .unwrap_or("active")
-            .to_string();
-        let settled = status_for(&from_power);
+        let settled = status_for(current_power);
         // resize, with confirmation
         let flavor_changed = (changed("flavor_id") && !new.get("flavor_id").is_null())
             || (changed("flavor_name") && !new.get("flavor_name").is_null());
@@ -880,7 +893,7 @@ impl Resource<NovaData> for Server {
                     .push(api_error("Cannot change the administrator password", &e));
             }
         }
-        if let Err(d) = set_power_state(data, &id, &from_power, &to_power, dl, &req.stop).await {
+        if let Err(d) = set_power_state(data, &id, current_power, &to_power, dl, &req.stop).await {
             return resp.diags.push(d);
         }
         let mut st = new.clone();

@@ -700,6 +700,10 @@ pub fn flatten_networks(interfaces: &[J], state: &mut Value) {
                 nb.set("fixed_ip_v4", Value::from_opt_str(v4(x)));
                 nb.set("fixed_ip_v6", Value::from_opt_str(v6(x)));
             }
+            // the port this block was read with is gone (detached outside
+            // Terraform): drift, so the block leaves the state. Ports added
+            // by others (or by nova_interface_attachment) are not blocks.
+            None if b.get("port").as_str().is_some() => continue,
             None => {
                 for k in ["uuid", "port", "mac", "fixed_ip_v4", "fixed_ip_v6"] {
                     if nb.get(k).is_unknown() {
@@ -1047,6 +1051,17 @@ mod tests {
         assert_eq!(nets[0].get("fixed_ip_v4"), &s("192.168.1.9"));
         assert_eq!(nets[0].get("fixed_ip_v6"), &s("fd00::9"));
         assert_eq!(nets[1].get("fixed_ip_v4"), &s("10.0.0.5"));
+        // port-b is detached outside Terraform: its block leaves the state
+        // (drift); a port attached by others adds no block
+        let after = vec![
+            ifaces[1].clone(),
+            json!({"port_id": "port-c", "net_id": "net-c", "mac_addr": "fa:16:3e:00:00:0c", "fixed_ips": []}),
+        ];
+        let mut again = st.clone();
+        flatten_networks(&after, &mut again);
+        let nets = again.get("network").elements();
+        assert_eq!(nets.len(), 1);
+        assert_eq!(nets[0].get("port"), &s("port-a"));
     }
 
     #[test]

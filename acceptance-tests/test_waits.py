@@ -1,0 +1,145 @@
+"""Waits that know what the cloud did: a failed server action ends the
+wait with Nova's own reason (its instance action), not a timeout."""
+import time
+
+import pytest
+
+from conftest import PROVIDER_BLOCK, purge_soft_deleted
+
+pytestmark = pytest.mark.cloud
+
+CIRROS = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
+
+
+def config(flavor_ref):
+    return PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+# more memory than any compute host of the local cloud has
+resource "nova_flavor" "huge" {{
+  name  = "waits-huge"
+  ram   = 2000000
+  vcpus = 1
+  disk  = 1
+}}
+
+resource "nova_server" "s" {{
+  name        = "waits-resize"
+  image_id    = "{CIRROS}"
+  flavor_id   = {flavor_ref}
+  network_mode = "none"
+  timeouts {{
+    update = "4m"
+  }}
+}}
+"""
+
+
+def test_resize_no_host_can_fit_fails_with_novas_reason(tf_cloud, sdk, cloud):
+    tf = tf_cloud
+    tiny = cloud["flavors"]["m1.tiny"]
+    tf.write(config(f'"{tiny}"'))
+    tf.init()
+    server_id = None
+    try:
+        tf.apply()
+        server_id = tf.resources()["nova_server.s"]["values"]["id"]
+        tf.write(config("nova_flavor.huge.id"))
+        started = time.monotonic()
+        out = tf.apply(check=False)
+        waited = time.monotonic() - started
+        text = out.stdout + out.stderr
+        assert out.returncode != 0, text
+        # the cloud's reason, not the 4-minute timeout
+        assert "timed out" not in text, text
+        assert "resize action failed" in text, text
+        assert "No valid host" in text, text
+        print(f"resize failure reported after {waited:.1f}s")
+        # the server is still there, on its old flavor, and the state says so
+        s = sdk.compute.get_server(server_id)
+        assert s.status == "ACTIVE"
+        assert tf.plan_exit().returncode == 2  # the resize is still wanted
+    finally:
+        tf.destroy(check=False)
+        if server_id:
+            purge_soft_deleted(sdk, [server_id])
+
+
+def shelved_config(power, metadata):
+    return PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  name         = "waits-shelve"
+  image_id     = "{CIRROS}"
+  flavor_name  = "m1.tiny"
+  network_mode = "none"
+  power_state  = "{power}"
+  metadata     = {{ {metadata} }}
+}}
+"""
+
+
+def test_unshelve_and_metadata_in_one_apply(tf_cloud, sdk):
+    """Nova takes no metadata for a shelved-offloaded server: the unshelve
+    goes first; a shelve with a metadata change goes last."""
+    tf = tf_cloud
+    tf.write(shelved_config("active", 'step = "1"'))
+    tf.init()
+    server_id = None
+    try:
+        tf.apply()
+        server_id = tf.resources()["nova_server.s"]["values"]["id"]
+        tf.write(shelved_config("shelved", 'step = "2"'))
+        tf.apply()
+        assert sdk.compute.get_server(server_id).status in ("SHELVED", "SHELVED_OFFLOADED")
+        tf.write(shelved_config("active", 'step = "3"'))
+        tf.apply()
+        s = sdk.compute.get_server(server_id)
+        assert s.status == "ACTIVE"
+        assert s.metadata.get("step") == "3"
+        assert tf.plan_exit().returncode == 0
+    finally:
+        tf.destroy(check=False)
+        if server_id:
+            purge_soft_deleted(sdk, [server_id])
+
+
+def test_interface_detached_outside_terraform_is_drift(tf_cloud, sdk, cloud):
+    tf = tf_cloud
+    private, data = cloud["networks"]["private"], cloud["networks"]["data"]
+    tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  name        = "waits-two-nics"
+  image_id    = "{CIRROS}"
+  flavor_name = "m1.tiny"
+  network {{
+    uuid = "{private}"
+  }}
+  network {{
+    uuid = "{data}"
+  }}
+}}
+""")
+    tf.init()
+    server_id = None
+    try:
+        tf.apply()
+        values = tf.resources()["nova_server.s"]["values"]
+        server_id = values["id"]
+        assert tf.plan_exit().returncode == 0
+        port = values["network"][1]["port"]
+        sdk.compute.delete_server_interface(port, server=server_id)
+        for _ in range(60):
+            if port not in [i.port_id for i in sdk.compute.server_interfaces(server_id)]:
+                break
+            time.sleep(1)
+        plan = tf.plan_exit()
+        assert plan.returncode == 2, plan.stdout + plan.stderr
+        assert "network" in plan.stdout, plan.stdout
+    finally:
+        tf.destroy(check=False)
+        if server_id:
+            purge_soft_deleted(sdk, [server_id])
