@@ -7,14 +7,7 @@ import shutil
 import pytest
 
 from conftest import PROVIDER_BLOCK, ROOT, purge_soft_deleted
-
-
-def copy_examples(dest, pattern):
-    for i, f in enumerate(sorted(glob.glob(os.path.join(ROOT, "examples", pattern)))):
-        shutil.copy(f, os.path.join(dest, f"{i:02d}-{os.path.basename(os.path.dirname(f))}.tf"))
-    # files the examples read
-    open(os.path.join(dest, "cloud-init.yaml"), "w").write("#cloud-config\n")
-    open(os.path.join(dest, "id_ed25519.pub"), "w").write("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDu2qV6x3yqAD7HnzbQYyq8r3QxHiAbPpbf3t5TQrD7U x\n")
+from example_files import EXAMPLE_PROJECT, EXAMPLE_VOLUME, copy_examples
 
 
 def test_resource_and_provider_examples_validate(tf):
@@ -52,12 +45,6 @@ def test_every_type_has_an_example():
         for page in os.listdir(os.path.join(ROOT, "docs", kind)):
             name = "nova_" + page[:-3]
             assert os.path.exists(os.path.join(ROOT, "examples", dirname, name, fname)), f"{name} has no example"
-
-
-# IDs in the examples that only exist on the example's cloud: the local
-# cloud's own stand in for them
-EXAMPLE_PROJECT = "0db92f705dac4ccc97c53e518feba021"
-EXAMPLE_VOLUME = "1b4500e5-40bb-4088-a475-2a1b86966747"
 
 
 @pytest.mark.cloud

@@ -107,7 +107,7 @@ def test_unshelve_and_metadata_in_one_apply(tf_cloud, sdk):
 
 def test_interface_detached_outside_terraform_is_drift(tf_cloud, sdk, cloud):
     tf = tf_cloud
-    private, data = cloud["networks"]["private"], cloud["networks"]["data"]
+    private, data = cloud["networks"]["private"], "9a6a8bf0-6c1b-4c3b-a1d8-0e9b21d4f3a7"
     tf.write(PROVIDER_BLOCK + f"""
 provider "nova" {{}}
 
