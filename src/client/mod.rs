@@ -138,4 +138,13 @@ impl Cloud {
     pub async fn get(&self, path: &str) -> Result<J, ApiError> {
         Ok(self.compute(Method::GET, path, None, None).await?.body)
     }
+
+    /// A whole compute collection, every page of it: `{key: [...]}` with
+    /// the items of all pages, following `<key>_links` `next` links (on the
+    /// catalog endpoint's origin only) as far as the cloud's page size
+    /// (`[api] max_limit`) makes them.
+    pub async fn get_all(&self, path: &str, key: &str) -> Result<J, ApiError> {
+        let items = batch::list_all(self, Service::Compute, path, key).await?;
+        Ok(serde_json::json!({ key: items }))
+    }
 }

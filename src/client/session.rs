@@ -121,13 +121,42 @@ fn is_idempotent(m: &Method) -> bool {
     )
 }
 
-/// Seconds from a Retry-After header (delta-seconds form).
+/// A link the cloud returned (a `next` page), sent to the scheme, host and
+/// port of the catalog endpoint `base` whatever the link says: the token
+/// goes nowhere else (clouds behind proxies often link to their internal
+/// address).
+pub fn on_endpoint_origin(base: &str, link: &str) -> Result<String, ApiError> {
+    let bad = |what: &str| ApiError::Catalog(format!("cannot follow link {link:?}: {what}"));
+    let b = url::Url::parse(base).map_err(|_| bad("the endpoint is not a URL"))?;
+    let mut l = url::Url::parse(link).map_err(|_| bad("not a URL"))?;
+    l.set_scheme(b.scheme()).map_err(|_| bad("scheme"))?;
+    l.set_host(b.host_str()).map_err(|_| bad("host"))?;
+    l.set_port(b.port()).map_err(|_| bad("port"))?;
+    let _ = l.set_username("");
+    let _ = l.set_password(None);
+    Ok(l.to_string())
+}
+
+/// The wait a Retry-After header asks for, in either form (RFC 9110):
+/// delta-seconds, or an HTTP date (less the current time); at most five
+/// minutes.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map(|s| Duration::from_secs_f64(s.clamp(0.0, 300.0)))
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    let secs = match v.parse::<f64>() {
+        Ok(s) if s.is_finite() => s,
+        Ok(_) => return None,
+        Err(_) => {
+            let at = httpdate::parse_http_date(v).ok()?;
+            at.duration_since(std::time::SystemTime::now())
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0)
+        }
+    };
+    Some(Duration::from_secs_f64(secs.clamp(0.0, 300.0)))
 }
 
 fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
@@ -431,7 +460,7 @@ impl Session {
     pub async fn call(&self, call: Call<'_>) -> Result<Reply, ApiError> {
         let base = self.endpoint(call.service).await?;
         let url = if call.path.starts_with("http://") || call.path.starts_with("https://") {
-            call.path.to_string()
+            on_endpoint_origin(&base, call.path)?
         } else {
             format!("{base}{}", call.path)
         };
@@ -721,6 +750,39 @@ mod tests {
     #[test]
     fn version_roots() {
         assert_eq!(version_root("http://h:8774/v2.1"), "http://h:8774/v2.1/");
+        // Retry-After in both forms
+        let ra = |v: &str| {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert(reqwest::header::RETRY_AFTER, v.parse().unwrap());
+            retry_after(&h)
+        };
+        assert_eq!(ra("7"), Some(Duration::from_secs(7)));
+        assert_eq!(ra("99999"), Some(Duration::from_secs(300)));
+        assert_eq!(ra("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let soon = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(30));
+        let d = ra(&soon).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        assert_eq!(ra("soon"), None);
+        // next links go to the catalog endpoint's origin only
+        assert_eq!(
+            on_endpoint_origin(
+                "https://cloud.example:443/compute/v2.1/",
+                "http://10.0.0.5:8774/compute/v2.1/flavors?marker=abc&limit=2"
+            )
+            .unwrap(),
+            "https://cloud.example/compute/v2.1/flavors?marker=abc&limit=2"
+        );
+        assert_eq!(
+            on_endpoint_origin(
+                "http://127.0.0.1:18774/v2.1/",
+                "http://evil:1/v2.1/servers?marker=x"
+            )
+            .unwrap(),
+            "http://127.0.0.1:18774/v2.1/servers?marker=x"
+        );
         assert_eq!(
             version_root("http://h:8774/v2.1/6f70656e"),
             "http://h:8774/v2.1/"

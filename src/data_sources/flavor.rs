@@ -61,7 +61,10 @@ pub fn matches(f: &J, config: &Value) -> bool {
 }
 
 async fn candidates(data: &NovaData, config: &Value) -> Result<Vec<J>, crate::client::ApiError> {
-    let body = data.cloud.get("/flavors/detail?is_public=None").await?;
+    let body = data
+        .cloud
+        .get_all("/flavors/detail?is_public=None", "flavors")
+        .await?;
     let mut out: Vec<J> = Vec::new();
     for f in body["flavors"].as_array().cloned().unwrap_or_default() {
         let mut f = f;

@@ -168,7 +168,11 @@ impl DataSource<NovaData> for ServerGroupData {
         need_name_or_id(c, diags);
     }
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
-        let all = match data.cloud.get("/os-server-groups").await {
+        let all = match data
+            .cloud
+            .get_all("/os-server-groups", "server_groups")
+            .await
+        {
             Ok(b) => b["server_groups"].as_array().cloned().unwrap_or_default(),
             Err(e) => return resp.diags.push(api_error("Cannot list server groups", &e)),
         };
@@ -429,7 +433,11 @@ impl DataSource<NovaData> for HypervisorsData {
         )
     }
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
-        let b = match data.cloud.get("/os-hypervisors/detail").await {
+        let b = match data
+            .cloud
+            .get_all("/os-hypervisors/detail", "hypervisors")
+            .await
+        {
             Ok(b) => b,
             Err(e) => return resp.diags.push(api_error("Cannot list hypervisors", &e)),
         };

@@ -217,7 +217,10 @@ impl Resource<NovaData> for Flavor {
             .unwrap_or(false);
         let body = create_body(&req.planned, with_description);
         let find = || async {
-            let all = data.cloud.get("/flavors/detail?is_public=None").await?;
+            let all = data
+                .cloud
+                .get_all("/flavors/detail?is_public=None", "flavors")
+                .await?;
             let want = &body["flavor"];
             Ok(all["flavors"]
                 .as_array()

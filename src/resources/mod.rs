@@ -120,7 +120,7 @@ impl ByName {
             Some(Ok(re)) => Some(re),
             None => None,
         };
-        let body = match data.cloud.get(self.path).await {
+        let body = match data.cloud.get_all(self.path, self.collection).await {
             Ok(b) => b,
             Err(e) => {
                 diags.push(api_error(&format!("Cannot list {}", self.what), &e));

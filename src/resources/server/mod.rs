@@ -46,7 +46,10 @@ fn wait_error(summary: &str, e: WaitError) -> Diagnostic {
 async fn flavors(data: &NovaData, refresh: bool) -> Result<Vec<J>, ApiError> {
     let mut cache = data.flavors.lock().await;
     if refresh || cache.is_none() {
-        let body = data.cloud.get("/flavors/detail?is_public=None").await?;
+        let body = data
+            .cloud
+            .get_all("/flavors/detail?is_public=None", "flavors")
+            .await?;
         *cache = Some(body["flavors"].as_array().cloned().unwrap_or_default());
     }
     Ok(cache.clone().unwrap_or_default())
