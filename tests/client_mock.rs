@@ -423,3 +423,103 @@ async fn expired_token_reauthenticates_once_for_concurrent_calls() {
         "one login, one coalesced re-login"
     );
 }
+
+#[tokio::test]
+async fn failed_microversion_discovery_is_an_error_not_2_1() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(token_reply("tok-1", &server.uri(), "/v2.1/%(tenant_id)s"))
+        .mount(&server)
+        .await;
+    // the version document fails once (500), then answers
+    let seen = Arc::new(AtomicUsize::new(0));
+    struct Flaky(Arc<AtomicUsize>);
+    impl Respond for Flaky {
+        fn respond(&self, _r: &Request) -> ResponseTemplate {
+            if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+                ResponseTemplate::new(500).set_body_string("{\"message\": \"down\"}")
+            } else {
+                ResponseTemplate::new(200).set_body_json(json!({
+                    "version": {"id": "v2.1", "status": "CURRENT", "version": "2.90", "min_version": "2.1"}
+                }))
+            }
+        }
+    }
+    Mock::given(method("GET"))
+        .and(path("/v2.1/"))
+        .respond_with(Flaky(seen.clone()))
+        .mount(&server)
+        .await;
+    let c = cloud_with(settings(&server), 0);
+    let e = c.session.compute_version().await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("cannot discover the compute API microversion"),
+        "{e}"
+    );
+    // asked again, not remembered as 2.1
+    assert_eq!(
+        c.session.compute_version().await.unwrap().to_string(),
+        "2.90"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+}
+
+/// A create whose answer is lost (500): the look-up decides. One that
+/// fails leaves the outcome unknown and is an error; the POST is not sent
+/// again.
+#[tokio::test]
+async fn lost_create_with_failed_lookup_is_not_resent() {
+    let server = MockServer::start().await;
+    standard(&server).await;
+    let posts = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path("/v2.1/p-123/os-aggregates"))
+        .respond_with(FailFirst {
+            n: 10,
+            status: 500,
+            retry_after: None,
+            seen: posts.clone(),
+        })
+        .mount(&server)
+        .await;
+    let c = cloud_with(settings(&server), 0);
+    let body = json!({"aggregate": {"name": "a"}});
+    let find = || async {
+        Err::<Option<Value>, _>(terraform_provider_nova::client::ApiError::Unsupported(
+            "listing failed".into(),
+        ))
+    };
+    let e = c
+        .create("/os-aggregates", &body, None, find)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("may exist"), "{e}");
+    assert_eq!(posts.load(Ordering::SeqCst), 1);
+    // nothing found: sent again (three times at most)
+    let posts2 = Arc::new(AtomicUsize::new(0));
+    server.reset().await;
+    standard(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v2.1/p-123/os-aggregates"))
+        .respond_with(FailFirst {
+            n: 1,
+            status: 503,
+            retry_after: None,
+            seen: posts2.clone(),
+        })
+        .mount(&server)
+        .await;
+    let none = || async { Ok::<Option<Value>, terraform_provider_nova::client::ApiError>(None) };
+    let (r, resent) = c
+        .create_tracked("/os-aggregates", &body, None, none)
+        .await
+        .unwrap();
+    assert_eq!((r, resent), (json!({"ok": true}), true));
+    assert_eq!(
+        posts2.load(Ordering::SeqCst),
+        2,
+        "503 without Retry-After: looked up, then sent again"
+    );
+}

@@ -79,6 +79,9 @@ impl Cloud {
     /// A create whose answer may be lost on the way. After an ambiguous
     /// failure `find` looks for what the request made: found, that is the
     /// answer; not found, the request is sent again (three times at most).
+    /// A look-up that fails leaves the outcome unknown: that is an error,
+    /// never a reason to send the create again. A conflict answering a
+    /// repeat means an earlier attempt made the object: `find` gets it.
     /// `find` answers in the shape of the create response.
     pub async fn create<F, Fut>(
         &self,
@@ -91,18 +94,39 @@ impl Cloud {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Option<J>, ApiError>>,
     {
+        Ok(self.create_tracked(path, body, deadline, find).await?.0)
+    }
+
+    /// [`Cloud::create`], also telling whether the request was sent more
+    /// than once (then an earlier attempt may have made an object too: the
+    /// caller looks again for it).
+    pub async fn create_tracked<F, Fut>(
+        &self,
+        path: &str,
+        body: &J,
+        deadline: Option<Instant>,
+        find: F,
+    ) -> Result<(J, bool), ApiError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<J>, ApiError>>,
+    {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match self.compute(Method::POST, path, Some(body), deadline).await {
-                Ok(r) => return Ok(r.body),
-                Err(e) if e.is_ambiguous() => {
+                Ok(r) => return Ok((r.body, attempt > 1)),
+                Err(e) if e.is_ambiguous() || (attempt > 1 && e.is_conflict()) => {
                     tracing::info!(path, error = %e, attempt, "create answer lost; looking for what it made");
-                    if let Ok(Some(found)) = find().await {
-                        return Ok(found);
-                    }
-                    if attempt >= 3 {
-                        return Err(e);
+                    match find().await {
+                        Ok(Some(found)) => return Ok((found, attempt > 1)),
+                        Ok(None) if attempt < 3 && !e.is_conflict() => {}
+                        Ok(None) => return Err(e),
+                        Err(lookup) => {
+                            return Err(ApiError::Unsupported(format!(
+                                "the answer to a create was lost ({e}) and looking for what it made failed ({lookup}); the object may exist in the cloud"
+                            )))
+                        }
                     }
                 }
                 Err(e) => return Err(e),

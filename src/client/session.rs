@@ -121,6 +121,10 @@ fn is_idempotent(m: &Method) -> bool {
     )
 }
 
+/// How long a call without a deadline of its own (reads during refresh)
+/// keeps retrying rate limits and transient errors.
+pub const MAX_RETRY_WITHOUT_DEADLINE: Duration = Duration::from_secs(5 * 60);
+
 /// A link the cloud returned (a `next` page), sent to the scheme, host and
 /// port of the catalog endpoint `base` whatever the link says: the token
 /// goes nowhere else (clouds behind proxies often link to their internal
@@ -424,7 +428,7 @@ impl Session {
                     None => None,
                 };
                 let base = self.endpoint(Service::Compute).await?;
-                let (min, max) = self.version_document(&base).await;
+                let (min, max) = self.version_document(&base).await?;
                 let v = microversion::negotiate(min, max, pinned).map_err(ApiError::Unsupported)?;
                 tracing::debug!(microversion = %v, server_max = ?max.map(|m| m.to_string()), "compute microversion");
                 Ok(v)
@@ -434,14 +438,32 @@ impl Session {
     }
 
     /// Reads the version document at the versioned root of the compute
-    /// endpoint (`.../v2.1`, with any project segment removed).
-    async fn version_document(&self, base: &str) -> (Option<Microversion>, Option<Microversion>) {
+    /// endpoint (`.../v2.1`, with any project segment removed). A cloud
+    /// that has none (a 4xx answer other than 401/403/429, or a document
+    /// without `version`) speaks 2.1; a failure to ask (transport, 5xx,
+    /// authentication) is an error for this call, and the next call asks
+    /// again: it is never remembered as 2.1.
+    async fn version_document(
+        &self,
+        base: &str,
+    ) -> Result<(Option<Microversion>, Option<Microversion>), ApiError> {
         let root = version_root(base);
-        let Ok(reply) = self
+        let reply = match self
             .send_raw(Service::Compute, Method::GET, &root, None, &[], None, false)
             .await
-        else {
-            return (None, None);
+        {
+            Ok(r) => r,
+            Err(e)
+                if e.status()
+                    .is_some_and(|s| (400..500).contains(&s) && ![401, 403, 429].contains(&s)) =>
+            {
+                return Ok((None, None))
+            }
+            Err(e) => {
+                return Err(ApiError::Unsupported(format!(
+                    "cannot discover the compute API microversion at {root}: {e}"
+                )))
+            }
         };
         let v = if reply.body.get("version").is_some() {
             &reply.body["version"]
@@ -453,7 +475,7 @@ impl Session {
                 .and_then(|s| s.as_str())
                 .and_then(Microversion::parse)
         };
-        (parse("min_version"), parse("version"))
+        Ok((parse("min_version"), parse("version")))
     }
 
     /// Sends a request relative to a service's endpoint.
@@ -494,6 +516,11 @@ impl Session {
         let mut auth = self.auth_state(None).await?;
         let mut reauthed = false;
         let mut delays = self.backoff();
+        // a call without a deadline still stops retrying after a while
+        let deadline = Some(
+            deadline
+                .unwrap_or_else(|| crate::framework::deadline_after(MAX_RETRY_WITHOUT_DEADLINE)),
+        );
         let transport = |e: &reqwest::Error| ApiError::Transport {
             method: method.to_string(),
             url: url.to_string(),
@@ -562,8 +589,12 @@ impl Session {
                         auth = self.auth_state(Some(auth.generation)).await?;
                         continue;
                     }
+                    // 429: not carried out. 503: a POST is sent again only
+                    // when the cloud said when (Retry-After); otherwise the
+                    // caller decides (a create looks for what it made first)
                     let retryable = match status {
-                        429 | 503 => true,
+                        429 => true,
+                        503 => is_idempotent(&method) || retry_after(&headers).is_some(),
                         502 | 504 => is_idempotent(&method),
                         _ => false,
                     };

@@ -354,7 +354,7 @@ async fn adopt(data: &NovaData, name: &str, token: &str) -> Result<Option<String
         "/servers/detail?name={}",
         path_segment(&format!("^{}$", regex::escape(name)))
     );
-    let body = data.cloud.get(&q).await?;
+    let body = data.cloud.get_all(&q, "servers").await?;
     let mut mine: Vec<&J> = body["servers"]
         .as_array()
         .into_iter()
@@ -551,8 +551,18 @@ impl Resource<NovaData> for Server {
                 .await?
                 .map(|id| json!({"server": {"id": id}})))
         };
-        let id = match data.cloud.create("/servers", &body, Some(dl), find).await {
-            Ok(r) => wire::string(&r["server"]["id"]),
+        let id = match data
+            .cloud
+            .create_tracked("/servers", &body, Some(dl), find)
+            .await
+        {
+            // sent more than once: the first attempt may have made a server
+            // too; the oldest with the token is kept, the others deleted
+            Ok((r, true)) => match adopt(data, &name, &token).await {
+                Ok(Some(first)) => Some(first),
+                _ => wire::string(&r["server"]["id"]),
+            },
+            Ok((r, false)) => wire::string(&r["server"]["id"]),
             Err(e) => return resp.diags.push(api_error("Cannot create server", &e)),
         };
         let Some(id) = id else {
