@@ -274,11 +274,22 @@ impl DataSource<NovaData> for ImageData {
             },
             None => {
                 let name = req.config.get("name").opt_str().unwrap_or_default();
-                let mut list = match call(format!("/v2/images?name={}", path_segment(&name))).await
-                {
-                    Ok(r) => r.body["images"].as_array().cloned().unwrap_or_default(),
-                    Err(e) => return resp.diags.push(api_error("Cannot list images", &e)),
-                };
+                // every page: Glance links the next one as `next`
+                let mut list: Vec<J> = Vec::new();
+                let mut next = Some(format!("/v2/images?name={}", path_segment(&name)));
+                while let Some(path) = next.take() {
+                    match call(path).await {
+                        Ok(r) => {
+                            let items = r.body["images"].as_array().cloned().unwrap_or_default();
+                            next = r.body["next"]
+                                .as_str()
+                                .filter(|_| !items.is_empty() && list.len() < 100_000)
+                                .map(str::to_string);
+                            list.extend(items);
+                        }
+                        Err(e) => return resp.diags.push(api_error("Cannot list images", &e)),
+                    }
+                }
                 list.retain(|i| i["name"].as_str() == Some(name.as_str()));
                 list.sort_by_key(|i| {
                     std::cmp::Reverse(wire::string(&i["created_at"]).unwrap_or_default())

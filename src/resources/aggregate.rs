@@ -26,7 +26,7 @@ pub fn schema() -> Schema {
             .attr(Attribute::string("id").computed().use_state_for_unknown().description("The aggregate ID."))
             .attr(Attribute::string("uuid").computed().use_state_for_unknown().description("The aggregate UUID."))
             .attr(Attribute::string("name").required().validate(StringLength(1, 255)).description("Name of the aggregate."))
-            .attr(Attribute::string("availability_zone").optional().validate(StringLength(1, 255)).description("Makes the aggregate an availability zone of this name."))
+            .attr(Attribute::string("availability_zone").optional().validate(StringLength(1, 255)).description("Makes the aggregate an availability zone of this name; renamed in place. Nova cannot take an aggregate out of its zone, so removing this argument replaces the aggregate."))
             .attr(Attribute::string_map("metadata").optional_computed().unset_when_removed().validate(MapEntryLength(255)).description("Metadata. Left unset, the aggregate's metadata is not touched; removed from the configuration, the keys Terraform set are unset and keys others added stay."))
             .attr(Attribute::string_set("hosts").optional_computed().unset_when_removed().description("Compute hosts in the aggregate. Left unset, its hosts are not touched; removed from the configuration, the hosts Terraform added are removed and hosts others added stay."))
             .block(timeouts_block(&["create", "update", "delete"], "10m")),
@@ -193,6 +193,15 @@ impl Resource<NovaData> for Aggregate {
                 resp.planned.set(k, empty);
             }
         }
+        // Nova refuses an empty zone name in every update path: an
+        // aggregate leaves its zone only by being made again
+        if !req.prior.is_null()
+            && !req.prior.get("availability_zone").is_null()
+            && req.config.get("availability_zone").is_null()
+        {
+            resp.requires_replace
+                .push(AttrPath::attr("availability_zone"));
+        }
     }
 
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
@@ -251,22 +260,10 @@ impl Resource<NovaData> for Aggregate {
             req.planned.get("availability_zone"),
         );
         let az_changed = az != req.prior.get("availability_zone");
-        if az_changed && az.is_null() {
-            // Nova refuses an empty zone name in an update; a zone is
-            // dropped by unsetting its metadata key
-            let body = json!({"set_metadata": {"metadata": {AZ_KEY: null}}});
-            if let Err(e) = action(data, &id, &body, dl).await {
-                resp.state = state;
-                return resp
-                    .diags
-                    .push(api_error("Cannot remove the availability zone", &e));
-            }
-            state.set("availability_zone", Value::Null);
-        }
-        if name != req.prior.get("name") || (az_changed && !az.is_null()) {
+        if name != req.prior.get("name") || az_changed {
             // only what changed is sent: a rename never touches the zone
             let mut agg = json!({"name": name.as_str()});
-            if az_changed && !az.is_null() {
+            if az_changed {
                 agg["availability_zone"] = az.as_str().into();
             }
             match data

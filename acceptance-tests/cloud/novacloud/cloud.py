@@ -359,6 +359,7 @@ heal_instance_info_cache_interval = -1
 instance_build_timeout = 0
 [api]
 auth_strategy = keystone
+{f"max_limit = {opts['page_size']}" if opts.get('page_size') else ""}
 [database]
 connection = sqlite:///{d}/nova.db{sqlite_opts}
 sqlite_synchronous = false
@@ -429,6 +430,7 @@ def start_nova(state, p, opts):
             "--config-dir", d,
             "--computes", str(opts["computes"]),
             "--spawn-delay", str(opts["spawn_delay"]),
+            "--page-size", str(opts.get("page_size") or 0),
             "--ports", json.dumps(p),
             "--ready-file", ready,
         ],
@@ -537,6 +539,7 @@ def cmd_start(a):
             "computes": a.computes,
             "spawn_delay": a.spawn_delay,
             "reclaim": 3600 if a.soft_delete else 0,
+            "page_size": a.page_size,
         }
         pids["nova"] = start_nova(state, p, opts)
         save()
@@ -562,6 +565,7 @@ def cmd_start(a):
             "flavors": flavors,
             "compute_hosts": [f"compute{i}" for i in range(1, a.computes + 1)],
             "soft_delete": bool(a.soft_delete),
+            "page_size": a.page_size,
             "started_in_seconds": round(time.time() - t0, 1),
         }
     )
@@ -618,6 +622,9 @@ def main():
     s.add_argument("--computes", type=int, default=2)
     s.add_argument("--soft-delete", action="store_true")
     s.add_argument("--spawn-delay", type=float, default=0.0)
+    s.add_argument("--page-size", type=int, default=0,
+                   help="items per page of every listing (Nova's [api] max_limit, Glance's and "
+                        "Neutron's page limits); 0 keeps each service's default")
     t = sub.add_parser("stop")
     t.add_argument("--state-dir", required=True)
     a = ap.parse_args()

@@ -20,12 +20,14 @@ import json  # noqa: E402
 import random  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+import urllib.parse  # noqa: E402
 import uuid  # noqa: E402
 
 import fixtures  # noqa: E402
 import waitress  # noqa: E402
 import webob  # noqa: E402
 import webob.dec  # noqa: E402
+import webob.exc  # noqa: E402
 from oslo_config import cfg  # noqa: E402
 
 CONF = cfg.CONF
@@ -213,9 +215,35 @@ def isoformat(v):
     return v.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(v, "strftime") else v
 
 
+def page(items, req, limit, key=lambda i: i["id"]):
+    """One page of `items` as the OpenStack services cut them: after the
+    `marker` item, at most `limit` (the smaller of the asked and the
+    service's own); the next marker when more follow."""
+    asked = req.GET.get("limit")
+    if asked is not None:
+        try:
+            asked = int(asked)
+        except ValueError:
+            raise webob.exc.HTTPBadRequest("limit must be an integer")
+        if asked < 0:
+            raise webob.exc.HTTPBadRequest("limit must be non-negative")
+    n = min(x for x in (asked, limit) if x is not None) if (asked is not None or limit) else None
+    marker = req.GET.get("marker")
+    if marker is not None:
+        ids = [key(i) for i in items]
+        if marker not in ids:
+            raise webob.exc.HTTPBadRequest(f"marker {marker} not found")
+        items = items[ids.index(marker) + 1:]
+    if n is None or len(items) <= n:
+        return items, None
+    return items[:n], key(items[n - 1])
+
+
 class ImageAPI:
-    def __init__(self, glance):
+    def __init__(self, glance, page_size=25):
         self.glance = glance
+        # Glance's limit_param_default
+        self.page_size = page_size
 
     def view(self, img):
         out = {
@@ -246,15 +274,25 @@ class ImageAPI:
         for key in ("name", "status", "visibility", "id"):
             if key in req.GET:
                 images = [i for i in images if str(i.get(key, "active" if key == "status" else None)) == req.GET[key]]
-        return jresp({"images": [self.view(i) for i in images], "first": "/v2/images", "schema": "/v2/schemas/images"})
+        try:
+            images, last = page(images, req, self.page_size)
+        except webob.exc.HTTPBadRequest as e:
+            return jresp({"message": str(e), "code": 400, "title": "Bad Request"}, 400)
+        body = {"images": [self.view(i) for i in images], "first": "/v2/images", "schema": "/v2/schemas/images"}
+        if last:
+            q = [(k, v) for k, v in req.GET.items() if k != "marker"] + [("marker", last)]
+            body["next"] = "/v2/images?" + urllib.parse.urlencode(q)
+        return jresp(body)
 
 
 class NetworkAPI:
     collections = {"networks": "_networks", "subnets": "_subnets", "ports": "_ports",
                    "security-groups": "_security_groups"}
 
-    def __init__(self, neutron):
+    def __init__(self, neutron, page_size=None):
         self.neutron = neutron
+        # Neutron's pagination_max_limit (unlimited by default)
+        self.page_size = page_size
 
     @webob.dec.wsgify
     def __call__(self, req):
@@ -284,7 +322,17 @@ class NetworkAPI:
                 continue
             wanted = {v.lower() for v in values}
             items = [i for i in items if str(i.get(k)).lower() in wanted]
-        return jresp({coll.replace("-", "_"): items})
+        name = coll.replace("-", "_")
+        items.sort(key=lambda i: i["id"])
+        try:
+            items, last = page(items, req, self.page_size)
+        except webob.exc.HTTPBadRequest as e:
+            return jresp({"NeutronError": {"type": "BadRequest", "message": str(e), "detail": ""}}, 400)
+        body = {name: items}
+        if last:
+            q = [(k, v) for k, v in req.GET.items() if k != "marker"] + [("marker", last)]
+            body[f"{name}_links"] = [{"rel": "next", "href": req.host_url + req.path + "?" + urllib.parse.urlencode(q)}]
+        return jresp(body)
 
 
 class VolumeAPI:
@@ -375,6 +423,7 @@ def main():
     ap.add_argument("--config-dir", required=True)
     ap.add_argument("--computes", type=int, default=2)
     ap.add_argument("--spawn-delay", type=float, default=0.0)
+    ap.add_argument("--page-size", type=int, default=0)
     ap.add_argument("--ports", required=True)
     ap.add_argument("--ready-file", required=True)
     a = ap.parse_args()
@@ -416,8 +465,8 @@ def main():
 
     app = ByPort({
         ports["compute"]: api_app,
-        ports["image"]: RequestLog("image", authed(ImageAPI(glance))),
-        ports["network"]: RequestLog("network", authed(NetworkAPI(neutron))),
+        ports["image"]: RequestLog("image", authed(ImageAPI(glance, a.page_size or 25))),
+        ports["network"]: RequestLog("network", authed(NetworkAPI(neutron, a.page_size or None))),
         ports["volume"]: RequestLog("volume", authed(VolumeAPI(cinder))),
     })
     listen = " ".join(f"127.0.0.1:{ports[k]}" for k in ("compute", "image", "network", "volume"))
