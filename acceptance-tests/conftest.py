@@ -259,3 +259,86 @@ def sdk(cloud):
 
 
 sys.path.insert(0, HERE)
+
+
+def cloud_inventory(sdk):
+    """What the cloud holds that tests may leave behind, by kind: IDs (key
+    pairs by name)."""
+    r = sdk.compute.get("/servers/detail?all_tenants=1&deleted=True",
+                        microversion="2.1")
+    servers = {s["id"] for s in r.json().get("servers", []) if s.get("status") != "DELETED"}
+    r = sdk.compute.get("/servers/detail?all_tenants=1")
+    servers |= {s["id"] for s in r.json().get("servers", [])}
+    return {
+        "servers": servers,
+        "aggregates": {a.id for a in sdk.compute.aggregates()},
+        "flavors": {f.id for f in sdk.compute.flavors(is_public=None)},
+        "keypairs": {k.name for k in sdk.compute.keypairs()},
+        "server_groups": {g.id for g in sdk.compute.server_groups(all_projects=True)},
+        "volumes": {v.id for v in sdk.block_storage.volumes(all_projects=True)},
+    }
+
+
+def sweep_cloud(sdk, baseline):
+    """Removes what is in the cloud and not in `baseline` (servers purged,
+    aggregates emptied first, volumes last); returns what it removed."""
+    import time
+
+    now = cloud_inventory(sdk)
+    left = {k: sorted(now[k] - baseline[k]) for k in now if now[k] - baseline[k]}
+    for sid in left.get("servers", []):
+        s = sdk.compute.find_server(sid, ignore_missing=True)
+        if s is None:
+            continue
+        if s.status == "SOFT_DELETED":
+            sdk.compute.post(f"/servers/{sid}/action", json={"forceDelete": None})
+        else:
+            sdk.compute.delete(f"/servers/{sid}")
+    deadline = time.time() + 120
+    pending = list(left.get("servers", []))
+    while pending and time.time() < deadline:
+        for sid in list(pending):
+            s = sdk.compute.find_server(sid, ignore_missing=True)
+            if s is None or s.status == "DELETED":
+                pending.remove(sid)
+            elif s.status == "SOFT_DELETED":
+                sdk.compute.post(f"/servers/{sid}/action", json={"forceDelete": None})
+        time.sleep(0.5)
+    for aid in left.get("aggregates", []):
+        a = sdk.compute.get_aggregate(aid)
+        for h in a.hosts or []:
+            sdk.compute.remove_host_from_aggregate(aid, h)
+        sdk.compute.delete_aggregate(aid, ignore_missing=True)
+    for fid in left.get("flavors", []):
+        sdk.compute.delete_flavor(fid, ignore_missing=True)
+    for name in left.get("keypairs", []):
+        sdk.compute.delete_keypair(name, ignore_missing=True)
+    for gid in left.get("server_groups", []):
+        sdk.compute.delete_server_group(gid, ignore_missing=True)
+    for vid in left.get("volumes", []):
+        sdk.block_storage.delete_volume(vid, ignore_missing=True)
+    return left
+
+
+@pytest.fixture(scope="session")
+def cloud_baseline(cloud, sdk):
+    """The cloud as it was before any test ran."""
+    return cloud_inventory(sdk)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sweep_after_module(request):
+    """After each test file that uses the cloud, whatever its tests left
+    (a failed test's servers, say) is removed, so the next file starts from
+    the same cloud. Not done on a cloud this run did not start."""
+    marks = getattr(request.module, "pytestmark", [])
+    marks = marks if isinstance(marks, list) else [marks]
+    if os.environ.get("NOVA_TEST_CLOUD_STATE") or not any(m.name == "cloud" for m in marks):
+        yield
+        return
+    sdk = request.getfixturevalue("sdk")
+    baseline = request.getfixturevalue("cloud_baseline")
+    yield
+    left = sweep_cloud(sdk, baseline)
+    if left:
+        print(f"\n[sweep] {request.module.__name__} left behind: {left}")

@@ -143,3 +143,54 @@ resource "nova_server" "s" {{
         tf.destroy(check=False)
         if server_id:
             purge_soft_deleted(sdk, [server_id])
+
+
+def test_failed_volume_detach_reports_novas_reason(tf_cloud, sdk, cloud):
+    """The compute host fails the detach (test-fail-actions): destroy ends
+    with the instance action's failure, not the delete timeout."""
+    tf = tf_cloud
+    vol = sdk.block_storage.create_volume(size=1, name="waits-detach")
+
+    def config(fail):
+        return PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  name         = "waits-detach"
+  image_id     = "{CIRROS}"
+  flavor_name  = "m1.tiny"
+  network_mode = "none"
+  metadata     = {{ "test-fail-actions" = "{fail}" }}
+}}
+
+resource "nova_volume_attachment" "v" {{
+  server_id = nova_server.s.id
+  volume_id = "{vol.id}"
+  timeouts {{
+    delete = "4m"
+  }}
+}}
+"""
+    tf.write(config("detach_volume"))
+    tf.init()
+    server_id = None
+    try:
+        tf.apply()
+        server_id = tf.resources()["nova_server.s"]["values"]["id"]
+        out = tf.run("destroy", "-auto-approve", "-no-color", "-target=nova_volume_attachment.v", check=False)
+        text = out.stdout + out.stderr
+        assert out.returncode != 0, text
+        assert "timed out" not in text, text
+        assert "detach_volume" in text and "failed" in text, text
+        # still attached, and still in state
+        assert vol.id in [a.volume_id for a in sdk.compute.volume_attachments(server_id)]
+        assert "nova_volume_attachment.v" in tf.resources()
+        # the host recovers: the detach goes through
+        tf.write(config(""))
+        tf.apply()
+        tf.destroy()
+    finally:
+        tf.destroy(check=False)
+        if server_id:
+            purge_soft_deleted(sdk, [server_id])
+        sdk.block_storage.delete_volume(vol.id, ignore_missing=True)

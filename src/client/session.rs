@@ -66,6 +66,13 @@ impl Reply {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     }
+
+    /// The request ID the cloud gave the request (its instance action is
+    /// found by it): the `x-openstack-request-id` header, or the
+    /// compute-specific one older clouds send.
+    pub fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
 }
 
 /// One request, with the deadline of the operation it belongs to.

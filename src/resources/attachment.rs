@@ -16,15 +16,32 @@ use crate::provider::NovaData;
 use super::{api_error, deadline, path_segment, require_feature};
 
 /// Polls `path` until it exists (`want_present`) or answers 404.
+/// Polls `path` until it is present (or gone). `action` is the server and
+/// the request ID of the request that started the change: while the change
+/// has not shown, its instance action is read now and then, and a failed
+/// event ends the wait with Nova's reason.
 async fn wait_presence(
     data: &NovaData,
     path: &str,
     want_present: bool,
     dl: Instant,
     stop: &StopSignal,
+    action: Option<(&str, &str)>,
 ) -> Result<Option<J>, ApiError> {
     let mut interval = Duration::from_millis(300);
+    let mut looks = 0u32;
     loop {
+        looks += 1;
+        if let Some((sid, rid)) = action {
+            if looks >= 3 && (looks - 3) % 3 == 0 {
+                if let Some(a) = crate::client::waiter::read_action(&data.cloud, sid, rid, dl).await
+                {
+                    if let Some(e) = crate::client::waiter::failed_action(&a, &J::Null) {
+                        return Err(ApiError::Unsupported(e.to_string()));
+                    }
+                }
+            }
+        }
         match data.cloud.get(path).await {
             Ok(b) if want_present => return Ok(Some(b)),
             Err(e) if e.is_not_found() && !want_present => return Ok(None),
@@ -61,20 +78,22 @@ async fn detach(
     resp: &mut ApplyResponse,
 ) {
     let dl = deadline(&req.prior, "delete");
-    match data
+    let sid = req.prior.get("server_id").opt_str().unwrap_or_default();
+    let rid = match data
         .cloud
         .compute(Method::DELETE, path, None, Some(dl))
         .await
     {
-        Ok(_) => {}
+        Ok(r) => r.request_id(),
         Err(e) if e.is_not_found() => return,
         Err(e) => {
             return resp
                 .diags
                 .push(api_error(&format!("Cannot detach {what}"), &e))
         }
-    }
-    if let Err(e) = wait_presence(data, path, false, dl, &req.stop).await {
+    };
+    let action = rid.as_deref().map(|r| (sid.as_str(), r));
+    if let Err(e) = wait_presence(data, path, false, dl, &req.stop, action).await {
         resp.diags.push(api_error(
             &format!("Detaching the {what} did not complete"),
             &e,
@@ -236,7 +255,7 @@ impl Resource<NovaData> for VolumeAttachment {
         }
         resp.state = st;
         let one = format!("{path}/{}", path_segment(&vid));
-        match wait_presence(data, &one, true, dl, &req.stop).await {
+        match wait_presence(data, &one, true, dl, &req.stop, None).await {
             Ok(Some(b)) => {
                 let mut st = resp.state.clone();
                 flatten_volume(&b["volumeAttachment"], &mut st);
@@ -410,6 +429,7 @@ impl Resource<NovaData> for InterfaceAttachment {
             true,
             dl,
             &req.stop,
+            None,
         )
         .await
         {

@@ -184,6 +184,30 @@ def install_fixtures(harness, spawn_delay):
 
     harness.stub_out("nova.compute.manager.ComputeManager._delete_disk_metadata", delete_disk_metadata)
 
+    # A compute host that fails chosen actions, as a broken hypervisor
+    # does: a server whose metadata has `test-fail-actions` (a comma list of
+    # driver calls: detach_volume, attach_volume, detach_interface, power_off,
+    # resize) gets an error from the virt driver for those calls, and Nova
+    # records the failure in the instance action's events.
+    from nova import exception as nova_exc
+    from nova.virt import fake as fake_driver
+
+    def failing(name, real):
+        def call(self, *a, **k):
+            instance = k.get("instance") or next(
+                (x for x in a if hasattr(x, "metadata") and hasattr(x, "uuid")), None)
+            wanted = ((instance.metadata or {}).get("test-fail-actions", "") if instance else "")
+            if name in [w.strip() for w in wanted.split(",")]:
+                raise nova_exc.NovaException(f"{name} failed on the compute host (test-fail-actions)")
+            return real(self, *a, **k)
+        return call
+
+    for name, attr in [("detach_volume", "detach_volume"), ("attach_volume", "attach_volume"),
+                       ("detach_interface", "detach_interface"), ("power_off", "power_off"),
+                       ("resize", "migrate_disk_and_power_off")]:
+        harness.stub_out(f"nova.virt.fake.FakeDriver.{attr}",
+                         failing(name, getattr(fake_driver.FakeDriver, attr)))
+
     if spawn_delay > 0:
         from nova.virt import fake
 

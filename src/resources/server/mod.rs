@@ -84,14 +84,7 @@ async fn action(
             Some(dl),
         )
         .await
-        .map(|r| request_id(&r))
-}
-
-/// The request ID of a reply (`x-openstack-request-id`, or the older
-/// `x-compute-request-id`).
-fn request_id(r: &crate::client::Reply) -> Option<String> {
-    r.header("x-openstack-request-id")
-        .or_else(|| r.header("x-compute-request-id"))
+        .map(|r| r.request_id())
 }
 
 /// Waits for one of `targets`; `rid` is the request ID of the action the
