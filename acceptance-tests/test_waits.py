@@ -194,3 +194,84 @@ resource "nova_volume_attachment" "v" {{
         if server_id:
             purge_soft_deleted(sdk, [server_id])
         sdk.block_storage.delete_volume(vol.id, ignore_missing=True)
+
+
+def resize_config(flavor, extra_md=""):
+    return PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  name         = "waits-auto-confirm"
+  image_id     = "{CIRROS}"
+  flavor_name  = "{flavor}"
+  network_mode = "none"
+  metadata     = {{ "test-auto-confirm-resize" = "yes" }}
+}}
+"""
+
+
+def test_resize_on_a_cloud_that_confirms_itself(tf_cloud, sdk):
+    tf = tf_cloud
+    tf.write(resize_config("m1.tiny"))
+    tf.init()
+    server_id = None
+    try:
+        tf.apply()
+        server_id = tf.resources()["nova_server.s"]["values"]["id"]
+        tf.write(resize_config("m1.small"))
+        tf.apply()
+        s = sdk.compute.get_server(server_id)
+        assert s.status == "ACTIVE"
+        assert s.flavor["original_name"] == "m1.small"
+        assert tf.resources()["nova_server.s"]["values"]["flavor_name"] == "m1.small"
+        assert tf.plan_exit().returncode == 0
+    finally:
+        tf.destroy(check=False)
+        if server_id:
+            purge_soft_deleted(sdk, [server_id])
+
+
+def test_server_in_a_down_cell_keeps_its_state(tf_cloud, sdk, cloud):
+    """Reads that get partial records (a cell that is down) keep the prior
+    state and warn, instead of planning a replacement."""
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
+    from faultproxy import FaultProxy
+
+    tf = tf_cloud
+    body = f"""
+resource "nova_server" "s" {{
+  name         = "waits-down-cell"
+  image_id     = "{CIRROS}"
+  flavor_name  = "m1.tiny"
+  network_mode = "none"
+}}
+"""
+    tf.write(PROVIDER_BLOCK + 'provider "nova" {}\n' + body)
+    tf.init()
+    server_id = None
+    try:
+        tf.apply()
+        server_id = tf.resources()["nova_server.s"]["values"]["id"]
+        before = tf.resources()["nova_server.s"]["values"]
+        with FaultProxy(cloud["compute_url"]) as proxy:
+            proxy.add_rule("GET", r"/servers(/detail|/[0-9a-f-]{36})(\?|$)", "partial")
+            tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{
+  endpoint_overrides = {{ compute = "{proxy.url}" }}
+}}
+""" + body)
+            plan = tf.plan_exit()
+            text = plan.stdout + plan.stderr
+            assert plan.returncode == 0, text
+            assert "partly unavailable" in text, text
+            assert any(f == "partial" for _, _, f in proxy.faulted()), proxy.faulted()
+            tf.run("apply", "-refresh-only", "-auto-approve", "-no-color")
+        assert tf.resources()["nova_server.s"]["values"] == before
+    finally:
+        tf.write(PROVIDER_BLOCK + 'provider "nova" {}\n' + body)
+        tf.destroy(check=False)
+        if server_id:
+            purge_soft_deleted(sdk, [server_id])

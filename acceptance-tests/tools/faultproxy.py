@@ -14,6 +14,9 @@ chosen share of them in one of these ways:
              provider's request timeout (the cloud has acted)
   drop       forwarded, then the connection is closed without the answer
   401        answered 401 once, as for a token that expired
+  partial    forwarded, then every server in the answer is cut to the
+             partial record Nova gives for a server in a cell that is down
+             (microversion 2.69): id, status UNKNOWN, tenant_id, created
 
 Faults are drawn from a seeded random generator (`rate`), or one request in
 `every` is faulted with a kind drawn at random; either way a run can be
@@ -33,6 +36,22 @@ import time
 import urllib.parse
 
 KINDS = ("429", "429-bare", "502", "503", "504", "reset", "slow", "drop")
+
+
+def partial_servers(data):
+    """The answer with each server cut to a down cell's partial record."""
+    import json
+
+    def cut(s):
+        return {"id": s.get("id"), "status": "UNKNOWN", "tenant_id": s.get("tenant_id"),
+                "created": s.get("created"), "links": s.get("links", [])}
+
+    body = json.loads(data or b"{}")
+    if isinstance(body.get("server"), dict):
+        body["server"] = cut(body["server"])
+    if isinstance(body.get("servers"), list):
+        body["servers"] = [cut(s) for s in body["servers"]]
+    return json.dumps(body).encode()
 
 
 class Rule:
@@ -167,6 +186,8 @@ class FaultProxy:
                     return self._kill()
                 if fault == "slow":
                     time.sleep(proxy.slow_seconds)
+                if fault == "partial" and status == 200:
+                    data = partial_servers(data)
                 self._reply(status, data, headers)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle

@@ -202,11 +202,43 @@ def install_fixtures(harness, spawn_delay):
             return real(self, *a, **k)
         return call
 
-    for name, attr in [("detach_volume", "detach_volume"), ("attach_volume", "attach_volume"),
-                       ("detach_interface", "detach_interface"), ("power_off", "power_off"),
-                       ("resize", "migrate_disk_and_power_off")]:
+    for name, attr in [("attach_volume", "attach_volume"), ("detach_interface", "detach_interface"),
+                       ("power_off", "power_off"), ("resize", "migrate_disk_and_power_off")]:
         harness.stub_out(f"nova.virt.fake.FakeDriver.{attr}",
                          failing(name, getattr(fake_driver.FakeDriver, attr)))
+    # all hosts share one process here, so Nova skips the driver's detach
+    # ("registered to the remote host"): detaches fail one level up, and the
+    # volume goes back to in-use as Nova's own error path does
+    real_detach = compute_manager.ComputeManager._detach_volume
+
+    def detach_volume(self, context, bdm, instance, *a, **k):
+        wanted = (instance.metadata or {}).get("test-fail-actions", "")
+        if "detach_volume" in [w.strip() for w in wanted.split(",")]:
+            self.volume_api.roll_detaching(context, bdm.volume_id)
+            raise nova_exc.NovaException("detach_volume failed on the compute host (test-fail-actions)")
+        return real_detach(self, context, bdm, instance, *a, **k)
+
+    harness.stub_out("nova.compute.manager.ComputeManager._detach_volume", detach_volume)
+
+    # A cloud that confirms resizes itself (resize_confirm_window), at once:
+    # a server whose metadata has `test-auto-confirm-resize` is confirmed by
+    # the cloud as soon as its resize is finished.
+    real_finish_resize = compute_manager.ComputeManager.finish_resize
+
+    def finish_resize(self, context, disk_info, image, instance, migration, request_spec):
+        real_finish_resize(self, context, disk_info, image, instance, migration, request_spec)
+        if (instance.metadata or {}).get("test-auto-confirm-resize"):
+            def confirm():
+                from nova import objects
+                from nova.compute import api as compute_api
+
+                ctxt = context.elevated()
+                inst = objects.Instance.get_by_uuid(ctxt, instance.uuid)
+                compute_api.API().confirm_resize(ctxt, inst)
+
+            threading.Thread(target=confirm, daemon=True).start()
+
+    harness.stub_out("nova.compute.manager.ComputeManager.finish_resize", finish_resize)
 
     if spawn_delay > 0:
         from nova.virt import fake

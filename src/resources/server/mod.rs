@@ -607,7 +607,24 @@ impl Resource<NovaData> for Server {
     async fn read(&self, data: &NovaData, req: ReadRequest, resp: &mut ReadResponse) {
         let id = req.state.get("id").opt_str().unwrap_or_default();
         let mut st = req.state.clone();
-        match refresh(data, &id, &req.state, &mut st).await {
+        // a server in a cell that is down comes as a partial record
+        // (microversion 2.69+): the state stays as it was
+        let s = match data.cloud.server(&id).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                resp.state = Value::Null;
+                return;
+            }
+            Err(e) => return resp.diags.push(api_error("Cannot read server", &e)),
+        };
+        if model::is_partial(&s) {
+            resp.state = req.state.clone();
+            return resp.diags.push(Diagnostic::warning(
+                "Server partly unavailable",
+                format!("The cloud returned a partial record for server {id} (status {}): its cell is unreachable. The state is kept as it was; refresh again later.", wire::string(&s["status"]).unwrap_or_default()),
+            ));
+        }
+        match fill(data, &id, &s, &req.state, &mut st, false).await {
             Ok(true) => resp.state = st,
             Ok(false) => resp.state = Value::Null,
             Err(e) => resp.diags.push(api_error("Cannot read server", &e)),
@@ -842,7 +859,16 @@ impl Resource<NovaData> for Server {
             };
             if wire::string(&s["status"]).as_deref() == Some("VERIFY_RESIZE") {
                 if let Err(e) = action(data, &id, &json!({"confirmResize": null}), dl).await {
-                    return resp.diags.push(api_error("Cannot confirm the resize", &e));
+                    // the cloud may have confirmed it in the meantime
+                    // (resize_confirm_window): then the server is settled
+                    let confirmed = match data.cloud.get(&format!("/servers/{id}")).await {
+                        Ok(b) => wire::string(&b["server"]["status"])
+                            .is_some_and(|st| settled.contains(&st.as_str())),
+                        Err(_) => false,
+                    };
+                    if !confirmed {
+                        return resp.diags.push(api_error("Cannot confirm the resize", &e));
+                    }
                 }
                 if let Err(e) = wait_for(data, &id, settled, dl, &req.stop, None).await {
                     return resp

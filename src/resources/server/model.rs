@@ -395,6 +395,12 @@ pub fn recovered_block_devices(
 }
 
 /// `status` to the `power_state` argument's vocabulary.
+/// A partial server record: what Nova answers (2.69+) for a server in a
+/// cell it cannot reach. Such records have no `name`, and `UNKNOWN` status.
+pub fn is_partial(s: &J) -> bool {
+    s.get("name").is_none() && wire::string(&s["status"]).as_deref() == Some("UNKNOWN")
+}
+
 pub fn power_state_of(status: &str) -> Option<&'static str> {
     Some(match status {
         "ACTIVE" => "active",
@@ -1062,6 +1068,17 @@ mod tests {
         let nets = again.get("network").elements();
         assert_eq!(nets.len(), 1);
         assert_eq!(nets[0].get("port"), &s("port-a"));
+    }
+
+    #[test]
+    fn down_cell_records_are_partial() {
+        // the compute API reference's down-cell example (2.69)
+        let partial = json!({"id": "33748c23-38dd-4f70-b774-522fc69e7b67", "status": "UNKNOWN",
+            "tenant_id": "6f70656e737461636b20342065766572", "created": "2018-12-03T21:06:18Z",
+            "links": []});
+        assert!(is_partial(&partial));
+        assert!(!is_partial(&json!({"id": "x", "name": "web", "status": "UNKNOWN"})));
+        assert!(!is_partial(&json!({"id": "x", "name": "web", "status": "ACTIVE"})));
     }
 
     #[test]
