@@ -179,6 +179,53 @@ async fn refresh(
     fill(data, id, &s, prior, state, false).await
 }
 
+/// Security groups written as IDs stay IDs while those groups are on the
+/// server (one network API look-up, only when IDs were written).
+async fn security_groups_as_written(data: &NovaData, prior: &Value, state: &mut Value) {
+    let Ok(written) = prior.get("security_groups").string_list() else {
+        return;
+    };
+    let ids: Vec<&String> = written
+        .iter()
+        .filter(|w| crate::framework::validators::is_uuid(w))
+        .collect();
+    let Ok(reported) = state.get("security_groups").string_list() else {
+        return;
+    };
+    let reported: std::collections::BTreeSet<String> = reported.into_iter().collect();
+    let mut names = std::collections::HashMap::new();
+    if !ids.is_empty() {
+        let q: Vec<String> = ids
+            .iter()
+            .map(|i| format!("id={}", path_segment(i)))
+            .collect();
+        let path = format!("/v2.0/security-groups?{}", q.join("&"));
+        match crate::client::batch::list_all(
+            &data.cloud,
+            crate::client::Service::Network,
+            &path,
+            "security_groups",
+        )
+        .await
+        {
+            Ok(groups) => {
+                for g in groups {
+                    if let (Some(id), Some(n)) = (wire::string(&g["id"]), wire::string(&g["name"]))
+                    {
+                        names.insert(id, n);
+                    }
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "security groups not resolved"),
+        }
+    }
+    let out = model::security_groups_as_written(&written, &reported, &names);
+    state.set(
+        "security_groups",
+        Value::Set(out.into_iter().map(Value::String).collect()),
+    );
+}
+
 /// Writes a server document into `state`. `settled`: the document comes
 /// from a wait that has just ended, so its interfaces are looked up fresh.
 async fn fill(
@@ -197,6 +244,7 @@ async fn fill(
     }
     model::flatten(s, prior, state);
     resolve_flavor(data, s, prior, state).await?;
+    security_groups_as_written(data, prior, state).await;
     let importing = prior.get("name").is_null();
     if importing || !state.get("network").elements().is_empty() {
         let list = if settled {

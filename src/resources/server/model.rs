@@ -395,6 +395,27 @@ pub fn recovered_block_devices(
 }
 
 /// `status` to the `power_state` argument's vocabulary.
+/// The server's security groups as the configuration wrote them: the cloud
+/// reports names; an entry written as an ID stays while the group of that
+/// ID (`names_by_id`, from the network API) is on the server. Groups gone
+/// leave, groups added by others join by name: drift shows.
+pub fn security_groups_as_written(
+    written: &[String],
+    reported: &BTreeSet<String>,
+    names_by_id: &std::collections::HashMap<String, String>,
+) -> BTreeSet<String> {
+    let mut left = reported.clone();
+    let mut out = BTreeSet::new();
+    for w in written {
+        let name = names_by_id.get(w).unwrap_or(w);
+        if left.remove(name) {
+            out.insert(w.clone());
+        }
+    }
+    out.extend(left);
+    out
+}
+
 /// A partial server record: what Nova answers (2.69+) for a server in a
 /// cell it cannot reach. Such records have no `name`, and `UNKNOWN` status.
 pub fn is_partial(s: &J) -> bool {
@@ -681,8 +702,16 @@ pub fn flatten_networks(interfaces: &[J], state: &mut Value) {
             .as_ref()
             .and_then(|p| pick(&|x: &J| x["port_id"].as_str() == Some(p), &mut used))
             .or_else(|| {
-                mac.as_ref()
-                    .and_then(|m| pick(&|x: &J| x["mac_addr"].as_str() == Some(m), &mut used))
+                mac.as_ref().and_then(|m| {
+                    pick(
+                        &|x: &J| {
+                            x["mac_addr"]
+                                .as_str()
+                                .is_some_and(|a| a.eq_ignore_ascii_case(m))
+                        },
+                        &mut used,
+                    )
+                })
             })
             .or_else(|| {
                 net.as_ref()
@@ -700,11 +729,28 @@ pub fn flatten_networks(interfaces: &[J], state: &mut Value) {
         match found {
             Some(i) => {
                 let x = &interfaces[i];
+                // MAC and address as written when the cloud's spelling
+                // means the same (case, IPv6 zero compression)
+                let same_ip = |w: &str, r: &str| {
+                    w.parse::<std::net::IpAddr>().ok() == r.parse::<std::net::IpAddr>().ok()
+                        && !w.is_empty()
+                };
+                let keep = |nb: &Value,
+                            k: &str,
+                            reported: Option<String>,
+                            same: &dyn Fn(&str, &str) -> bool| {
+                    nb.get(k).as_written(Value::from_opt_str(reported), same)
+                };
                 nb.set("uuid", Value::from_opt_str(wire::string(&x["net_id"])));
                 nb.set("port", Value::from_opt_str(wire::string(&x["port_id"])));
-                nb.set("mac", Value::from_opt_str(wire::string(&x["mac_addr"])));
-                nb.set("fixed_ip_v4", Value::from_opt_str(v4(x)));
-                nb.set("fixed_ip_v6", Value::from_opt_str(v6(x)));
+                let mac = keep(&nb, "mac", wire::string(&x["mac_addr"]), &|w, r| {
+                    !w.is_empty() && w.eq_ignore_ascii_case(r)
+                });
+                nb.set("mac", mac);
+                let ip4 = keep(&nb, "fixed_ip_v4", v4(x), &same_ip);
+                nb.set("fixed_ip_v4", ip4);
+                let ip6 = keep(&nb, "fixed_ip_v6", v6(x), &same_ip);
+                nb.set("fixed_ip_v6", ip6);
             }
             // the port this block was read with is gone (detached outside
             // Terraform): drift, so the block leaves the state. Ports added
@@ -1068,6 +1114,45 @@ mod tests {
         let nets = again.get("network").elements();
         assert_eq!(nets.len(), 1);
         assert_eq!(nets[0].get("port"), &s("port-a"));
+        // a MAC and an IPv6 address as written stay; a changed one shows
+        let mut written = again.clone();
+        let mut n0 = nets[0].clone();
+        n0.set("mac", s("FA:16:3E:00:00:0A"));
+        n0.set("fixed_ip_v6", s("fd00:0:0:0:0:0:0:9"));
+        written.set("network", Value::List(vec![n0]));
+        flatten_networks(&after, &mut written);
+        let n = &written.get("network").elements()[0];
+        assert_eq!(n.get("mac"), &s("FA:16:3E:00:00:0A"));
+        assert_eq!(n.get("fixed_ip_v6"), &s("fd00:0:0:0:0:0:0:9"));
+        let mut moved = after.clone();
+        moved[0]["fixed_ips"] = json!([{"ip_address": "fd00::10"}]);
+        flatten_networks(&moved, &mut written);
+        assert_eq!(
+            written.get("network").elements()[0].get("fixed_ip_v6"),
+            &s("fd00::10")
+        );
+    }
+
+    #[test]
+    fn security_groups_keep_ids_as_written() {
+        let set = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<BTreeSet<_>>();
+        let ids = std::collections::HashMap::from([(
+            "5f0d2b3c-0000-4000-8000-000000000001".to_string(),
+            "web".to_string(),
+        )]);
+        let written = vec![
+            "5f0d2b3c-0000-4000-8000-000000000001".to_string(),
+            "default".to_string(),
+        ];
+        assert_eq!(
+            security_groups_as_written(&written, &set(&["default", "web"]), &ids),
+            set(&["5f0d2b3c-0000-4000-8000-000000000001", "default"])
+        );
+        // removed outside Terraform, and one added: both show
+        assert_eq!(
+            security_groups_as_written(&written, &set(&["default", "ops"]), &ids),
+            set(&["default", "ops"])
+        );
     }
 
     #[test]
@@ -1077,8 +1162,12 @@ mod tests {
             "tenant_id": "6f70656e737461636b20342065766572", "created": "2018-12-03T21:06:18Z",
             "links": []});
         assert!(is_partial(&partial));
-        assert!(!is_partial(&json!({"id": "x", "name": "web", "status": "UNKNOWN"})));
-        assert!(!is_partial(&json!({"id": "x", "name": "web", "status": "ACTIVE"})));
+        assert!(!is_partial(
+            &json!({"id": "x", "name": "web", "status": "UNKNOWN"})
+        ));
+        assert!(!is_partial(
+            &json!({"id": "x", "name": "web", "status": "ACTIVE"})
+        ));
     }
 
     #[test]
