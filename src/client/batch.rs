@@ -172,15 +172,28 @@ impl Cloud {
     /// The server as `GET /servers/{id}` shows it, `None` when it does not
     /// exist. Answered from a shared listing when reads run together.
     pub async fn server(&self, id: &str) -> Result<Option<J>, ApiError> {
+        self.server_among(id, &|| 0).await
+    }
+
+    /// [`Cloud::server`] for a read that knows how many reads of servers
+    /// its caller has in flight (`company`, this one included): two or
+    /// more, and one listing answers them all; a read alone waits
+    /// [`GATHER_WINDOW`] for company before asking on its own.
+    pub async fn server_among(
+        &self,
+        id: &str,
+        company: &(dyn Fn() -> usize + Sync),
+    ) -> Result<Option<J>, ApiError> {
         if !self.session.config().batch_reads || self.reads.is_touched(id) {
             return self.server_alone(id).await;
         }
         let reads = &self.reads;
         let n = reads.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         let _guard = InFlight(&reads.in_flight);
-        let batch = n > 1 || reads.servers.fresh(LISTING_TTL).is_some() || {
+        let together = || reads.in_flight.load(Ordering::SeqCst).max(company()) > 1;
+        let batch = n > 1 || together() || reads.servers.fresh(LISTING_TTL).is_some() || {
             tokio::time::sleep(GATHER_WINDOW).await;
-            reads.in_flight.load(Ordering::SeqCst) > 1
+            together()
         };
         if batch {
             match self.server_listing().await {

@@ -110,6 +110,35 @@ pub struct ReadRequest {
     pub state: Value,
     pub private: Vec<u8>,
     pub stop: StopSignal,
+    /// The reads of this resource type in progress, this one included.
+    pub company: ReadCompany,
+}
+
+/// How many reads of one resource type the provider is handling at this
+/// moment, counted from the moment Terraform's request arrived (before it
+/// is decoded): reads in flight together can be answered together, however
+/// slowly a busy machine brings each to the point of asking the cloud.
+#[derive(Clone, Default)]
+pub struct ReadCompany(pub Arc<std::sync::atomic::AtomicUsize>);
+
+impl ReadCompany {
+    pub fn now(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Counts one read until the guard is dropped.
+    pub fn join(&self) -> ReadCompanyGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        ReadCompanyGuard(self.0.clone())
+    }
+}
+
+pub struct ReadCompanyGuard(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for ReadCompanyGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub struct ReadResponse {

@@ -96,6 +96,8 @@ pub struct Runtime<P: Provider> {
     actions: BTreeMap<String, (Arc<dyn super::Action<P::Data>>, Schema, Type)>,
     /// `list` block schemas of the resources that can be listed.
     lists: BTreeMap<String, (Schema, Type)>,
+    /// Reads in progress, by resource type.
+    reading: BTreeMap<String, ReadCompany>,
     provider_schema: Schema,
     data: OnceCell<Arc<P::Data>>,
     stop: StopSignal,
@@ -212,6 +214,10 @@ impl<P: Provider> Runtime<P> {
                 Some((k.clone(), (s, t)))
             })
             .collect();
+        let reading = resources
+            .keys()
+            .map(|k| (k.clone(), ReadCompany::default()))
+            .collect();
         let provider_schema = provider.schema();
         Runtime {
             provider,
@@ -219,6 +225,7 @@ impl<P: Provider> Runtime<P> {
             data_sources,
             actions,
             lists,
+            reading,
             provider_schema,
             data: OnceCell::new(),
             stop: StopSignal::default(),
@@ -594,6 +601,8 @@ impl<P: Provider> Runtime<P> {
         state: &Dynamic,
         private: Vec<u8>,
     ) -> ReadOutcome {
+        let company = self.reading.get(type_name).cloned().unwrap_or_default();
+        let _counted = company.join();
         let mut diags = Diagnostics::default();
         let fail = |diags| ReadOutcome {
             state: state.clone(),
@@ -622,6 +631,7 @@ impl<P: Provider> Runtime<P> {
                 state: current,
                 private,
                 stop: self.stop.clone(),
+                company,
             },
             &mut resp,
         )

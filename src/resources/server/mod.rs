@@ -657,7 +657,8 @@ impl Resource<NovaData> for Server {
         let mut st = req.state.clone();
         // a server in a cell that is down comes as a partial record
         // (microversion 2.69+): the state stays as it was
-        let s = match data.cloud.server(&id).await {
+        let company = req.company.clone();
+        let s = match data.cloud.server_among(&id, &move || company.now()).await {
             Ok(Some(s)) => s,
             Ok(None) => {
                 resp.state = Value::Null;
