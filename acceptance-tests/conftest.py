@@ -39,7 +39,10 @@ def free_port_base(first, span=6):
 @pytest.fixture(scope="session")
 def cloud():
     """The local cloud: started once per test run, stopped at the end.
-    NOVA_TEST_CLOUD_STATE points at a cloud that is already running."""
+    NOVA_TEST_CLOUD_STATE points at a cloud that is already running.
+    Every listing of the test cloud comes in pages of NOVA_TEST_PAGE_SIZE
+    items (default 2, Nova's [api] max_limit and the image and network
+    APIs' limits), so every collection the provider reads is paged."""
     given = os.environ.get("NOVA_TEST_CLOUD_STATE")
     if given:
         with open(os.path.join(given, "cloud.json")) as f:
@@ -50,7 +53,9 @@ def cloud():
     base = free_port_base(int(os.environ.get("NOVA_TEST_PORT_BASE", "18800")))
     # one state directory per cloud, so concurrent runs never share one
     state = os.path.join(STATE, f"test-cloud-{base}")
-    subprocess.run([start, "--state-dir", state, "--port-base", str(base), "--soft-delete"], check=True)
+    page = os.environ.get("NOVA_TEST_PAGE_SIZE", "2")
+    subprocess.run([start, "--state-dir", state, "--port-base", str(base), "--soft-delete",
+                    "--page-size", page], check=True)
     try:
         with open(os.path.join(state, "cloud.json")) as f:
             yield json.load(f)

@@ -523,3 +523,57 @@ async fn lost_create_with_failed_lookup_is_not_resent() {
         "503 without Retry-After: looked up, then sent again"
     );
 }
+
+/// Every page of a collection: marker pages through `<key>_links` (a link
+/// to another host is followed on the catalog endpoint's origin), server
+/// groups through `offset`.
+#[tokio::test]
+async fn collections_are_read_page_by_page() {
+    use wiremock::matchers::query_param;
+    let server = MockServer::start().await;
+    standard(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/p-123/flavors/detail"))
+        .and(query_param("marker", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"flavors": [{"id": "3"}]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/p-123/flavors/detail"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "flavors": [{"id": "1"}, {"id": "2"}],
+            "flavors_links": [{"rel": "next", "href": "http://internal.invalid:8774/v2.1/p-123/flavors/detail?marker=2"}]
+        })))
+        .mount(&server)
+        .await;
+    for (offset, ids) in [("0", vec!["a", "b"]), ("2", vec!["c"]), ("3", vec![])] {
+        let items: Vec<Value> = ids.iter().map(|i| json!({"id": i})).collect();
+        Mock::given(method("GET"))
+            .and(path("/v2.1/p-123/os-server-groups"))
+            .and(query_param("offset", offset))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"server_groups": items})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let c = cloud_with(settings(&server), 0);
+    let f = c.get_all("/flavors/detail", "flavors").await.unwrap();
+    let ids: Vec<&str> = f["flavors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    let g = c
+        .get_all("/os-server-groups", "server_groups")
+        .await
+        .unwrap();
+    let ids: Vec<&str> = g["server_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+}

@@ -27,6 +27,10 @@ pub struct Cloud {
     pub(crate) poller: waiter::Poller,
 }
 
+/// Compute collections paged by `limit`/`offset` rather than by markers
+/// and `next` links.
+const OFFSET_PAGED: &[&str] = &["server_groups"];
+
 impl Cloud {
     pub fn new(cfg: Config) -> Result<Cloud, ApiError> {
         Ok(Cloud {
@@ -167,8 +171,26 @@ impl Cloud {
     /// the items of all pages, following `<key>_links` `next` links (on the
     /// catalog endpoint's origin only) as far as the cloud's page size
     /// (`[api] max_limit`) makes them.
+    /// Server groups are paged by `offset` (Nova cuts them at `max_limit`
+    /// with no links): pages are read until one comes back empty.
     pub async fn get_all(&self, path: &str, key: &str) -> Result<J, ApiError> {
-        let items = batch::list_all(self, Service::Compute, path, key).await?;
+        let items = if OFFSET_PAGED.contains(&key) {
+            let mut all: Vec<J> = Vec::new();
+            let sep = if path.contains('?') { '&' } else { '?' };
+            loop {
+                let page = self
+                    .get(&format!("{path}{sep}offset={}", all.len()))
+                    .await?;
+                let items = page[key].as_array().cloned().unwrap_or_default();
+                if items.is_empty() || all.len() > 1_000_000 {
+                    break;
+                }
+                all.extend(items);
+            }
+            all
+        } else {
+            batch::list_all(self, Service::Compute, path, key).await?
+        };
         Ok(serde_json::json!({ key: items }))
     }
 }

@@ -907,22 +907,23 @@ impl Resource<NovaData> for Server {
                 Err(e) => return resp.diags.push(wait_error("Resize did not finish", e)),
             };
             if wire::string(&s["status"]).as_deref() == Some("VERIFY_RESIZE") {
-                if let Err(e) = action(data, &id, &json!({"confirmResize": null}), dl).await {
-                    // the cloud may have confirmed it in the meantime
-                    // (resize_confirm_window): then the server is settled
-                    let confirmed = match data.cloud.get(&format!("/servers/{id}")).await {
-                        Ok(b) => wire::string(&b["server"]["status"])
-                            .is_some_and(|st| settled.contains(&st.as_str())),
-                        Err(_) => false,
-                    };
-                    if !confirmed {
-                        return resp.diags.push(api_error("Cannot confirm the resize", &e));
-                    }
-                }
-                if let Err(e) = wait_for(data, &id, settled, dl, &req.stop, None).await {
-                    return resp
-                        .diags
-                        .push(wait_error("Server did not settle after the resize", e));
+                // a 400/409 answer: the cloud may be confirming it itself
+                // (resize_confirm_window); the wait that follows tells
+                let refused = match action(data, &id, &json!({"confirmResize": null}), dl).await {
+                    Ok(_) => None,
+                    Err(e) if matches!(e.status(), Some(400 | 409)) => Some(e),
+                    Err(e) => return resp.diags.push(api_error("Cannot confirm the resize", &e)),
+                };
+                // after a refusal the cloud's own confirmation shows soon
+                let settle_by = match refused {
+                    Some(_) => dl.min(deadline_after(Duration::from_secs(120))),
+                    None => dl,
+                };
+                if let Err(e) = wait_for(data, &id, settled, settle_by, &req.stop, None).await {
+                    return resp.diags.push(match refused {
+                        Some(r) => api_error("Cannot confirm the resize", &r),
+                        None => wait_error("Server did not settle after the resize", e),
+                    });
                 }
             } else if let Some(rid) = rid.as_deref() {
                 if let Some(a) = crate::client::waiter::read_action(&data.cloud, &id, rid, dl).await
