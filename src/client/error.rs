@@ -91,7 +91,8 @@ pub fn error_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     if let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(m) = o.get("message").and_then(|m| m.as_str()) {
-            return m.to_string();
+            // Glance's JSON error pages carry HTML line breaks
+            return plain_text(m);
         }
         for (_, v) in &o {
             if let Some(m) = v.get("message").and_then(|m| m.as_str()) {
@@ -103,6 +104,11 @@ pub fn error_message(body: &[u8]) -> String {
         }
     }
     // HTML error pages from proxies: keep it short and readable
+    plain_text(&text)
+}
+
+/// Text without HTML tags, white space folded, at most 500 characters.
+fn plain_text(text: &str) -> String {
     let plain: String = text
         .split('<')
         .map(|s| s.split_once('>').map(|(_, t)| t).unwrap_or(s))
@@ -119,6 +125,15 @@ mod tests {
     #[test]
     fn every_error_shape() {
         let cases: &[(&str, &str)] = &[
+            (
+                // Glance (webob's JSON error page)
+                "{\"code\": \"404 Not Found\", \"title\": \"Not Found\", \"message\": \"The resource could not be found.<br /><br />\\nNo image found with ID x\\n\\n   \"}",
+                "The resource could not be found. No image found with ID x",
+            ),
+            (
+                r#"{"NeutronError": {"type": "PortNotFound", "message": "Port p could not be found.", "detail": ""}}"#,
+                "Port p could not be found.",
+            ),
             (
                 r#"{"badRequest": {"message": "Invalid flavorRef provided.", "code": 400}}"#,
                 "Invalid flavorRef provided.",

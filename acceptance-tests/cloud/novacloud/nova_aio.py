@@ -263,8 +263,17 @@ def jresp(body, status=200):
     return r
 
 
-def not_found(what):
-    return jresp({"NotFound": {"message": f"{what} could not be found.", "code": 404}}, 404)
+def not_found(what, api="volume"):
+    """A 404 in the shape each real service answers it."""
+    message = f"{what} could not be found."
+    if api == "image":
+        # Glance: webob's JSON error page
+        return jresp({"code": "404 Not Found", "title": "Not Found",
+                      "message": f"The resource could not be found.<br /><br />\n{message}\n\n   "}, 404)
+    if api == "network":
+        kind = what.split(" ")[0].replace("_", " ").title().replace(" ", "") or "Resource"
+        return jresp({"NeutronError": {"type": f"{kind}NotFound", "message": message, "detail": ""}}, 404)
+    return jresp({"itemNotFound": {"message": message, "code": 404}}, 404)
 
 
 def isoformat(v):
@@ -322,11 +331,11 @@ class ImageAPI:
             return jresp({"versions": [{"id": "v2.16", "status": "CURRENT",
                                         "links": [{"rel": "self", "href": req.host_url + "/v2/"}]}]}, 300)
         if parts[:2] != ["v2", "images"]:
-            return not_found("Resource")
+            return not_found("Resource", "image")
         images = sorted(self.glance.images.values(), key=lambda i: (isoformat(i.get("created_at")) or "", i["id"]))
         if len(parts) == 3:
             img = self.glance.images.get(parts[2])
-            return jresp(self.view(img)) if img else not_found(f"Image {parts[2]}")
+            return jresp(self.view(img)) if img else not_found(f"Image {parts[2]}", "image")
         for key in ("name", "status", "visibility", "id"):
             if key in req.GET:
                 images = [i for i in images if str(i.get(key, "active" if key == "status" else None)) == req.GET[key]]
@@ -357,7 +366,7 @@ class NetworkAPI:
             return jresp({"versions": [{"id": "v2.0", "status": "CURRENT",
                                         "links": [{"rel": "self", "href": req.host_url + "/v2.0/"}]}]})
         if parts[0] != "v2.0" or len(parts) < 2 or parts[1] not in self.collections:
-            return not_found("Resource")
+            return not_found("Resource", "network")
         coll = parts[1]
         single = coll[:-1].replace("security-group", "security_group")
         store = getattr(self.neutron, self.collections[coll])
@@ -365,10 +374,10 @@ class NetworkAPI:
             item = store.get(parts[2])
             if req.method == "DELETE" and coll == "ports":
                 if not item:
-                    return not_found(f"Port {parts[2]}")
+                    return not_found(f"Port {parts[2]}", "network")
                 self.neutron.delete_port(parts[2])
                 return webob.Response(status=204)
-            return jresp({single: item}) if item else not_found(f"{single} {parts[2]}")
+            return jresp({single: item}) if item else not_found(f"{single} {parts[2]}", "network")
         if req.method == "POST" and coll == "ports":
             return jresp(self.neutron.create_port(req.json), 201)
         items = list(store.values())
