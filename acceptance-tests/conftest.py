@@ -269,11 +269,19 @@ sys.path.insert(0, HERE)
 def cloud_inventory(sdk):
     """What the cloud holds that tests may leave behind, by kind: IDs (key
     pairs by name)."""
-    r = sdk.compute.get("/servers/detail?all_tenants=1&deleted=True",
-                        microversion="2.1")
-    servers = {s["id"] for s in r.json().get("servers", []) if s.get("status") != "DELETED"}
-    r = sdk.compute.get("/servers/detail?all_tenants=1")
-    servers |= {s["id"] for s in r.json().get("servers", [])}
+    def every(query):
+        # every page: the test cloud pages listings at a few items
+        out, marker = [], None
+        while True:
+            r = sdk.compute.get(f"/servers/detail?{query}" + (f"&marker={marker}" if marker else ""))
+            page = r.json().get("servers", [])
+            out += page
+            if not page or not r.json().get("servers_links"):
+                return out
+            marker = page[-1]["id"]
+
+    servers = {s["id"] for s in every("all_tenants=1&deleted=True") if s.get("status") != "DELETED"}
+    servers |= {s["id"] for s in every("all_tenants=1")}
     return {
         "servers": servers,
         "aggregates": {a.id for a in sdk.compute.aggregates()},

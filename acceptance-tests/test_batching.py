@@ -76,7 +76,12 @@ def test_batched_reads_equal_single_reads(tf_cloud, cloud, sdk):
     batched = values(tf)
     compute = log.compute()
     assert [c for c in compute if c.startswith("GET /servers/detail")], compute
-    assert not [c for c in compute if SINGLE_GET.match(c) or c.endswith("/os-interface")], compute
+    # reads gather by what is in flight: only a read with no other read in
+    # flight goes alone (on a busy machine, the first of the refresh can),
+    # with its interfaces; every read that overlaps another shares the listing
+    alone = [c for c in compute if SINGLE_GET.match(c)]
+    assert len(alone) <= 1, compute
+    assert [c for c in compute if c.endswith("/os-interface")] in ([], [a + "/os-interface" for a in alone]), compute
 
     # the same refresh, one request per server
     log = RequestLog(cloud)

@@ -240,7 +240,7 @@ resource "nova_server_group" "hard" {
     ('resource "nova_aggregate" "a" {\n  name = ""\n}', "name must be 1 to 255 characters"),
     ('resource "nova_aggregate" "a" {\n  name = "a"\n  metadata = { availability_zone = "z" }\n}',
      "The availability zone of an aggregate is set with availability_zone"),
-    ('resource "nova_aggregate" "a" {\n  name = "a"\n  metadata = { k = "' + "v" * 256 + '" }\n}', 'metadata["k"] must be at most 255 bytes'),
+    ('resource "nova_aggregate" "a" {\n  name = "a"\n  metadata = { k = "' + "v" * 256 + '" }\n}', 'metadata["k"] must be at most 255 characters'),
 ])
 def test_invalid_configuration_fails_at_plan(tf_cloud, resource, message):
     tf = tf_cloud
