@@ -23,6 +23,15 @@ def config(body):
     return PROVIDER_BLOCK + 'provider "nova" {}\n' + body
 
 
+def aggregate(name, lines=""):
+    """An aggregate named PREFIX+name with more argument `lines`."""
+    return config(f"""
+resource "nova_aggregate" "a" {{
+  name = "{PREFIX}{name}"
+{lines}}}
+""")
+
+
 def server(name, extra=""):
     """A small server without networks, purged on destroy."""
     return f"""
@@ -198,13 +207,6 @@ def test_aggregate_rename_keeps_what_others_added(tfc, sdk, cloud):
     tf = tfc
     host = cloud["compute_hosts"][1]
 
-    def aggregate(name):
-        return config(f"""
-resource "nova_aggregate" "a" {{
-  name = "{PREFIX}{name}"
-}}
-""")
-
     tf.write(aggregate("agg"))
     tf.init()
     tf.apply()
@@ -232,20 +234,13 @@ def test_aggregate_zone_removed_from_configuration(tfc, sdk):
     or replaced)."""
     tf = tfc
 
-    def aggregate(zone_line):
-        return config(f"""
-resource "nova_aggregate" "a" {{
-  name = "{PREFIX}agg-zone"
-{zone_line}}}
-""")
-
-    tf.write(aggregate(f'  availability_zone = "{PREFIX}zone"\n'))
+    tf.write(aggregate("agg-zone", f'  availability_zone = "{PREFIX}zone"\n'))
     tf.init()
     tf.apply()
     aid = values(tf, "nova_aggregate.a")["id"]
     assert sdk.compute.get_aggregate(aid).availability_zone == f"{PREFIX}zone"
 
-    tf.write(aggregate(""))
+    tf.write(aggregate("agg-zone"))
     actions = plan(tf, 2)
     assert re.search(rf'- availability_zone\s+= "{PREFIX}zone" -> null', actions), actions
     tf.apply()
@@ -445,14 +440,7 @@ def test_aggregate_hosts_and_metadata_removed_from_configuration(tfc, sdk, cloud
     tf = tfc
     mine, theirs = cloud["compute_hosts"][:2]
 
-    def aggregate(lines):
-        return config(f"""
-resource "nova_aggregate" "a" {{
-  name = "{PREFIX}agg-members"
-{lines}}}
-""")
-
-    tf.write(aggregate(f'  hosts    = ["{mine}"]\n  metadata = {{ test = "123" }}\n'))
+    tf.write(aggregate("agg-members", f'  hosts    = ["{mine}"]\n  metadata = {{ test = "123" }}\n'))
     tf.init()
     tf.apply()
     aid = values(tf, "nova_aggregate.a")["id"]
@@ -461,7 +449,7 @@ resource "nova_aggregate" "a" {{
     sdk.compute.add_host_to_aggregate(aid, theirs)
     sdk.compute.set_aggregate_metadata(aid, {"ops": "kept"})
 
-    tf.write(aggregate(""))
+    tf.write(aggregate("agg-members"))
     actions = plan(tf, 2)
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in actions, actions
     assert f'- "{mine}"' in actions, actions
