@@ -577,3 +577,46 @@ async fn collections_are_read_page_by_page() {
         .collect();
     assert_eq!(ids, ["a", "b", "c"]);
 }
+
+/// ERROR while a task still runs (a rebuild retrying) is not final: the
+/// wait goes on and ends when the server settles.
+#[tokio::test]
+async fn error_during_a_running_task_is_not_final() {
+    use terraform_provider_nova::client::waiter::{wait_server, Observed, Wait};
+    let server = MockServer::start().await;
+    standard(&server).await;
+    let seen = Arc::new(AtomicUsize::new(0));
+    struct Steps(Arc<AtomicUsize>);
+    impl Respond for Steps {
+        fn respond(&self, _r: &Request) -> ResponseTemplate {
+            let s = match self.0.fetch_add(1, Ordering::SeqCst) {
+                0 => json!({"id": "s1", "status": "ERROR", "OS-EXT-STS:task_state": "rebuilding"}),
+                _ => json!({"id": "s1", "status": "ACTIVE", "OS-EXT-STS:task_state": null}),
+            };
+            ResponseTemplate::new(200).set_body_json(json!({ "server": s }))
+        }
+    }
+    Mock::given(method("GET"))
+        .and(path("/v2.1/p-123/servers/s1"))
+        .respond_with(Steps(seen.clone()))
+        .mount(&server)
+        .await;
+    let c = cloud_with(settings(&server), 0);
+    let stopped = || false;
+    let got = wait_server(
+        &c,
+        Wait {
+            server_id: "s1",
+            targets: &["ACTIVE"],
+            gone_ok: false,
+            gone: &[],
+            deadline: std::time::Instant::now() + Duration::from_secs(30),
+            stopped: &stopped,
+            request_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(got, Observed::Settled(_)));
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+}
