@@ -401,8 +401,10 @@ class NetworkAPI:
 
 
 class VolumeAPI:
-    def __init__(self, cinder):
+    def __init__(self, cinder, page_size=1000):
         self.cinder = cinder
+        # Cinder's osapi_max_limit
+        self.page_size = page_size
 
     def view(self, vid):
         v = self.cinder.fake_get(None, vid)
@@ -420,8 +422,31 @@ class VolumeAPI:
             **({"volume_image_metadata": v["volume_image_metadata"]} if v.get("volume_image_metadata") else {}),
         }
 
+    MIN_VERSION, MAX_VERSION = (3, 0), (3, 70)
+
     @webob.dec.wsgify
     def __call__(self, req):
+        """Cinder's microversions: `OpenStack-API-Version: volume 3.N` is
+        honoured between 3.0 and 3.70 (406 outside), 3.0 when not asked,
+        and every answer says which version it speaks."""
+        asked = (req.headers.get("OpenStack-API-Version") or "").split()
+        version = self.MIN_VERSION
+        if len(asked) == 2 and asked[0] == "volume":
+            try:
+                major, minor = (int(x) for x in asked[1].split("."))
+            except ValueError:
+                return jresp({"computeFault": {"message": f"Invalid API version {asked[1]}", "code": 400}}, 400)
+            if not self.MIN_VERSION <= (major, minor) <= self.MAX_VERSION:
+                return jresp({"computeFault": {
+                    "message": f"Version {asked[1]} is not supported by the API. Minimum is 3.0 and maximum is 3.70.",
+                    "code": 406}}, 406)
+            version = (major, minor)
+        resp = self.handle(req)
+        resp.headers["OpenStack-API-Version"] = "volume %d.%d" % version
+        resp.headers["Vary"] = "OpenStack-API-Version"
+        return resp
+
+    def handle(self, req):
         parts = [p for p in req.path_info.split("/") if p]
         if not parts:
             return jresp({"versions": [{"id": "v3.0", "status": "CURRENT", "min_version": "3.0",
@@ -451,7 +476,16 @@ class VolumeAPI:
                 if b.get("imageRef"):
                     vol["volume_image_metadata"] = {"image_id": b["imageRef"]}
                 return jresp({"volume": self.view(vol["id"])}, 202)
-            return jresp({"volumes": [self.view(v) for v in list(self.cinder.volumes)]})
+            vols = sorted((self.view(v) for v in list(self.cinder.volumes)), key=lambda v: v["id"])
+            try:
+                vols, last = page(vols, req, self.page_size)
+            except webob.exc.HTTPBadRequest as e:
+                return jresp({"badRequest": {"message": str(e), "code": 400}}, 400)
+            body = {"volumes": vols}
+            if last:
+                q = [(k, v) for k, v in req.GET.items() if k != "marker"] + [("marker", last)]
+                body["volumes_links"] = [{"rel": "next", "href": req.host_url + req.path + "?" + urllib.parse.urlencode(q)}]
+            return jresp(body)
         vid = rest[1]
         if vid not in self.cinder.volumes:
             return not_found(f"Volume {vid}")
@@ -532,7 +566,7 @@ def main():
         ports["compute"]: api_app,
         ports["image"]: RequestLog("image", authed(ImageAPI(glance, a.page_size or 25))),
         ports["network"]: RequestLog("network", authed(NetworkAPI(neutron, a.page_size or None))),
-        ports["volume"]: RequestLog("volume", authed(VolumeAPI(cinder))),
+        ports["volume"]: RequestLog("volume", authed(VolumeAPI(cinder, a.page_size or 1000))),
     })
     listen = " ".join(f"127.0.0.1:{ports[k]}" for k in ("compute", "image", "network", "volume"))
     server = waitress.create_server(app, listen=listen, threads=16, ident="nova")
