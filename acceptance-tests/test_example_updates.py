@@ -72,13 +72,9 @@ EXPECTED_UNSET_REPLACING = {("nova_aggregate", "availability_zone")}
 
 # (type, argument, reason) of the arguments this test does not apply a
 # change of.
-EXPECTED_SKIPPED = {
-    ("nova_server", "security_groups",
-     "the local cloud cannot change a server's security groups: its Neutron fixture has one group and no "
-     "find_resource, so Nova answers add/removeSecurityGroup with 500 (AttributeError)"),
-}
+EXPECTED_SKIPPED = set()
 # Of those, the ones whose change is still planned, and must plan an update.
-PLAN_ONLY = {("nova_server", "security_groups")}
+PLAN_ONLY = set()
 
 REMOVE = object()  # an edit that removes the argument from the configuration
 PROVIDER = "provider"  # an edit of the provider block (its body) for one step
@@ -395,7 +391,7 @@ NEW_VALUES = {
     ("nova_server", "network_mode"): lambda cur, values, cloud: [{("network_mode",): "none", ("network",): REMOVE}],
     ("nova_server", "power_state"): lambda cur, values, cloud: [{("power_state",): "shutoff"}, {("power_state",): "active"}],
     # the cloud has one security group: take it away, then give it back
-    ("nova_server", "security_groups"): lambda cur, values, cloud: [{("security_groups",): []}, {("security_groups",): ["default"]}],
+    ("nova_server", "security_groups"): lambda cur, values, cloud: [{("security_groups",): ["default", "web"]}, {("security_groups",): ["default"]}],
     ("nova_server", "user_data"): lambda cur, values, cloud: [{("user_data",): "#cloud-config\nruncmd: []\n"}],
     ("nova_server", "network.fixed_ip_v4"): lambda cur, values, cloud: [{("network", "fixed_ip_v4"): other(cur, "192.168.1.50", "192.168.1.51")}],
     ("nova_server", "network.fixed_ip_v6"): lambda cur, values, cloud: [{("network", "fixed_ip_v6"): other(cur, "fd00::50", "fd00::51")}],

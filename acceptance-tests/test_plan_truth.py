@@ -461,3 +461,45 @@ def test_aggregate_hosts_and_metadata_removed_from_configuration(tfc, sdk, cloud
     v = values(tf, "nova_aggregate.a")
     assert v["hosts"] == [theirs] and v["metadata"] == {"ops": "kept"}, v
     converged(tf)
+
+
+def test_security_groups_by_id_stay_as_written(tfc, sdk, cloud):
+    """Sibling of the spelling cases: a security group written by ID stays
+    an ID (the cloud reports names); a change applies in place; a group
+    removed outside Terraform is drift."""
+    tf = tfc
+    web = cloud["security_groups"]["web"]
+
+    def sgs(groups):
+        listed = ", ".join(f'"{g}"' for g in groups)
+        return config(f"""
+resource "nova_server" "s" {{
+  name            = "{PREFIX}sg"
+  image_id        = "{CIRROS}"
+  flavor_id       = "42"
+  force_delete    = true
+  security_groups = [{listed}]
+  network {{
+    uuid = "{cloud['networks']['private']}"
+  }}
+}}
+""")
+
+    def on_server(sid):
+        return sorted({g["name"] for g in sdk.compute.get(f"/servers/{sid}").json()["server"]["security_groups"]})
+
+    tf.write(sgs([web, "default"]))
+    tf.init()
+    tf.apply()
+    v = values(tf, "nova_server.s")
+    assert sorted(v["security_groups"]) == sorted([web, "default"])
+    assert on_server(v["id"]) == ["default", "web"]
+    converged(tf)
+    tf.write(sgs(["default"]))
+    tf.apply()
+    assert on_server(v["id"]) == ["default"]
+    converged(tf)
+    tf.write(sgs([web, "default"]))
+    tf.apply()
+    sdk.compute.post(f"/servers/{v['id']}/action", json={"removeSecurityGroup": {"name": "web"}})
+    assert "security_groups" in plan(tf, 2)

@@ -29,6 +29,8 @@ IMAGE_ID = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
 NETWORK_ID = "3cb9bc59-5699-4588-a4b1-b87f96708bc6"
 SUBNET_ID = "f8a6e8f8-c2ec-497c-9f23-da9616de54ef"
 SECURITY_GROUP_ID = "aec9df91-db1f-4e04-8ac6-e761d8461c53"
+# the second group the local network API adds (novacloud.nova_aio)
+WEB_SECURITY_GROUP_ID = "6f2b7e0a-3c1d-4f5e-9a8b-7c6d5e4f3a2b"
 
 FLAVORS = [
     # id, name, vcpus, ram MiB, disk GiB
@@ -560,7 +562,7 @@ def cmd_start(a):
             "images": {"cirros": IMAGE_ID},
             "networks": {"private": NETWORK_ID},
             "subnets": {"private-subnet": SUBNET_ID},
-            "security_groups": {"default": SECURITY_GROUP_ID},
+            "security_groups": {"default": SECURITY_GROUP_ID, "web": WEB_SECURITY_GROUP_ID},
             "volume_types": {"lvm-1": "5f9204ec-3e94-4f27-9beb-fe7bb73b6eb9", "fast": "b2a4ec37-1b9b-4a5a-9a3e-2f8c1f2e7d11"},
             "flavors": flavors,
             "compute_hosts": [f"compute{i}" for i in range(1, a.computes + 1)],

@@ -73,6 +73,37 @@ def make_neutron(harness):
             self._lock = threading.Lock()
             # remove the fixture's canned ports: every port here is created for real
             self._ports = {}
+            # a second security group, for servers that change theirs
+            web = copy.deepcopy(self.security_group)
+            web.update({"id": WEB_SECURITY_GROUP_ID, "name": "web", "description": "web servers",
+                        "security_group_rules": []})
+            self._security_groups[web["id"]] = web
+
+        def list_security_groups(self, retrieve_all=True, **params):
+            """The groups here are shared with every project (as groups an
+            administrator shares through RBAC are): a project filter keeps
+            them all."""
+            for k in ("tenant_id", "project_id"):
+                params.pop(k, None)
+            return super().list_security_groups(retrieve_all, **params)
+
+        def find_resource(self, resource, name_or_id, project_id=None, cmd_resource=None,
+                          parent_id=None, fields=None):
+            """As neutronclient finds a resource by ID, else by unique name
+            (Nova adds and removes security groups through it). One set of
+            groups serves every project here."""
+            from neutronclient.common import exceptions as n_exc
+
+            store = {"security_group": self._security_groups, "network": self._networks,
+                     "subnet": self._subnets, "port": self._ports}.get(resource, {})
+            if name_or_id in store:
+                return {"id": name_or_id}
+            named = [x for x in store.values() if x.get("name") == name_or_id]
+            if len(named) > 1:
+                raise n_exc.NeutronClientNoUniqueMatch(resource=resource, name=name_or_id)
+            if not named:
+                raise n_exc.NotFound(message=f"Unable to find {resource} with name or id '{name_or_id}'")
+            return {"id": named[0]["id"]}
 
         def _allocate(self, network_id, wanted):
             used = {ip["ip_address"] for p in self._ports.values() for ip in p.get("fixed_ips", [])}
@@ -130,6 +161,8 @@ def make_neutron(harness):
 
     return harness.useFixture(LocalNeutron(harness))
 
+
+WEB_SECURITY_GROUP_ID = "6f2b7e0a-3c1d-4f5e-9a8b-7c6d5e4f3a2b"
 
 VOLUME_TYPES = [
     {"id": "5f9204ec-3e94-4f27-9beb-fe7bb73b6eb9", "name": "lvm-1"},
