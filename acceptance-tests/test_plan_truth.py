@@ -23,6 +23,17 @@ def config(body):
     return PROVIDER_BLOCK + 'provider "nova" {}\n' + body
 
 
+def small_flavor(name, lines=""):
+    """A 256 MiB, one-CPU flavor named PREFIX+name with more `lines`."""
+    return config(f"""
+resource "nova_flavor" "f" {{
+  name  = "{PREFIX}{name}"
+  ram   = 256
+  vcpus = 1
+{lines}}}
+""")
+
+
 def aggregate(name, lines=""):
     """An aggregate named PREFIX+name with more argument `lines`."""
     return config(f"""
@@ -135,14 +146,7 @@ def test_flavor_extra_specs_left_unset_are_not_touched(tfc, sdk):
     tf = tfc
 
     def flavor(description):
-        return config(f"""
-resource "nova_flavor" "f" {{
-  name        = "{PREFIX}specs-unset"
-  ram         = 256
-  vcpus       = 1
-  description = "{description}"
-}}
-""")
+        return small_flavor("specs-unset", f'  description = "{description}"\n')
 
     tf.write(flavor("first"))
     tf.init()
@@ -173,13 +177,7 @@ def test_flavor_extra_specs_removed_unset_only_terraforms_keys(tfc, sdk):
     specs_line = '  extra_specs = { a = "1" }\n'
 
     def flavor(specs):
-        return config(f"""
-resource "nova_flavor" "f" {{
-  name  = "{PREFIX}specs-removed"
-  ram   = 256
-  vcpus = 1
-{specs}}}
-""")
+        return small_flavor("specs-removed", specs)
 
     tf.write(flavor(specs_line))
     tf.init()

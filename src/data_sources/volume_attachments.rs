@@ -130,7 +130,7 @@ mod tests {
             st.get("volume_ids"),
             &Value::List(vec![Value::string("a"), Value::string("b")])
         );
-        let list = st.get("volume_attachments").elements();
+        let list = st.get("volume_attachments").walk();
         assert_eq!(list[0].get("id"), &Value::string("s/a"));
         assert_eq!(list[0].get("tag"), &Value::Null);
         assert_eq!(list[0].get("delete_on_termination"), &Value::Null);

@@ -126,7 +126,7 @@ fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
             (Nesting::Single, v @ Value::Object(_)) => apply_defaults(&b.block, &cfg, v),
             (Nesting::List, Value::List(items)) => {
                 for (i, e) in items.iter_mut().enumerate() {
-                    apply_defaults(&b.block, cfg.elements().get(i).unwrap_or(&Value::Null), e);
+                    apply_defaults(&b.block, cfg.walk().get(i).unwrap_or(&Value::Null), e);
                 }
             }
             _ => {}
@@ -159,11 +159,11 @@ fn mark_unknown(block: &Block, config: &Value, prior: &Value, planned: &mut Valu
                     }
                     (ObjectNesting::List, Value::List(items)) => {
                         for (i, e) in items.iter_mut().enumerate() {
-                            let p = pri.elements().get(i).unwrap_or(&Value::Null);
+                            let p = pri.walk().get(i).unwrap_or(&Value::Null);
                             if p.is_null() || !e.semantically_equal(p) {
                                 mark_unknown(
                                     &inner,
-                                    cfg.elements().get(i).unwrap_or(&Value::Null),
+                                    cfg.walk().get(i).unwrap_or(&Value::Null),
                                     p,
                                     e,
                                     p.is_null(),
@@ -209,8 +209,8 @@ fn mark_unknown(block: &Block, config: &Value, prior: &Value, planned: &mut Valu
             }
             (Nesting::List, Value::List(items)) => {
                 for (i, e) in items.iter_mut().enumerate() {
-                    let c = cfg.elements().get(i).unwrap_or(&Value::Null);
-                    let p = pri.elements().get(i).unwrap_or(&Value::Null);
+                    let c = cfg.walk().get(i).unwrap_or(&Value::Null);
+                    let p = pri.walk().get(i).unwrap_or(&Value::Null);
                     // an element that is new, or changed, gets its computed parts re-derived
                     let element_changes = p.is_null() || !e.semantically_equal(p);
                     if element_changes {
@@ -259,7 +259,7 @@ fn collect_replace(
         match b.nesting {
             Nesting::Single => collect_replace(&b.block, p, n, &bp, out),
             Nesting::List => {
-                if p.elements().len() != n.elements().len()
+                if p.walk().len() != n.walk().len()
                     && b.block
                         .attributes
                         .iter()
@@ -268,7 +268,7 @@ fn collect_replace(
                     out.push(bp);
                     continue;
                 }
-                for (i, (pe, ne)) in p.elements().iter().zip(n.elements()).enumerate() {
+                for (i, (pe, ne)) in p.walk().iter().zip(n.walk()).enumerate() {
                     collect_replace(&b.block, pe, ne, &bp.then_index(i), out);
                 }
             }
@@ -417,7 +417,7 @@ mod tests {
             vec![AttrPath::attr("disk").then_index(0).then_attr("source")]
         );
         assert_eq!(
-            out.planned.get("disk").elements()[0].get("device"),
+            out.planned.get("disk").walk()[0].get("device"),
             &Value::Unknown
         );
         // adding an element whose attributes require replacement replaces the resource

@@ -350,7 +350,7 @@ pub fn validate_config(block: &Block, config: &Value, path: &AttrPath, diags: &m
             match n.nesting {
                 ObjectNesting::Single => validate_config(&inner, v, &p, diags),
                 ObjectNesting::List | ObjectNesting::Set => {
-                    for (i, e) in v.elements().iter().enumerate() {
+                    for (i, e) in v.walk().iter().enumerate() {
                         validate_config(&inner, e, &p.then_index(i), diags);
                     }
                 }
@@ -368,7 +368,7 @@ pub fn validate_config(block: &Block, config: &Value, path: &AttrPath, diags: &m
         match b.nesting {
             Nesting::Single => validate_config(&b.block, v, &p, diags),
             Nesting::List | Nesting::Set => {
-                for (i, e) in v.elements().iter().enumerate() {
+                for (i, e) in v.walk().iter().enumerate() {
                     validate_config(&b.block, e, &p.then_index(i), diags);
                 }
             }
@@ -497,13 +497,13 @@ pub fn config_from_state(block: &Block, state: &Value) -> Value {
                 }
             }
             Nesting::List => Value::List(
-                v.elements()
+                v.walk()
                     .iter()
                     .map(|e| config_from_state(&b.block, e))
                     .collect(),
             ),
             Nesting::Set => Value::Set(
-                v.elements()
+                v.walk()
                     .iter()
                     .map(|e| config_from_state(&b.block, e))
                     .collect(),
@@ -569,7 +569,7 @@ mod config_from_state_tests {
             &Value::Bool(false),
             "a default changed is an argument"
         );
-        let nets = c.get("net").elements();
+        let nets = c.get("net").walk();
         assert_eq!(nets[0].get("uuid"), &Value::string("a"));
         assert!(nets[0].get("mac").is_null());
         // nothing in state: nothing generated, blocks empty

@@ -179,7 +179,7 @@ impl Validator for MaxItems {
         format!("at most {} items", self.0)
     }
     fn validate(&self, path: &AttrPath, v: &Value, diags: &mut Diagnostics) {
-        let n = v.elements().len();
+        let n = v.walk().len();
         if n > self.0 {
             invalid(
                 diags,

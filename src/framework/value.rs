@@ -174,12 +174,22 @@ impl Value {
         }
     }
 
-    /// Elements of a list or set; empty for null/unknown.
-    pub fn elements(&self) -> &[Value] {
+    /// Elements of a list or set: none for null; [`UnknownValue`] for an
+    /// unknown collection, which the caller must handle (an unknown list is
+    /// never read as an empty one).
+    pub fn elements(&self) -> Result<&[Value], UnknownValue> {
         match self {
-            Value::List(v) | Value::Set(v) => v,
-            _ => &[],
+            Value::List(v) | Value::Set(v) => Ok(v),
+            Value::Unknown => Err(UnknownValue),
+            _ => Ok(&[]),
         }
+    }
+
+    /// The elements to walk when planning or validating the structure of a
+    /// value: none for null or unknown (an unknown collection has no known
+    /// elements to plan or check). Not for reading what to send.
+    pub fn walk(&self) -> &[Value] {
+        self.elements().unwrap_or_default()
     }
 
     /// Entries of a map; `None` for null/unknown.
@@ -350,5 +360,45 @@ impl From<bool> for Value {
 impl From<i64> for Value {
     fn from(n: i64) -> Value {
         Value::Number(n as f64)
+    }
+}
+
+#[cfg(test)]
+mod unknown_tests {
+    use super::*;
+
+    /// Null reads as empty, unknown never does: every collection accessor
+    /// returns an error the caller must handle.
+    #[test]
+    fn unknown_collections_are_never_read_as_empty() {
+        let cases: Vec<(&str, Value, bool)> = vec![
+            ("null", Value::Null, true),
+            ("unknown", Value::Unknown, false),
+            ("empty list", Value::List(vec![]), true),
+            (
+                "list with an unknown element",
+                Value::List(vec![Value::Unknown]),
+                false,
+            ),
+            (
+                "map with an unknown entry",
+                Value::Map([("k".to_string(), Value::Unknown)].into()),
+                false,
+            ),
+        ];
+        for (what, v, known) in cases {
+            let is_map = matches!(v, Value::Map(_));
+            if !is_map {
+                assert_eq!(v.string_list().is_ok(), known, "string_list of {what}");
+            }
+            if is_map || matches!(v, Value::Null | Value::Unknown) {
+                assert_eq!(v.string_map().is_ok(), known, "string_map of {what}");
+            }
+        }
+        assert_eq!(Value::Unknown.elements(), Err(UnknownValue));
+        assert_eq!(Value::Null.elements(), Ok(&[][..]));
+        assert!(Value::Unknown.walk().is_empty());
+        assert_eq!(Value::Null.as_str(), None);
+        assert_eq!(Value::Unknown.as_str(), None);
     }
 }

@@ -258,7 +258,7 @@ mod tests {
         let mut st = Value::null_object(&schema().ty());
         flatten(&g, &mut st);
         assert_eq!(st.get("policy"), &Value::string("soft-anti-affinity"));
-        assert_eq!(st.get("members").elements().len(), 2);
+        assert_eq!(st.get("members").walk().len(), 2);
         assert_eq!(st.get("rules"), &Value::Null);
         let old = json!({"id": "x", "name": "n", "policies": ["affinity"], "members": [], "metadata": {}});
         flatten(&old, &mut st);

@@ -246,13 +246,13 @@ async fn fill(
     resolve_flavor(data, s, prior, state).await?;
     security_groups_as_written(data, prior, state).await;
     let importing = prior.get("name").is_null();
-    if importing || !state.get("network").elements().is_empty() {
+    if importing || !state.get("network").walk().is_empty() {
         let list = if settled {
             data.cloud.fresh_interfaces(id).await?
         } else {
             data.cloud.interfaces(id, s).await?
         };
-        if importing && state.get("network").elements().is_empty() && !list.is_empty() {
+        if importing && state.get("network").walk().is_empty() && !list.is_empty() {
             // rebuild the blocks from the interfaces (import)
             let ty = schema::schema()
                 .block
@@ -266,7 +266,7 @@ async fn fill(
         }
         model::flatten_networks(&list, state);
     }
-    if importing && state.get("block_device").elements().is_empty() {
+    if importing && state.get("block_device").walk().is_empty() {
         let recovered = recover_block_devices(data, id, s).await?;
         if !recovered.is_empty() {
             state.set("block_device", Value::List(recovered));
@@ -455,11 +455,12 @@ impl Resource<NovaData> for Server {
     fn generated_config(&self, state: &Value, mut config: Value) -> Value {
         config.set("flavor_id", state.get("flavor_id").clone());
         config.set("image_id", state.get("image_id").clone());
+        // generated from state, which is always known
         let nets: Vec<Value> = config
             .get("network")
-            .elements()
+            .walk()
             .iter()
-            .zip(state.get("network").elements())
+            .zip(state.get("network").walk())
             .map(|(c, st)| {
                 let mut c = c.clone();
                 c.set("uuid", st.get("uuid").clone());

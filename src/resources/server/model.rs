@@ -61,6 +61,12 @@ fn known<'a>(planned: &'a Value, config: &'a Value, attr: &str) -> &'a Value {
     }
 }
 
+/// The blocks of `attr` read through [`known`]: Terraform sends the
+/// configuration's blocks wholly known at apply.
+fn blocks<'a>(planned: &'a Value, config: &'a Value, attr: &str) -> &'a [Value] {
+    known(planned, config, attr).elements().unwrap_or_default()
+}
+
 /// Strings of a collection read through [`known`]; an unknown one (never
 /// seen there) contributes nothing.
 fn strings(v: &Value) -> Vec<J> {
@@ -119,7 +125,7 @@ pub fn create_body(planned: &Value, config: &Value, o: &CreateOptions) -> J {
     let mut s = Map::new();
     put_str(&mut s, "name", planned.get("name"));
     s.insert("flavorRef".into(), o.flavor_ref.into());
-    let bds = planned.get("block_device").elements();
+    let bds = blocks(planned, config, "block_device");
     match planned.get("image_id").as_str() {
         Some(img) => {
             s.insert("imageRef".into(), img.into());
@@ -205,9 +211,7 @@ pub fn create_body(planned: &Value, config: &Value, o: &CreateOptions) -> J {
     if !certs.is_empty() {
         s.insert("trusted_image_certificates".into(), J::Array(certs));
     }
-    let files: Vec<J> = planned
-        .get("personality")
-        .elements()
+    let files: Vec<J> = blocks(planned, config, "personality")
         .iter()
         .map(|p| {
             json!({"path": p.get("file").as_str(),
@@ -217,7 +221,7 @@ pub fn create_body(planned: &Value, config: &Value, o: &CreateOptions) -> J {
     if !files.is_empty() {
         s.insert("personality".into(), J::Array(files));
     }
-    let nets = planned.get("network").elements();
+    let nets = blocks(planned, config, "network");
     if let Some(mode) = planned.get("network_mode").as_str() {
         s.insert("networks".into(), mode.into());
     } else if !nets.is_empty() {
@@ -284,7 +288,7 @@ pub fn version_requirements(c: &Value) -> Vec<(&'static str, Microversion, bool)
     );
     need(
         "tags",
-        !c.get("tags").is_null() && !c.get("tags").elements().is_empty(),
+        !c.get("tags").is_null() && !c.get("tags").walk().is_empty(),
         mv::SERVER_TAGS,
     );
     need(
@@ -311,12 +315,12 @@ pub fn version_requirements(c: &Value) -> Vec<(&'static str, Microversion, bool)
     need(
         "block_device",
         c.get("block_device")
-            .elements()
+            .walk()
             .iter()
             .any(|b| !b.get("volume_type").is_null()),
         mv::BDM_VOLUME_TYPE,
     );
-    if !c.get("personality").elements().is_empty() {
+    if !c.get("personality").walk().is_empty() {
         out.push(("personality", mv::PERSONALITY_MAX, false));
     }
     out
@@ -666,7 +670,8 @@ pub fn flatten(s: &J, prior: &Value, state: &mut Value) {
 /// Fills the network blocks from the server's interfaces, matching each
 /// block to an interface by port, then MAC, then network and position.
 pub fn flatten_networks(interfaces: &[J], state: &mut Value) {
-    let blocks = state.get("network").elements().to_vec();
+    // state: always known
+    let blocks = state.get("network").walk().to_vec();
     let mut used = vec![false; interfaces.len()];
     let mut out = Vec::with_capacity(blocks.len());
     let v4 = |i: &J| {
@@ -978,12 +983,12 @@ mod tests {
             "the create token is hidden"
         );
         assert_eq!(st.get("tags"), &Value::Set(vec![s("mine")]));
-        assert_eq!(st.get("all_tags").elements().len(), 2);
+        assert_eq!(st.get("all_tags").walk().len(), 2);
         assert_eq!(st.get("power_state"), &s("shutoff"));
         assert_eq!(st.get("disk_config"), &s("MANUAL"));
         assert_eq!(st.get("flavor_name"), &s("m1.tiny"));
         assert_eq!(
-            st.get("addresses").elements()[0].get("mac"),
+            st.get("addresses").walk()[0].get("mac"),
             &s("fa:16:3e:00:00:01")
         );
         assert_eq!(st.get("volumes_attached"), &Value::List(vec![s("v1")]));
@@ -1098,7 +1103,7 @@ mod tests {
             json!({"port_id": "port-a", "net_id": "net-a", "mac_addr": "fa:16:3e:00:00:0a", "fixed_ips": [{"ip_address": "192.168.1.9"}, {"ip_address": "fd00::9"}]}),
         ];
         flatten_networks(&ifaces, &mut st);
-        let nets = st.get("network").elements();
+        let nets = st.get("network").walk();
         assert_eq!(nets[0].get("port"), &s("port-a"));
         assert_eq!(nets[0].get("fixed_ip_v4"), &s("192.168.1.9"));
         assert_eq!(nets[0].get("fixed_ip_v6"), &s("fd00::9"));
@@ -1111,7 +1116,7 @@ mod tests {
         ];
         let mut again = st.clone();
         flatten_networks(&after, &mut again);
-        let nets = again.get("network").elements();
+        let nets = again.get("network").walk();
         assert_eq!(nets.len(), 1);
         assert_eq!(nets[0].get("port"), &s("port-a"));
         // a MAC and an IPv6 address as written stay; a changed one shows
@@ -1121,14 +1126,14 @@ mod tests {
         n0.set("fixed_ip_v6", s("fd00:0:0:0:0:0:0:9"));
         written.set("network", Value::List(vec![n0]));
         flatten_networks(&after, &mut written);
-        let n = &written.get("network").elements()[0];
+        let n = &written.get("network").walk()[0];
         assert_eq!(n.get("mac"), &s("FA:16:3E:00:00:0A"));
         assert_eq!(n.get("fixed_ip_v6"), &s("fd00:0:0:0:0:0:0:9"));
         let mut moved = after.clone();
         moved[0]["fixed_ips"] = json!([{"ip_address": "fd00::10"}]);
         flatten_networks(&moved, &mut written);
         assert_eq!(
-            written.get("network").elements()[0].get("fixed_ip_v6"),
+            written.get("network").walk()[0].get("fixed_ip_v6"),
             &s("fd00::10")
         );
     }

@@ -182,8 +182,8 @@ fn known_str(v: &Value) -> Option<&str> {
 /// Rules across attributes that can be checked before calling the cloud.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     let image = config.get("image_id");
-    let bds = config.get("block_device").elements();
-    let nets = config.get("network").elements();
+    let bds = config.get("block_device").walk();
+    let nets = config.get("network").walk();
     let at = |name: &str| AttrPath::attr(name);
 
     if !config.get("flavor_id").is_null() && !config.get("flavor_name").is_null() {
@@ -217,7 +217,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
-    for (i, tag) in config.get("tags").elements().iter().enumerate() {
+    for (i, tag) in config.get("tags").walk().iter().enumerate() {
         if let Some(t) = tag.as_str() {
             if t.is_empty() || t.chars().count() > 60 || t.contains('/') || t.contains(',') {
                 diags.error_at(

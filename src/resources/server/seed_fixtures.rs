@@ -354,7 +354,7 @@ fn server_response_fixtures_decode() {
             .as_object()
             .map(|m| m.values().map(|v| v.as_array().map_or(0, Vec::len)).sum())
             .unwrap_or(0);
-        assert_eq!(st.get("addresses").elements().len(), n_addrs, "{id}");
+        assert_eq!(st.get("addresses").walk().len(), n_addrs, "{id}");
         assert!(st.get("fault").is_null(), "{id}");
     }
     // the vendor's ERROR listing carries a fault that reaches state
