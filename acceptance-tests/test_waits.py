@@ -190,3 +190,25 @@ def test_server_in_a_down_cell_keeps_its_state(tf_cloud, sdk, cloud):
         finally:
             # destroyed through the cloud itself
             tf.write(server("waits-down-cell", body))
+
+
+def test_failed_volume_attach_reports_novas_reason(tf_cloud, sdk):
+    """The compute host fails the attach after the API accepted it: the
+    apply ends with the instance action's failure instead of success."""
+    tf = tf_cloud
+    vol = sdk.block_storage.create_volume(size=1, name="waits-attach")
+    body = '  network_mode = "none"\n  metadata = { "test-fail-actions" = "attach_volume" }'
+    attachment = f"""
+resource "nova_volume_attachment" "v" {{
+  server_id = nova_server.s.id
+  volume_id = "{vol.id}"
+}}
+"""
+    try:
+        with applied(tf, sdk, server("waits-attach", body)) as sid:
+            tf.write(server("waits-attach", body) + attachment)
+            out = failed_apply(tf)
+            assert "attach_volume" in out and "failed" in out, out
+            assert vol.id not in [a.volume_id for a in sdk.compute.volume_attachments(sid)]
+    finally:
+        sdk.block_storage.delete_volume(vol.id, ignore_missing=True)

@@ -95,6 +95,60 @@ pub fn failed_action(action: &J, server: &J) -> Option<WaitError> {
     })
 }
 
+/// Waits until the instance action of `request_id` has finished: every
+/// event it has shows a finish time (`Ok`), or one failed (its reason).
+/// For actions whose effect the server's status does not show (a volume
+/// attach). A deadline or a stop ends it with an error; an action that
+/// cannot be read three times running (a policy that hides instance
+/// actions) ends it without one: the cloud's answer stands.
+pub async fn wait_action(
+    cloud: &Cloud,
+    server_id: &str,
+    request_id: &str,
+    deadline: Instant,
+    stopped: &(dyn Fn() -> bool + Sync),
+) -> Result<(), WaitError> {
+    let started = Instant::now();
+    let mut interval = Duration::from_millis(500);
+    let mut unreadable = 0;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(WaitError::Timeout {
+                waited: started.elapsed(),
+                targets: format!("the end of instance action {request_id}"),
+                last: "running".into(),
+            });
+        }
+        tokio::time::sleep(interval.min(deadline - now)).await;
+        interval = (interval * 2).min(TICK);
+        if stopped() {
+            return Err(WaitError::Stopped);
+        }
+        let Some(a) = read_action(cloud, server_id, request_id, deadline).await else {
+            unreadable += 1;
+            if unreadable >= 3 {
+                return Ok(());
+            }
+            continue;
+        };
+        unreadable = 0;
+        if let Some(e) = failed_action(&a, &J::Null) {
+            return Err(e);
+        }
+        if action_finished(&a) {
+            return Ok(());
+        }
+    }
+}
+
+/// Every event of the instance action has finished (and there is one).
+pub fn action_finished(action: &J) -> bool {
+    action["events"]
+        .as_array()
+        .is_some_and(|ev| !ev.is_empty() && ev.iter().all(|e| !e["finish_time"].is_null()))
+}
+
 /// Reads the instance action of `request_id`; `None` when it cannot be
 /// read (the wait goes on and says so in the log).
 pub async fn read_action(
@@ -432,6 +486,15 @@ mod tests {
             assert!(failed_action(&ok, &server).is_none());
         }
         assert!(failed_action(&serde_json::json!({}), &server).is_none());
+    }
+
+    #[test]
+    fn an_action_is_finished_when_every_event_is() {
+        let running = serde_json::json!({"events": [{"event": "compute_attach_volume", "finish_time": null}]});
+        let done = serde_json::json!({"events": [{"event": "compute_attach_volume", "finish_time": "2026-11-30T07:00:00.000000", "result": "Success"}]});
+        assert!(!action_finished(&running));
+        assert!(action_finished(&done));
+        assert!(!action_finished(&serde_json::json!({"events": []})));
     }
 
     #[test]

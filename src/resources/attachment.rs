@@ -254,6 +254,18 @@ impl Resource<NovaData> for VolumeAttachment {
             st.set("delete_on_termination", Value::Bool(false));
         }
         resp.state = st;
+        // the compute host attaches after the answer: its instance action
+        // says when it is done, or why it failed
+        if let Some(rid) = reply.request_id() {
+            let stopped = || req.stop.is_stopped();
+            if let Err(e) =
+                crate::client::waiter::wait_action(&data.cloud, &sid, &rid, dl, &stopped).await
+            {
+                return resp
+                    .diags
+                    .push(Diagnostic::error("Volume attachment failed", e.to_string()));
+            }
+        }
         let one = format!("{path}/{}", path_segment(&vid));
         match wait_presence(data, &one, true, dl, &req.stop, None).await {
             Ok(Some(b)) => {
