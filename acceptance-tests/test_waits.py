@@ -212,3 +212,27 @@ resource "nova_volume_attachment" "v" {{
             assert vol.id not in [a.volume_id for a in sdk.compute.volume_attachments(sid)]
     finally:
         sdk.block_storage.delete_volume(vol.id, ignore_missing=True)
+
+
+def test_volume_detached_outside_terraform_is_drift(tf_cloud, sdk):
+    tf = tf_cloud
+    vol = sdk.block_storage.create_volume(size=1, name="waits-drift-vol")
+    text = server("waits-drift-vol", '  network_mode = "none"') + f"""
+resource "nova_volume_attachment" "v" {{
+  server_id = nova_server.s.id
+  volume_id = "{vol.id}"
+}}
+"""
+    try:
+        with applied(tf, sdk, text) as sid:
+            assert tf.plan_exit().returncode == 0
+            sdk.compute.delete_volume_attachment(vol.id, sid)
+            for _ in range(60):
+                if vol.id not in [a.volume_id for a in sdk.compute.volume_attachments(sid)]:
+                    break
+                time.sleep(1)
+            plan = tf.plan_exit()
+            assert plan.returncode == 2, plan.stdout + plan.stderr
+            assert "nova_volume_attachment.v will be created" in plan.stdout, plan.stdout
+    finally:
+        sdk.block_storage.delete_volume(vol.id, ignore_missing=True)
