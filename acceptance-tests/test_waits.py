@@ -226,7 +226,7 @@ resource "nova_volume_attachment" "v" {{
     try:
         with applied(tf, sdk, text) as sid:
             assert tf.plan_exit().returncode == 0
-            sdk.compute.delete_volume_attachment(vol.id, sid)
+            sdk.compute.delete_volume_attachment(sid, vol.id)
             for _ in range(60):
                 if vol.id not in [a.volume_id for a in sdk.compute.volume_attachments(sid)]:
                     break
