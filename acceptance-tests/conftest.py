@@ -266,19 +266,38 @@ def sdk(cloud):
 sys.path.insert(0, HERE)
 
 
-def cloud_inventory(sdk):
-    """What the cloud holds that tests may leave behind, by kind: IDs (key
-    pairs by name)."""
-    def every(query):
-        # every page: the test cloud pages listings at a few items
-        out, marker = [], None
+def list_servers(sdk, query="all_tenants=1"):
+    """Every server of `GET /servers/detail?<query>`, as dicts, each once.
+
+    The test cloud pages listings at a few items, and Nova lists servers
+    being scheduled (build requests) before those of its cells: a server
+    that moves between two page requests can make the next page lead back
+    to one already read. The listing is then read again from the start
+    (openstacksdk gives up with "Endless pagination loop")."""
+    import time
+
+    for _ in range(20):
+        out, seen, marker, markers = [], set(), None, set()
         while True:
             r = sdk.compute.get(f"/servers/detail?{query}" + (f"&marker={marker}" if marker else ""))
+            r.raise_for_status()
             page = r.json().get("servers", [])
-            out += page
+            out += [s for s in page if s["id"] not in seen]
+            seen |= {s["id"] for s in page}
             if not page or not r.json().get("servers_links"):
                 return out
             marker = page[-1]["id"]
+            if marker in markers:
+                break
+            markers.add(marker)
+        time.sleep(0.2)
+    raise AssertionError(f"listing servers ({query}) kept leading back to a page already read")
+
+
+def cloud_inventory(sdk):
+    """What the cloud holds that tests may leave behind, by kind: IDs (key
+    pairs by name)."""
+    every = lambda query: list_servers(sdk, query)  # noqa: E731
 
     servers = {s["id"] for s in every("all_tenants=1&deleted=True") if s.get("status") != "DELETED"}
     servers |= {s["id"] for s in every("all_tenants=1")}

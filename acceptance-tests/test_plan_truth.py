@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import PROVIDER_BLOCK, purge_soft_deleted
+from conftest import PROVIDER_BLOCK, list_servers, purge_soft_deleted
 
 pytestmark = pytest.mark.cloud
 
@@ -100,7 +100,7 @@ def sweep(tf, sdk):
         except Exception:
             pass
         tf.destroy(check=False)
-    ids |= {s.id for s in sdk.compute.servers(all_projects=True) if (s.name or "").startswith(PREFIX)}
+    ids |= {s["id"] for s in list_servers(sdk) if (s["name"] or "").startswith(PREFIX)}
     for sid in ids:
         if not _server_gone_or_soft_deleted(sdk, sid):
             sdk.compute.delete_server(sid)

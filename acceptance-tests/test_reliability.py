@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import PROVIDER_BLOCK, TERRAFORM, purge_soft_deleted
+from conftest import PROVIDER_BLOCK, TERRAFORM, list_servers, purge_soft_deleted
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
 from faultproxy import FaultProxy  # noqa: E402
@@ -40,11 +40,8 @@ provider "nova" {{
 
 def servers_named(sdk, prefix):
     """Servers of the cloud (not deleted) whose name starts with prefix."""
-    out = []
-    for s in sdk.compute.servers(details=True, all_projects=True):
-        if s.name.startswith(prefix) and s.status not in ("DELETED", "SOFT_DELETED"):
-            out.append(s)
-    return out
+    return [s for s in list_servers(sdk)
+            if s["name"].startswith(prefix) and s["status"] not in ("DELETED", "SOFT_DELETED")]
 
 
 def state_ids(tf, type_="nova_server"):
@@ -94,10 +91,10 @@ resource "nova_server" "s" {{
         assert faults, "the proxy injected faults"
 
         in_cloud = servers_named(sdk, "tf-rel-")
-        names = [s.name for s in in_cloud]
+        names = [s["name"] for s in in_cloud]
         assert len(names) == len(set(names)) == 30, sorted(names)  # no duplicate
-        assert {s.id for s in in_cloud} == state_ids(tf)  # no orphan
-        assert all(s.status == "ACTIVE" for s in in_cloud)
+        assert {s["id"] for s in in_cloud} == state_ids(tf)  # no orphan
+        assert all(s["status"] == "ACTIVE" for s in in_cloud)
         assert [k for k in sdk.compute.keypairs() if k.name == "tf-rel-key"]
         assert len([f for f in sdk.compute.flavors() if f.name == "tf-rel-flavor"]) == 1
         agg = [a for a in sdk.compute.aggregates() if a.name == "tf-rel-agg"]
@@ -138,8 +135,8 @@ resource "nova_server" "s" {{
         dropped = [r for r in proxy.requests if r[2] == "drop"]
         assert len(dropped) == 5
         in_cloud = servers_named(sdk, "tf-lost-")
-        assert sorted(s.name for s in in_cloud) == [f"tf-lost-{i}" for i in range(5)]
-        assert {s.id for s in in_cloud} == state_ids(tf)
+        assert sorted(s["name"] for s in in_cloud) == [f"tf-lost-{i}" for i in range(5)]
+        assert {s["id"] for s in in_cloud} == state_ids(tf)
         assert tf.plan_exit().returncode == 0
         ids = state_ids(tf)
         tf.destroy()
@@ -196,7 +193,7 @@ resource "nova_server" "s" {{
     out, _ = p.communicate(timeout=600)
     assert "Interrupt received" in out, out
     assert p.returncode != 0, out
-    in_cloud = {s.id for s in servers_named(sdk, "tf-sigint-")}
+    in_cloud = {s["id"] for s in servers_named(sdk, "tf-sigint-")}
     in_state = state_ids(tf)
     assert in_cloud, "some servers were made before the interrupt"
     assert in_cloud <= in_state, (in_cloud - in_state)  # nothing the cloud has is missing from state
@@ -204,7 +201,7 @@ resource "nova_server" "s" {{
     # a second apply converges
     tf.apply()
     assert len(servers_named(sdk, "tf-sigint-")) == 20
-    assert {s.id for s in servers_named(sdk, "tf-sigint-")} == state_ids(tf)
+    assert {s["id"] for s in servers_named(sdk, "tf-sigint-")} == state_ids(tf)
     assert tf.plan_exit().returncode == 0
     ids = state_ids(tf)
     tf.destroy()

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import PROVIDER_BLOCK
+from conftest import PROVIDER_BLOCK, list_servers
 
 pytestmark = pytest.mark.cloud
 
@@ -131,8 +131,8 @@ output "addresses" {{
     assert tf.resources()["nova_server.web"]["values"]["id"] == sid
 
     tf.destroy()
-    gone = [x for x in sdk.compute.servers(all_projects=True, deleted=False) if x.id == sid]
-    assert not gone or gone[0].status in ("SOFT_DELETED", "DELETED")
+    gone = [x for x in list_servers(sdk) if x["id"] == sid]
+    assert not gone or gone[0]["status"] in ("SOFT_DELETED", "DELETED")
 
 
 def test_power_state_cycle(tf_cloud, sdk, cloud):
@@ -220,7 +220,7 @@ resource "nova_server" "bfv" {{
     tf.destroy()
     # force_delete purges even though the cloud keeps deleted servers
     # (Nova keeps the row of a purged server with status DELETED)
-    statuses = {x.id: x.status for x in sdk.compute.servers(all_projects=True, deleted=True)}
+    statuses = {x["id"]: x["status"] for x in list_servers(sdk, "all_tenants=1&deleted=True")}
     assert statuses.get(sid, "DELETED") == "DELETED", statuses
 
 

@@ -578,6 +578,80 @@ async fn collections_are_read_page_by_page() {
     assert_eq!(ids, ["a", "b", "c"]);
 }
 
+/// A listing whose `next` link leads back to a page already read (Nova
+/// while a server moves from its build requests to a cell) is read again
+/// from the start; one that keeps doing so ends in an error that names
+/// the listing, not in a loop.
+#[tokio::test]
+async fn a_listing_that_pages_in_a_loop_is_read_again() {
+    use terraform_provider_nova::client::batch::list_all;
+    use wiremock::matchers::query_param;
+    let server = MockServer::start().await;
+    standard(&server).await;
+    // page after "b": the first time, "b" again with a link back to itself
+    struct AfterB(Arc<AtomicUsize>);
+    impl Respond for AfterB {
+        fn respond(&self, _r: &Request) -> ResponseTemplate {
+            let body = match self.0.fetch_add(1, Ordering::SeqCst) {
+                0 => json!({"servers": [{"id": "c"}, {"id": "b"}],
+                    "servers_links": [{"rel": "next", "href": "http://h/v2.1/p-123/servers/detail?marker=b"}]}),
+                _ => json!({"servers": [{"id": "c"}]}),
+            };
+            ResponseTemplate::new(200).set_body_json(body)
+        }
+    }
+    let after_b = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("GET"))
+        .and(path("/v2.1/p-123/servers/detail"))
+        .and(query_param("marker", "b"))
+        .respond_with(AfterB(after_b.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/p-123/servers/detail"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "servers": [{"id": "a"}, {"id": "b"}],
+            "servers_links": [{"rel": "next", "href": "http://h/v2.1/p-123/servers/detail?marker=b"}]
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/p-123/os-hypervisors/detail"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "hypervisors": [{"id": "h1"}],
+            "hypervisors_links": [{"rel": "next", "href": "http://h/v2.1/p-123/os-hypervisors/detail"}]
+        })))
+        .mount(&server)
+        .await;
+    let c = cloud_with(settings(&server), 0);
+    let all = list_all(&c, Service::Compute, "/servers/detail", "servers")
+        .await
+        .unwrap();
+    let ids: Vec<&str> = all.iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["a", "b", "c"],
+        "read again from the start, each server once"
+    );
+    assert_eq!(
+        after_b.load(Ordering::SeqCst),
+        2,
+        "the page after b was read twice"
+    );
+
+    let err = list_all(
+        &c,
+        Service::Compute,
+        "/os-hypervisors/detail",
+        "hypervisors",
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("/os-hypervisors/detail never ended"), "{err}");
+    assert!(err.contains("after 4 readings"), "{err}");
+}
+
 /// ERROR while a task still runs (a rebuild retrying) is not final: the
 /// wait goes on and ends when the server settles.
 #[tokio::test]

@@ -115,35 +115,82 @@ pub fn port_as_interface(p: &J) -> J {
     })
 }
 
-/// Every page of a listing, following `<key>_links` `next` links.
+/// Listings restarted at most this many times when the cloud's paging
+/// repeats itself (see [`list_all`]).
+const LISTING_RESTARTS: usize = 3;
+
+/// Pages one listing may have (a million items at Nova's default page
+/// size of 1000).
+const MAX_PAGES: usize = 1000;
+
+/// Every page of a listing, following `<key>_links` `next` links; items
+/// that appear on two pages are kept once (by `id`, where they have one).
+///
+/// Nova lists servers still being scheduled (build requests) before the
+/// servers of its cells, and a server moves from one to the other between
+/// two page requests. A `next` link can then repeat one already followed,
+/// which would page in a loop. The listing is read again from the first
+/// page when that happens, up to [`LISTING_RESTARTS`] times; after that
+/// the error names the listing and the repeated link.
 pub async fn list_all(
     cloud: &Cloud,
     service: Service,
     first: &str,
     key: &str,
 ) -> Result<Vec<J>, ApiError> {
-    let mut out = Vec::new();
-    let mut next = Some(first.to_string());
-    let mut pages = 0;
-    while let Some(path) = next.take() {
-        let reply = cloud
-            .session
-            .call(Call::new(service, Method::GET, &path))
-            .await?;
-        let items = reply.body[key].as_array().cloned().unwrap_or_default();
-        let empty = items.is_empty();
-        out.extend(items);
-        pages += 1;
-        next = reply.body[format!("{key}_links")]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|l| l["rel"] == "next")
-            .and_then(|l| l["href"].as_str())
-            .map(str::to_string)
-            .filter(|_| !empty && pages < 1000);
+    let mut restarts = 0;
+    'listing: loop {
+        let mut out: Vec<J> = Vec::new();
+        let mut ids = HashSet::new();
+        let mut followed = HashSet::new();
+        let mut next = Some(first.to_string());
+        while let Some(path) = next.take() {
+            let reply = cloud
+                .session
+                .call(Call::new(service, Method::GET, &path))
+                .await?;
+            let items = reply.body[key].as_array().cloned().unwrap_or_default();
+            let empty = items.is_empty();
+            for item in items {
+                let fresh = match item["id"].as_str() {
+                    Some(id) => ids.insert(id.to_string()),
+                    None => true,
+                };
+                if fresh {
+                    out.push(item);
+                }
+            }
+            followed.insert(path);
+            if followed.len() > MAX_PAGES {
+                return Err(ApiError::Unsupported(format!(
+                    "listing {first} has more than {MAX_PAGES} pages"
+                )));
+            }
+            next = reply.body[format!("{key}_links")]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|l| l["rel"] == "next")
+                .and_then(|l| l["href"].as_str())
+                .map(str::to_string)
+                .filter(|_| !empty);
+            if let Some(link) = &next {
+                if followed.contains(link) {
+                    if restarts == LISTING_RESTARTS {
+                        return Err(ApiError::Unsupported(format!(
+                            "listing {first} never ended: after {} readings its pages still \
+                             led back to {link}",
+                            restarts + 1
+                        )));
+                    }
+                    restarts += 1;
+                    tracing::debug!(listing = first, link = %link, "paging repeated a page; listing again");
+                    continue 'listing;
+                }
+            }
+        }
+        return Ok(out);
     }
-    Ok(out)
 }
 
 impl Cloud {
