@@ -1,10 +1,13 @@
 //! terraform-provider-nova: a Terraform provider for OpenStack Compute (Nova) clouds.
 //!
-//! Layers, each knowing only the one below: `plugin` (go-plugin and gRPC),
-//! `framework` (protocol-free core), `resources`/`data_sources` (one module
-//! per type), `client` (the compute API).
+//! Layers, each knowing only the ones below: `plugin` (go-plugin and
+//! gRPC), `provider` (schema and configuration), `resources`/`data_sources`
+//! (one module per type), `configured` (what they share from a configured
+//! provider), `framework` (protocol-free core) and `client` (the compute
+//! API).
 
 pub mod client;
+pub mod configured;
 pub mod data_sources;
 pub mod docs;
 pub mod framework;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 
 use crate::client::{Cloud, Config, Settings};
+pub use crate::configured::NovaData;
 use crate::framework::validators::{Duration as DurationV, IntBetween, Matches, OneOf};
 use crate::framework::{
     Attribute, Block, DataSource, Diagnostics, Provider, Resource, Schema, Type, Value,
@@ -98,14 +99,6 @@ pub fn settings_from_block(v: &Value) -> Settings {
         clouds_yaml_file: st("clouds_yaml_file"),
         batch_reads: v.get("batch_reads").as_bool(),
     }
-}
-
-/// What every resource of a configured provider shares.
-pub struct NovaData {
-    pub cloud: Cloud,
-    pub boot_volume_image_ref: String,
-    /// Flavor documents, fetched once per process.
-    pub flavors: tokio::sync::Mutex<Option<Vec<serde_json::Value>>>,
 }
 
 #[async_trait]

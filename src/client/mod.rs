@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod config;
+pub mod documents;
 pub mod error;
 pub mod microversion;
 pub mod session;

@@ -83,6 +83,45 @@ pub fn strings(v: &J) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Serde adapters with the same leniency, for the typed documents of
+/// [`super::documents`]: `#[serde(default, deserialize_with = "de::string")]`.
+pub mod de {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value as J;
+
+    /// An optional string from a string, number or boolean ([`super::string`]).
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(super::string(&J::deserialize(d)?))
+    }
+
+    /// An optional integer from a number or numeric string ([`super::int`]).
+    pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Ok(super::int(&J::deserialize(d)?))
+    }
+
+    /// An optional float from a number or numeric string ([`super::float`]).
+    pub fn float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Ok(super::float(&J::deserialize(d)?))
+    }
+
+    /// An optional boolean from a boolean or a boolean string ([`super::boolean`]).
+    pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        Ok(super::boolean(&J::deserialize(d)?))
+    }
+
+    /// A list of strings; null is empty ([`super::strings`]).
+    pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        Ok(super::strings(&J::deserialize(d)?))
+    }
+
+    /// A map of strings; null is empty ([`super::string_map`]).
+    pub fn string_map<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
+        Ok(super::string_map(&J::deserialize(d)?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

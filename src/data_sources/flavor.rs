@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use serde_json::Value as J;
 
 use crate::client::wire;
+use crate::configured::NovaData;
 use crate::framework::schema::computed_view;
 use crate::framework::validators::IntBetween;
 use crate::framework::*;
-use crate::provider::NovaData;
 use crate::resources::{api_error, flavor as rflavor};
 
 const FILTERS: &[&str] = &[

@@ -4,10 +4,11 @@
 use async_trait::async_trait;
 use serde_json::Value as J;
 
-use crate::client::{wire, Call, Service};
+use crate::client::{documents, wire, Call, Service};
+use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::schema::computed_view;
 use crate::framework::*;
-use crate::provider::NovaData;
 use crate::resources::{aggregate, api_error, keypair, path_segment, server, server_group};
 
 /// Picks the one item whose `key` equals `want`; errors name the candidates.
@@ -67,11 +68,15 @@ impl DataSource<NovaData> for KeypairData {
         Schema::new(0, b)
     }
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
-        let name = req.config.get("name").opt_str().unwrap_or_default();
-        let q = req
-            .config
-            .get("user_id")
-            .as_str()
+        let Some(mut m) =
+            decode::<keypair::KeypairModel>("configuration", &req.config, &mut resp.diags)
+        else {
+            return;
+        };
+        let name = m.name.as_deref().unwrap_or_default().to_string();
+        let q = m
+            .user_id
+            .as_deref()
             .map(|u| format!("?user_id={}", path_segment(u)))
             .unwrap_or_default();
         match data
@@ -79,17 +84,10 @@ impl DataSource<NovaData> for KeypairData {
             .get(&format!("/os-keypairs/{}{q}", path_segment(&name)))
             .await
         {
-            Ok(b) => {
-                let mut st = req.config.clone();
-                keypair::flatten(&b["keypair"], &mut st);
-                if st.get("user_id").is_null() {
-                    st.set(
-                        "user_id",
-                        Value::from_opt_str(wire::string(&b["keypair"]["user_id"])),
-                    );
-                }
-                resp.state = st;
-            }
+            Ok(b) => match keypair::flatten_reply(&b, &mut m) {
+                Ok(()) => resp.state = m.to_value(&self.schema().ty()),
+                Err(e) => resp.diags.push(api_error("Cannot read key pair", &e)),
+            },
             Err(e) => resp
                 .diags
                 .push(api_error(&format!("Cannot find key pair \"{name}\""), &e)),
@@ -178,9 +176,19 @@ impl DataSource<NovaData> for ServerGroupData {
         };
         let (key, want) = lookup_key(&req.config);
         if let Some(g) = exactly_one(&all, key, &want, "server group", &mut resp.diags) {
-            let mut st = req.config.clone();
-            server_group::flatten(g, &mut st);
-            resp.state = st;
+            let doc = match documents::parse::<documents::ServerGroup>("server group", g) {
+                Ok(d) => d,
+                Err(e) => return resp.diags.push(api_error("Cannot read server group", &e)),
+            };
+            let Some(mut m) = decode::<server_group::ServerGroupModel>(
+                "configuration",
+                &req.config,
+                &mut resp.diags,
+            ) else {
+                return;
+            };
+            server_group::flatten(&doc, &mut m);
+            resp.state = m.to_value(&self.schema().ty());
         }
     }
 }

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::configured::NovaData;
 use crate::framework::DataSource;
-use crate::provider::NovaData;
 
 pub mod flavor;
 pub mod lookups;

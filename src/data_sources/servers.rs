@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use serde_json::Value as J;
 
 use crate::client::{batch, wire, Service};
+use crate::configured::NovaData;
 use crate::framework::validators::{OneOf, StringLength};
 use crate::framework::*;
-use crate::provider::NovaData;
 use crate::resources::{api_error, path_segment};
 
 pub struct ServersData;

@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use serde_json::Value as J;
 
 use crate::client::wire;
+use crate::configured::NovaData;
 use crate::framework::validators::Uuid;
 use crate::framework::*;
-use crate::provider::NovaData;
 use crate::resources::{api_error, path_segment};
 
 fn attachment_type() -> Type {

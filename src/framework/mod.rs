@@ -4,6 +4,7 @@
 pub mod action;
 pub mod codec;
 pub mod diag;
+pub mod model;
 pub mod ownership;
 pub mod plan;
 pub mod resource;
@@ -14,6 +15,7 @@ pub mod value;
 
 pub use action::{Action, InvokeRequest, Progress};
 pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use model::{Attr, Model, ModelError};
 pub use resource::*;
 pub use runtime::{Dynamic, Provider, Runtime};
 pub use schema::{timeouts_block, Attribute, Block, NestedBlock, Nesting, Schema};

@@ -85,8 +85,9 @@ impl Type {
 pub struct UnknownValue;
 
 /// A value of some [`Type`]. `Null` and `Unknown` can stand anywhere.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
+    #[default]
     Null,
     Unknown,
     Bool(bool),

@@ -7,9 +7,9 @@ use reqwest::Method;
 use serde_json::{json, Value as J};
 
 use crate::client::{wire, ApiError};
+use crate::configured::NovaData;
 use crate::framework::validators::{MapEntryLength, StringLength};
 use crate::framework::*;
-use crate::provider::NovaData;
 
 use super::{api_error, deadline};
 

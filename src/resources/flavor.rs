@@ -9,9 +9,9 @@ use serde_json::{json, Value as J};
 
 use crate::client::microversion as mv;
 use crate::client::wire;
+use crate::configured::NovaData;
 use crate::framework::validators::{FloatBetween, IntBetween, MapEntryLength, StringLength};
 use crate::framework::*;
-use crate::provider::NovaData;
 
 use super::{api_error, deadline, path_segment, require_feature};
 

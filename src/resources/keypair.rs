@@ -7,9 +7,12 @@ use reqwest::Method;
 use serde_json::{json, Value as J};
 
 use crate::client::microversion as mv;
+use crate::client::{documents, ApiError};
+use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::validators::{OneOf, StringLength};
 use crate::framework::*;
-use crate::provider::NovaData;
+use crate::tf_model;
 
 use super::{api_error, path_segment, require_feature};
 
@@ -62,26 +65,75 @@ pub fn create_body(
     json!({"keypair": kp})
 }
 
-/// Copies a keypair document into state.
-pub fn flatten(kp: &J, state: &mut Value) {
-    let name = kp["name"].as_str().unwrap_or_default();
-    state.set("id", Value::string(name));
-    state.set("name", Value::string(name));
-    if let Some(pk) = kp["public_key"].as_str() {
-        // a key read with file() ends in a newline the cloud drops: the
-        // same key, so the configured spelling stays
-        let same = state.get("public_key").as_str().map(str::trim) == Some(pk.trim());
+tf_model! {
+    /// `nova_keypair` configuration, plan and state.
+    pub struct KeypairModel {
+        pub id: Attr<String>,
+        pub name: Attr<String>,
+        pub public_key: Attr<String>,
+        pub r#type: Attr<String>,
+        pub user_id: Attr<String>,
+        pub fingerprint: Attr<String>,
+        pub private_key: Attr<String>,
+        pub timeouts: Value,
+    }
+}
+
+tf_model! {
+    /// The resource identity: the name, and the owner for an admin's import.
+    pub struct KeypairIdentity {
+        pub name: Attr<String>,
+        pub user_id: Attr<String>,
+    }
+}
+
+impl KeypairModel {
+    /// The name to address the key pair by (`id` after an import by ID).
+    fn key_name(&self) -> String {
+        self.name
+            .if_known()
+            .or(self.id.if_known())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// `/os-keypairs/{name}[?user_id=]`.
+    fn path(&self) -> String {
+        format!(
+            "/os-keypairs/{}{}",
+            path_segment(&self.key_name()),
+            user_query(self.user_id.if_known().cloned())
+        )
+    }
+}
+
+/// Copies a key pair document into the model. A public key that differs
+/// from the one in the model only by trailing white space (a key read with
+/// `file()` ends in a newline the cloud drops) stays as written; before
+/// microversion 2.2 no `type` is reported and `ssh` is implied.
+pub fn flatten(kp: &documents::Keypair, m: &mut KeypairModel) {
+    let name = kp.name.clone().unwrap_or_default();
+    m.id = Attr::Known(name.clone());
+    m.name = Attr::Known(name);
+    if let Some(pk) = &kp.public_key {
+        let same = m.public_key.as_deref().map(str::trim) == Some(pk.trim());
         if !same {
-            state.set("public_key", Value::string(pk.trim_end()));
+            m.public_key = Attr::Known(pk.trim_end().to_string());
         }
     }
-    if let Some(fp) = kp["fingerprint"].as_str() {
-        state.set("fingerprint", Value::string(fp));
+    if let Some(fp) = &kp.fingerprint {
+        m.fingerprint = Attr::Known(fp.clone());
     }
-    state.set("type", Value::string(kp["type"].as_str().unwrap_or("ssh")));
-    if let Some(u) = kp["user_id"].as_str() {
-        state.set("user_id", Value::string(u));
+    m.r#type = Attr::Known(kp.key_type.clone().unwrap_or_else(|| "ssh".into()));
+    if let Some(u) = &kp.user_id {
+        m.user_id = Attr::Known(u.clone());
     }
+}
+
+/// Reads the `keypair` of a reply into the model.
+pub fn flatten_reply(body: &J, m: &mut KeypairModel) -> Result<(), ApiError> {
+    flatten(&documents::parse("key pair", &body["keypair"])?, m);
+    Ok(())
 }
 
 fn user_query(user_id: Option<String>) -> String {
@@ -113,10 +165,16 @@ impl Resource<NovaData> for Keypair {
         LISTING.list(data, config, diags).await
     }
 
-    fn generated_config(&self, state: &Value, mut config: Value) -> Value {
+    fn generated_config(&self, state: &Value, config: Value) -> Value {
         // explicit, so the configuration never asks for a generated key
-        config.set("public_key", state.get("public_key").clone());
-        config
+        let (Ok(st), Ok(mut c)) = (
+            KeypairModel::from_value(state),
+            KeypairModel::from_value(&config),
+        ) else {
+            return config;
+        };
+        c.public_key = st.public_key;
+        c.to_value(&schema().ty())
     }
 
     fn schema(&self) -> Schema {
@@ -148,24 +206,38 @@ impl Resource<NovaData> for Keypair {
         if !req.prior.is_null() {
             return;
         }
-        let checks = [("type", mv::KEYPAIR_TYPE), ("user_id", mv::KEYPAIR_USER_ID)];
-        for (attr, needed) in checks {
-            if !req.config.get(attr).is_null() {
-                require_feature(data, needed, attr, &mut resp.diags).await;
-            }
+        let Some(c) = decode::<KeypairModel>("configuration", req.config, &mut resp.diags) else {
+            return;
+        };
+        if !c.r#type.is_null() {
+            require_feature(data, mv::KEYPAIR_TYPE, "type", &mut resp.diags).await;
         }
-        if req.config.get("public_key").is_null() {
+        if !c.user_id.is_null() {
+            require_feature(data, mv::KEYPAIR_USER_ID, "user_id", &mut resp.diags).await;
+        }
+        if c.public_key.is_null() {
             // the private key is generated at apply; nothing else is unknown
-            resp.planned
-                .set("type", req.config.get("type").clone().or_default_str("ssh"));
+            let Some(mut planned) = decode::<KeypairModel>("plan", &resp.planned, &mut resp.diags)
+            else {
+                return;
+            };
+            planned.r#type = match c.r#type {
+                Attr::Null => Attr::Known("ssh".into()),
+                written => written,
+            };
+            resp.planned = planned.to_value(&schema().ty());
         }
     }
 
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let deadline = deadline_after(timeout_for(&req.config, "create", DEFAULT_TIMEOUT));
-        let name = req.planned.get("name").opt_str().unwrap_or_default();
-        let (public_key, private_key) = match req.planned.get("public_key").opt_str() {
-            Some(pk) => (pk, None),
+        let Some(mut m) = decode::<KeypairModel>("plan", &req.planned, &mut resp.diags) else {
+            return;
+        };
+        let name = m.key_name();
+        // unknown (optional and computed, not configured) or null: generated here
+        let (public_key, private_key) = match m.public_key.if_known() {
+            Some(pk) => (pk.clone(), None),
             None => match generate_ed25519(&name) {
                 Ok((pubk, privk)) => (pubk, Some(privk)),
                 Err(e) => {
@@ -177,16 +249,11 @@ impl Resource<NovaData> for Keypair {
         let body = create_body(
             &name,
             &public_key,
-            req.planned.get("type").as_str(),
-            req.planned.get("user_id").as_str(),
+            m.r#type.as_deref(),
+            m.user_id.as_deref(),
         );
-        let user = req.planned.get("user_id").opt_str();
+        let path = m.path();
         let find = || async {
-            let path = format!(
-                "/os-keypairs/{}{}",
-                path_segment(&name),
-                user_query(user.clone())
-            );
             match data.cloud.get(&path).await {
                 // ours only when it holds the key we sent
                 Ok(b)
@@ -200,52 +267,45 @@ impl Resource<NovaData> for Keypair {
                 Err(e) => Err(e),
             }
         };
-        match data
+        let reply = match data
             .cloud
             .create("/os-keypairs", &body, Some(deadline), find)
             .await
         {
-            Ok(reply) => {
-                let mut state = req.planned.clone();
-                if state.get("public_key").as_str().is_none() {
-                    // generated here
-                    state.set("public_key", Value::string(public_key.trim_end()));
-                }
-                flatten(&reply["keypair"], &mut state);
-                state.set("private_key", Value::from_opt_str(private_key));
-                if state.get("user_id").is_unknown() {
-                    state.set(
-                        "user_id",
-                        Value::from_opt_str(data.cloud.session.user_id().await.ok().flatten()),
-                    );
-                }
-                if state.get("fingerprint").is_unknown() {
-                    state.set("fingerprint", Value::Null);
-                }
-                resp.state = state;
-            }
-            Err(e) => resp.diags.push(api_error("Cannot create key pair", &e)),
+            Ok(reply) => reply,
+            Err(e) => return resp.diags.push(api_error("Cannot create key pair", &e)),
+        };
+        if m.public_key.if_known().is_none() {
+            m.public_key = Attr::Known(public_key.trim_end().to_string());
         }
+        if let Err(e) = flatten_reply(&reply, &mut m) {
+            // created all the same: the name is its ID
+            m.id = Attr::Known(name);
+            resp.diags
+                .push(api_error("Cannot read the new key pair", &e));
+        }
+        m.private_key = Attr::from_option(private_key);
+        if m.user_id.is_unknown() {
+            m.user_id = Attr::from_option(data.cloud.session.user_id().await.ok().flatten());
+        }
+        if m.fingerprint.is_unknown() {
+            m.fingerprint = Attr::Null;
+        }
+        if m.r#type.is_unknown() {
+            m.r#type = Attr::Null;
+        }
+        resp.state = m.to_value(&schema().ty());
     }
 
     async fn read(&self, data: &NovaData, req: ReadRequest, resp: &mut ReadResponse) {
-        let name = req
-            .state
-            .get("name")
-            .opt_str()
-            .or_else(|| req.state.get("id").opt_str())
-            .unwrap_or_default();
-        let path = format!(
-            "/os-keypairs/{}{}",
-            path_segment(&name),
-            user_query(req.state.get("user_id").opt_str())
-        );
-        match data.cloud.get(&path).await {
-            Ok(body) => {
-                let mut state = req.state.clone();
-                flatten(&body["keypair"], &mut state);
-                resp.state = state;
-            }
+        let Some(mut m) = decode::<KeypairModel>("state", &req.state, &mut resp.diags) else {
+            return;
+        };
+        match data.cloud.get(&m.path()).await {
+            Ok(body) => match flatten_reply(&body, &mut m) {
+                Ok(()) => resp.state = m.to_value(&schema().ty()),
+                Err(e) => resp.diags.push(api_error("Cannot read key pair", &e)),
+            },
             Err(e) if e.is_not_found() => resp.state = Value::Null,
             Err(e) => resp.diags.push(api_error("Cannot read key pair", &e)),
         }
@@ -258,15 +318,12 @@ impl Resource<NovaData> for Keypair {
 
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let deadline = deadline_after(timeout_for(&req.prior, "delete", DEFAULT_TIMEOUT));
-        let name = req.prior.get("name").opt_str().unwrap_or_default();
-        let path = format!(
-            "/os-keypairs/{}{}",
-            path_segment(&name),
-            user_query(req.prior.get("user_id").opt_str())
-        );
+        let Some(m) = decode::<KeypairModel>("state", &req.prior, &mut resp.diags) else {
+            return;
+        };
         match data
             .cloud
-            .compute(Method::DELETE, &path, None, Some(deadline))
+            .compute(Method::DELETE, &m.path(), None, Some(deadline))
             .await
         {
             Ok(_) => {}
@@ -276,31 +333,23 @@ impl Resource<NovaData> for Keypair {
     }
 
     async fn import(&self, _data: &NovaData, req: ImportRequest, resp: &mut ImportResponse) {
+        let mut m = KeypairModel::default();
         match &req.identity {
-            Some(id) => {
-                resp.state.set("name", id.get("name").clone());
-                resp.state.set("id", id.get("name").clone());
-                resp.state.set("user_id", id.get("user_id").clone());
+            Some(identity) => {
+                let Some(id) = decode::<KeypairIdentity>("identity", identity, &mut resp.diags)
+                else {
+                    return;
+                };
+                m.id = id.name.clone();
+                m.name = id.name;
+                m.user_id = id.user_id;
             }
             None => {
-                resp.state.set("name", Value::string(&req.id));
-                resp.state.set("id", Value::string(&req.id));
+                m.id = Attr::Known(req.id.clone());
+                m.name = Attr::Known(req.id.clone());
             }
         }
-    }
-}
-
-trait OrDefault {
-    fn or_default_str(self, d: &str) -> Value;
-}
-
-impl OrDefault for Value {
-    fn or_default_str(self, d: &str) -> Value {
-        if self.is_null() {
-            Value::string(d)
-        } else {
-            self
-        }
+        resp.state = m.to_value(&schema().ty());
     }
 }
 
@@ -329,23 +378,40 @@ mod tests {
         "#);
     }
 
+    fn doc(v: J) -> documents::Keypair {
+        documents::parse("key pair", &v).unwrap()
+    }
+
+    #[test]
+    fn the_models_fit_the_schemas() {
+        KeypairModel::check_against(&schema().ty()).unwrap();
+        let identity = Keypair.identity_schema().unwrap();
+        let ty = Type::object(
+            identity
+                .attributes
+                .iter()
+                .map(|a| (a.0.clone(), a.1.clone())),
+        );
+        KeypairIdentity::check_against(&ty).unwrap();
+    }
+
     #[test]
     fn flatten_seed_response() {
         // the create response shape of DIGEST §4 (seed 002), import form
         let kp = json!({"keypair": {"name": "keypair-5d935425", "public_key": "ssh-rsa AAAAB3Nz test\n",
             "fingerprint": "7e:eb:ab:24:ba:d1:e1:88:ae:9a:fb:66:53:df:d3:bd", "user_id": "fake", "type": "ssh"}});
-        let mut st = Value::null_object(&schema().ty());
-        flatten(&kp["keypair"], &mut st);
-        assert_eq!(st.get("id"), &Value::string("keypair-5d935425"));
-        assert_eq!(
-            st.get("public_key"),
-            &Value::string("ssh-rsa AAAAB3Nz test")
-        );
+        let mut m = KeypairModel::default();
+        flatten_reply(&kp, &mut m).unwrap();
+        assert_eq!(m.id.as_deref(), Some("keypair-5d935425"));
+        assert_eq!(m.public_key.as_deref(), Some("ssh-rsa AAAAB3Nz test"));
+        assert_eq!(m.r#type.as_deref(), Some("ssh"));
+        let st = m.to_value(&schema().ty());
         assert_eq!(st.get("type"), &Value::string("ssh"));
+        assert_eq!(st.get("private_key"), &Value::Null);
         // before 2.2 there is no type in responses: ssh is implied
-        let mut st2 = Value::null_object(&schema().ty());
-        flatten(&json!({"name": "a", "public_key": "x"}), &mut st2);
-        assert_eq!(st2.get("type"), &Value::string("ssh"));
+        let mut m2 = KeypairModel::default();
+        flatten(&doc(json!({"name": "a", "public_key": "x"})), &mut m2);
+        assert_eq!(m2.r#type.as_deref(), Some("ssh"));
     }
 
     #[test]
@@ -368,17 +434,19 @@ mod tests {
                 "ssh-ed25519 BBBB k",
             ),
         ] {
-            let mut st = Value::null_object(&schema().ty());
-            st.set("public_key", Value::string(configured));
-            flatten(&json!({"name": "a", "public_key": cloud}), &mut st);
-            assert_eq!(st.get("public_key"), &Value::string(kept), "{configured:?}");
+            let mut m = KeypairModel {
+                public_key: Attr::Known(configured.into()),
+                ..Default::default()
+            };
+            flatten(&doc(json!({"name": "a", "public_key": cloud})), &mut m);
+            assert_eq!(m.public_key.as_deref(), Some(kept), "{configured:?}");
         }
         // nothing known before (import): the cloud's key, trimmed
-        let mut st = Value::null_object(&schema().ty());
+        let mut m = KeypairModel::default();
         flatten(
-            &json!({"name": "a", "public_key": "ssh-ed25519 AAAA k\n"}),
-            &mut st,
+            &doc(json!({"name": "a", "public_key": "ssh-ed25519 AAAA k\n"})),
+            &mut m,
         );
-        assert_eq!(st.get("public_key"), &Value::string("ssh-ed25519 AAAA k"));
+        assert_eq!(m.public_key.as_deref(), Some("ssh-ed25519 AAAA k"));
     }
 }

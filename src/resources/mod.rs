@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::client::ApiError;
+use crate::configured::NovaData;
 use crate::framework::{Diagnostic, Resource};
-use crate::provider::NovaData;
 
 pub mod aggregate;
 pub mod attachment;

@@ -85,7 +85,7 @@ fn empty_block(b: &NestedBlock) -> Value {
 
 /// The prior state after creating with `config`: the create plan, with a
 /// value for everything it left unknown (as apply fills them).
-async fn prior_of(r: &dyn Resource<crate::provider::NovaData>, config: &Value) -> Value {
+async fn prior_of(r: &dyn Resource<crate::configured::NovaData>, config: &Value) -> Value {
     let s = r.schema();
     let mut v = plan_of(r, &Value::Null, config, &Owned::default())
         .await
@@ -116,7 +116,7 @@ struct Planned {
 }
 
 async fn plan_of(
-    r: &dyn Resource<crate::provider::NovaData>,
+    r: &dyn Resource<crate::configured::NovaData>,
     prior: &Value,
     config: &Value,
     owned: &Owned,

@@ -5,10 +5,12 @@ use reqwest::Method;
 use serde_json::{json, Value as J};
 
 use crate::client::microversion as mv;
-use crate::client::wire;
+use crate::client::{documents, ApiError};
+use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::validators::{IntBetween, OneOf, StringLength};
 use crate::framework::*;
-use crate::provider::NovaData;
+use crate::tf_model;
 
 use super::{api_error, deadline, require_feature};
 
@@ -49,6 +51,37 @@ pub fn schema() -> Schema {
     )
 }
 
+tf_model! {
+    /// `nova_server_group` configuration, plan and state.
+    pub struct ServerGroupModel {
+        pub id: Attr<String>,
+        pub name: Attr<String>,
+        pub policy: Attr<String>,
+        pub members: Attr<Vec<String>>,
+        pub project_id: Attr<String>,
+        pub user_id: Attr<String>,
+        pub rules: Attr<RulesModel>,
+        pub timeouts: Value,
+    }
+}
+
+tf_model! {
+    /// The `rules` block.
+    pub struct RulesModel {
+        pub max_server_per_host: Attr<i64>,
+    }
+}
+
+impl ServerGroupModel {
+    /// `rules.max_server_per_host` as configured or planned.
+    fn max_server_per_host(&self) -> &Attr<i64> {
+        static NULL: Attr<i64> = Attr::Null;
+        self.rules
+            .if_known()
+            .map_or(&NULL, |r| &r.max_server_per_host)
+    }
+}
+
 /// The create body: `policy` + `rules` from 2.64, `policies` before.
 pub fn create_body(name: &str, policy: &str, max_per_host: Option<i64>, modern: bool) -> J {
     if modern {
@@ -62,30 +95,31 @@ pub fn create_body(name: &str, policy: &str, max_per_host: Option<i64>, modern: 
     }
 }
 
-pub fn flatten(g: &J, state: &mut Value) {
-    state.set("id", Value::from_opt_str(wire::string(&g["id"])));
-    state.set("name", Value::from_opt_str(wire::string(&g["name"])));
-    let policy =
-        wire::string(&g["policy"]).or_else(|| wire::strings(&g["policies"]).into_iter().next());
-    state.set("policy", Value::from_opt_str(policy));
-    let mut members = wire::strings(&g["members"]);
+/// Copies what the cloud reports into the model. `rules` stays null when
+/// it was and the cloud reports no rule.
+pub fn flatten(g: &documents::ServerGroup, m: &mut ServerGroupModel) {
+    m.id = Attr::from_option(g.id.clone());
+    m.name = Attr::from_option(g.name.clone());
+    m.policy = Attr::from_option(g.policy().map(str::to_string));
+    let mut members = g.members.clone();
     members.sort();
-    state.set(
-        "members",
-        Value::Set(members.into_iter().map(Value::String).collect()),
-    );
-    state.set(
-        "project_id",
-        Value::from_opt_str(wire::string(&g["project_id"])),
-    );
-    state.set("user_id", Value::from_opt_str(wire::string(&g["user_id"])));
-    let max = wire::int(&g["rules"]["max_server_per_host"]);
-    let rules = match max {
-        Some(n) => Value::Object([("max_server_per_host".to_string(), Value::from(n))].into()),
-        None if state.get("rules").is_null() => Value::Null,
-        None => Value::Object([("max_server_per_host".to_string(), Value::Null)].into()),
+    m.members = Attr::Known(members);
+    m.project_id = Attr::from_option(g.project_id.clone());
+    m.user_id = Attr::from_option(g.user_id.clone());
+    m.rules = match g.max_server_per_host() {
+        Some(n) => Attr::Known(RulesModel {
+            max_server_per_host: Attr::Known(n),
+        }),
+        None if m.rules.is_null() => Attr::Null,
+        None => Attr::Known(RulesModel::default()),
     };
-    state.set("rules", rules);
+}
+
+/// Reads the `server_group` of a reply into the model.
+fn flatten_reply(body: &J, m: &mut ServerGroupModel) -> Result<(), ApiError> {
+    let g: documents::ServerGroup = documents::parse("server group", &body["server_group"])?;
+    flatten(&g, m);
+    Ok(())
 }
 
 /// `list` blocks find these by name.
@@ -120,13 +154,13 @@ impl Resource<NovaData> for ServerGroup {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let max = config.get("rules").get("max_server_per_host");
-        if !max.is_null()
-            && !max.is_unknown()
-            && config
-                .get("policy")
-                .as_str()
-                .is_some_and(|p| p != "anti-affinity")
+        let Some(c) = decode::<ServerGroupModel>("configuration", config, diags) else {
+            return;
+        };
+        let policy = c.policy.as_deref();
+        if !c.max_server_per_host().is_null()
+            && !c.max_server_per_host().is_unknown()
+            && policy.is_some_and(|p| p != "anti-affinity")
         {
             diags.error_at(
                 AttrPath::attr("rules").then_attr("max_server_per_host"),
@@ -141,20 +175,22 @@ impl Resource<NovaData> for ServerGroup {
         if !req.prior.is_null() {
             return;
         }
-        if req
-            .config
-            .get("policy")
-            .as_str()
-            .is_some_and(|p| p.starts_with("soft-"))
-        {
+        let Some(c) = decode::<ServerGroupModel>("configuration", req.config, &mut resp.diags)
+        else {
+            return;
+        };
+        if c.policy.as_deref().is_some_and(|p| p.starts_with("soft-")) {
             require_feature(data, mv::SOFT_AFFINITY, "policy", &mut resp.diags).await;
         }
-        if !req.config.get("rules").get("max_server_per_host").is_null() {
+        if !c.max_server_per_host().is_null() {
             require_feature(data, mv::SERVER_GROUP_RULES, "rules", &mut resp.diags).await;
         }
     }
 
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
+        let Some(mut m) = decode::<ServerGroupModel>("plan", &req.planned, &mut resp.diags) else {
+            return;
+        };
         let modern = data
             .cloud
             .session
@@ -162,14 +198,13 @@ impl Resource<NovaData> for ServerGroup {
             .await
             .map(|v| v >= mv::SERVER_GROUP_RULES)
             .unwrap_or(false);
-        let p = &req.planned;
         let body = create_body(
-            p.get("name").as_str().unwrap_or_default(),
-            p.get("policy").as_str().unwrap_or_default(),
-            p.get("rules").get("max_server_per_host").as_i64(),
+            m.name.as_deref().unwrap_or_default(),
+            m.policy.as_deref().unwrap_or_default(),
+            m.max_server_per_host().if_known().copied(),
             modern,
         );
-        match data
+        let reply = data
             .cloud
             .compute(
                 Method::POST,
@@ -177,26 +212,31 @@ impl Resource<NovaData> for ServerGroup {
                 Some(&body),
                 Some(deadline(&req.config, "create")),
             )
-            .await
-        {
+            .await;
+        match reply {
             Ok(r) => {
-                let mut state = req.planned.clone();
-                flatten(&r.body["server_group"], &mut state);
-                state.set("rules", req.planned.get("rules").clone());
-                resp.state = state;
+                let planned_rules = m.rules.clone();
+                if let Err(e) = flatten_reply(&r.body, &mut m) {
+                    resp.diags
+                        .push(api_error("Cannot read the new server group", &e));
+                }
+                m.rules = planned_rules;
+                resp.state = m.to_value(&schema().ty());
             }
             Err(e) => resp.diags.push(api_error("Cannot create server group", &e)),
         }
     }
 
     async fn read(&self, data: &NovaData, req: ReadRequest, resp: &mut ReadResponse) {
-        let id = req.state.get("id").opt_str().unwrap_or_default();
+        let Some(mut m) = decode::<ServerGroupModel>("state", &req.state, &mut resp.diags) else {
+            return;
+        };
+        let id = m.id.as_deref().unwrap_or_default();
         match data.cloud.get(&format!("/os-server-groups/{id}")).await {
-            Ok(b) => {
-                let mut state = req.state.clone();
-                flatten(&b["server_group"], &mut state);
-                resp.state = state;
-            }
+            Ok(b) => match flatten_reply(&b, &mut m) {
+                Ok(()) => resp.state = m.to_value(&schema().ty()),
+                Err(e) => resp.diags.push(api_error("Cannot read server group", &e)),
+            },
             Err(e) if e.is_not_found() => resp.state = Value::Null,
             Err(e) => resp.diags.push(api_error("Cannot read server group", &e)),
         }
@@ -207,7 +247,10 @@ impl Resource<NovaData> for ServerGroup {
     }
 
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let id = req.prior.get("id").opt_str().unwrap_or_default();
+        let Some(m) = decode::<ServerGroupModel>("state", &req.prior, &mut resp.diags) else {
+            return;
+        };
+        let id = m.id.as_deref().unwrap_or_default();
         match data
             .cloud
             .compute(
@@ -250,18 +293,45 @@ mod tests {
     }
 
     #[test]
+    fn the_model_fits_the_schema() {
+        ServerGroupModel::check_against(&schema().ty()).unwrap();
+    }
+
+    #[test]
     fn flatten_both_shapes() {
         // F-002-server-groups-list: the 2.64 shape
         let g = json!({"id": "4f72629e-35e6-40de-a648-7f4ae106a7fa", "name": "cloud-product-anti-group",
             "policy": "soft-anti-affinity", "rules": {}, "members": ["c8df6394", "3058bc88"],
             "project_id": "0db92f705dac4ccc97c53e518feba021", "user_id": "37ba0c69974e41979fc009ad372c637f"});
-        let mut st = Value::null_object(&schema().ty());
-        flatten(&g, &mut st);
-        assert_eq!(st.get("policy"), &Value::string("soft-anti-affinity"));
-        assert_eq!(st.get("members").walk().len(), 2);
+        let mut m = ServerGroupModel::default();
+        flatten(&documents::parse("server group", &g).unwrap(), &mut m);
+        assert_eq!(m.policy.as_deref(), Some("soft-anti-affinity"));
+        assert_eq!(m.members.if_known().map(Vec::len), Some(2));
+        assert_eq!(m.rules, Attr::Null, "no rule reported, none configured");
+        let st = m.to_value(&schema().ty());
         assert_eq!(st.get("rules"), &Value::Null);
+        assert_eq!(st.get("members").walk().len(), 2);
         let old = json!({"id": "x", "name": "n", "policies": ["affinity"], "members": [], "metadata": {}});
-        flatten(&old, &mut st);
-        assert_eq!(st.get("policy"), &Value::string("affinity"));
+        flatten(&documents::parse("server group", &old).unwrap(), &mut m);
+        assert_eq!(m.policy.as_deref(), Some("affinity"));
+    }
+
+    /// A `rules` block configured without a value reads back as a block
+    /// with a null rule, not as no block (which would plan a change).
+    #[test]
+    fn an_empty_rules_block_stays() {
+        let mut m = ServerGroupModel {
+            rules: Attr::Known(RulesModel::default()),
+            ..Default::default()
+        };
+        let g =
+            documents::parse("server group", &json!({"id": "g", "policy": "affinity"})).unwrap();
+        flatten(&g, &mut m);
+        assert_eq!(
+            m.rules,
+            Attr::Known(RulesModel {
+                max_server_per_host: Attr::Null
+            })
+        );
     }
 }

@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use serde_json::json;
 
 use super::{action, wait_error, wait_for};
+use crate::configured::NovaData;
 use crate::framework::validators::{parse_duration, Duration, OneOf, Uuid};
 use crate::framework::*;
-use crate::provider::NovaData;
 use crate::resources::api_error;
 
 const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(10 * 60);

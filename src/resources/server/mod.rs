@@ -14,8 +14,8 @@ use serde_json::{json, Value as J};
 
 use crate::client::waiter::{wait_server, Observed, Wait, WaitError};
 use crate::client::{wire, ApiError};
+use crate::configured::NovaData;
 use crate::framework::*;
-use crate::provider::NovaData;
 
 use super::{api_error, path_segment, require_feature};
 use model::{BootVolumeImageRef, CreateOptions};

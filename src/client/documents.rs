@@ -1,0 +1,146 @@
+//! Typed compute API documents (responses the provider reads), each field
+//! as Nova's API reference names it, read leniently: vendors send numbers
+//! as strings, integer IDs, `policy` or `policies` (see [`super::wire`]).
+//! Fields the provider does not know stay in `other`.
+//!
+//! Every field has `#[serde(default)]`: a document that lacks one (an
+//! older microversion, a vendor that leaves it out) still reads.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value as J;
+
+use super::wire::de;
+use super::ApiError;
+
+/// Reads document `what` (for the error) from a JSON value.
+pub fn parse<T: DeserializeOwned>(what: &str, v: &J) -> Result<T, ApiError> {
+    T::deserialize(v).map_err(|e| ApiError::Decode {
+        what: what.to_string(),
+        detail: e.to_string(),
+    })
+}
+
+/// `rules` of a server group (microversion 2.64).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ServerGroupRules {
+    #[serde(deserialize_with = "de::int")]
+    pub max_server_per_host: Option<i64>,
+}
+
+/// A server group (`GET /os-server-groups/{id}`): `policy` and `rules`
+/// from 2.64, a one-element `policies` before.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ServerGroup {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub policy: Option<String>,
+    #[serde(deserialize_with = "de::strings")]
+    pub policies: Vec<String>,
+    #[serde(deserialize_with = "de::strings")]
+    pub members: Vec<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub project_id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub user_id: Option<String>,
+    pub rules: Option<ServerGroupRules>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+impl ServerGroup {
+    /// The policy in either spelling: `policy` (2.64+) or the first of
+    /// `policies`.
+    pub fn policy(&self) -> Option<&str> {
+        self.policy
+            .as_deref()
+            .or_else(|| self.policies.first().map(String::as_str))
+    }
+
+    /// `rules.max_server_per_host`, when the cloud reports one.
+    pub fn max_server_per_host(&self) -> Option<i64> {
+        self.rules.as_ref().and_then(|r| r.max_server_per_host)
+    }
+}
+
+/// A key pair (`GET /os-keypairs/{name}`); `type` from 2.2, `user_id`
+/// shown from 2.10.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Keypair {
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    /// Kept as sent: a key's trailing newline is significant to compare.
+    pub public_key: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub fingerprint: Option<String>,
+    #[serde(rename = "type", deserialize_with = "de::string")]
+    pub key_type: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub user_id: Option<String>,
+    /// Only in the answer to a create that generated the key (before 2.92).
+    pub private_key: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn server_groups_in_both_shapes_and_vendor_spellings() {
+        let modern: ServerGroup = parse(
+            "server group",
+            &json!({"id": "g1", "name": "web", "policy": "anti-affinity",
+                    "rules": {"max_server_per_host": "2"}, "members": ["a"], "project_id": "p"}),
+        )
+        .unwrap();
+        assert_eq!(modern.policy(), Some("anti-affinity"));
+        assert_eq!(
+            modern.max_server_per_host(),
+            Some(2),
+            "a number as a string"
+        );
+        let old: ServerGroup = parse(
+            "server group",
+            &json!({"id": 7, "name": "web", "policies": ["affinity"], "members": null, "metadata": {}}),
+        )
+        .unwrap();
+        assert_eq!(old.policy(), Some("affinity"));
+        assert_eq!(old.id.as_deref(), Some("7"), "an integer ID");
+        assert!(old.members.is_empty(), "null members");
+        assert_eq!(
+            old.other.get("metadata"),
+            Some(&json!({})),
+            "unknown fields kept"
+        );
+        assert_eq!(old.max_server_per_host(), None);
+    }
+
+    #[test]
+    fn keypairs_keep_the_key_as_sent() {
+        let k: Keypair = parse(
+            "key pair",
+            &json!({"name": "k", "public_key": "ssh-ed25519 AAAA x\n", "type": "ssh", "fingerprint": "f"}),
+        )
+        .unwrap();
+        assert_eq!(k.public_key.as_deref(), Some("ssh-ed25519 AAAA x\n"));
+        assert_eq!(k.key_type.as_deref(), Some("ssh"));
+        assert_eq!(k.user_id, None);
+        let e = parse::<Keypair>("key pair", &json!({"name": "k", "public_key": 5})).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("cannot decode the response of key pair"),
+            "{e}"
+        );
+    }
+}
