@@ -162,67 +162,55 @@ fn want(ty: &Type, expected: &Type) -> Result<(), String> {
     }
 }
 
-impl Tf for String {
-    fn from_tf(v: &Value) -> Result<Self, ModelError> {
-        match v {
-            Value::String(s) => Ok(s.clone()),
-            other => Err(ModelError::found("a string", other)),
+/// `Tf` for a scalar: the value variant it reads (`read`: the known
+/// value to the Rust one, `None` when it does not fit), how it writes, and
+/// its Terraform type.
+macro_rules! scalar {
+    ($t:ty, $what:literal, $ty:expr, $read:expr, $write:expr) => {
+        impl Tf for $t {
+            fn from_tf(v: &Value) -> Result<Self, ModelError> {
+                let read: fn(&Value) -> Option<Option<$t>> = $read;
+                match read(v) {
+                    Some(Some(x)) => Ok(x),
+                    Some(None) => Err(ModelError::new(concat!("expected ", $what))),
+                    None => Err(ModelError::found($what, v)),
+                }
+            }
+            fn to_tf(&self, _ty: &Type) -> Value {
+                let write: fn(&$t) -> Value = $write;
+                write(self)
+            }
+            fn check(ty: &Type) -> Result<(), String> {
+                want(ty, &$ty)
+            }
         }
-    }
-    fn to_tf(&self, _ty: &Type) -> Value {
-        Value::String(self.clone())
-    }
-    fn check(ty: &Type) -> Result<(), String> {
-        want(ty, &Type::String)
-    }
+    };
 }
 
-impl Tf for bool {
-    fn from_tf(v: &Value) -> Result<Self, ModelError> {
-        match v {
-            Value::Bool(b) => Ok(*b),
-            other => Err(ModelError::found("a bool", other)),
-        }
-    }
-    fn to_tf(&self, _ty: &Type) -> Value {
-        Value::Bool(*self)
-    }
-    fn check(ty: &Type) -> Result<(), String> {
-        want(ty, &Type::Bool)
-    }
-}
-
-impl Tf for i64 {
-    fn from_tf(v: &Value) -> Result<Self, ModelError> {
-        match v {
-            Value::Number(_) => v
-                .as_i64()
-                .ok_or_else(|| ModelError::new("expected a whole number")),
-            other => Err(ModelError::found("a number", other)),
-        }
-    }
-    fn to_tf(&self, _ty: &Type) -> Value {
-        Value::Number(*self as f64)
-    }
-    fn check(ty: &Type) -> Result<(), String> {
-        want(ty, &Type::Number)
-    }
-}
-
-impl Tf for f64 {
-    fn from_tf(v: &Value) -> Result<Self, ModelError> {
-        match v {
-            Value::Number(n) => Ok(*n),
-            other => Err(ModelError::found("a number", other)),
-        }
-    }
-    fn to_tf(&self, _ty: &Type) -> Value {
-        Value::Number(*self)
-    }
-    fn check(ty: &Type) -> Result<(), String> {
-        want(ty, &Type::Number)
-    }
-}
+scalar!(
+    String,
+    "a string",
+    Type::String,
+    |v| v.as_str().map(|s| Some(s.to_string())),
+    |s| Value::String(s.clone())
+);
+scalar!(bool, "a bool", Type::Bool, |v| v.as_bool().map(Some), |b| {
+    Value::Bool(*b)
+});
+scalar!(
+    i64,
+    "a whole number",
+    Type::Number,
+    |v| v.as_f64().map(|_| v.as_i64()),
+    |n| Value::Number(*n as f64)
+);
+scalar!(
+    f64,
+    "a number",
+    Type::Number,
+    |v| v.as_f64().map(Some),
+    |n| { Value::Number(*n) }
+);
 
 /// A value kept as it is (the `timeouts` block, or an attribute whose
 /// partly known shape the code walks itself).
@@ -612,7 +600,7 @@ mod tests {
         let e = Thing::from_value(&v).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "disks[0].max: expected a number, found a string"
+            "disks[0].max: expected a whole number, found a string"
         );
         let v = obj(&[("disks", Value::List(vec![Value::Unknown]))]);
         assert!(
@@ -635,5 +623,20 @@ mod tests {
         assert!(e.contains("extra: an attribute with no field"), "{e}");
         assert!(e.contains("tags: the schema has \"string\""), "{e}");
         assert_eq!(Thing::attribute_names()[1], "type");
+    }
+
+    /// A data source's view of a resource's schema lacks some attributes:
+    /// the model writes only those the type has.
+    #[test]
+    fn writing_to_a_narrower_type_leaves_fields_out() {
+        let m = Thing {
+            id: Attr::Known("x".into()),
+            ..Default::default()
+        };
+        let view = Type::object([("id", Type::String), ("tags", Type::set(Type::String))]);
+        let v = m.to_value(&view);
+        assert_eq!(v.as_object().map(|o| o.len()), Some(2));
+        assert_eq!(v.get("id"), &Value::string("x"));
+        assert_eq!(v.get("tags"), &Value::Null);
     }
 }
