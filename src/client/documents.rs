@@ -91,6 +91,78 @@ pub struct Keypair {
     pub other: BTreeMap<String, J>,
 }
 
+/// A volume attachment (`GET /servers/{id}/os-volume_attachments/{volume_id}`):
+/// `tag` from 2.70, `delete_on_termination` from 2.79, `attachment_id`
+/// (the block storage attachment) from 2.89.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct VolumeAttachment {
+    #[serde(rename = "serverId", deserialize_with = "de::string")]
+    pub server_id: Option<String>,
+    #[serde(rename = "volumeId", deserialize_with = "de::string")]
+    pub volume_id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub device: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub tag: Option<String>,
+    #[serde(deserialize_with = "de::boolean")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(deserialize_with = "de::string")]
+    pub attachment_id: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+/// One fixed IP of an interface attachment.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct FixedIp {
+    #[serde(deserialize_with = "de::string")]
+    pub ip_address: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub subnet_id: Option<String>,
+}
+
+/// An interface attachment (`GET /servers/{id}/os-interface/{port_id}`);
+/// `tag` from 2.70.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct InterfaceAttachment {
+    #[serde(deserialize_with = "de::string")]
+    pub port_id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub net_id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub mac_addr: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub port_state: Option<String>,
+    #[serde(deserialize_with = "nullable_list")]
+    pub fixed_ips: Vec<FixedIp>,
+    #[serde(deserialize_with = "de::string")]
+    pub tag: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+impl InterfaceAttachment {
+    /// The addresses of `fixed_ips`, in the cloud's order.
+    pub fn addresses(&self) -> Vec<String> {
+        self.fixed_ips
+            .iter()
+            .filter_map(|f| f.ip_address.clone())
+            .collect()
+    }
+}
+
+/// A list that may be `null` (read as empty).
+fn nullable_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +214,35 @@ mod tests {
                 .contains("cannot decode the response of key pair"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn attachments_read_with_their_microversion_fields() {
+        let v: VolumeAttachment = parse(
+            "volume attachment",
+            &json!({"device": "/dev/vdd", "id": "a26887c6", "serverId": "s", "volumeId": "v",
+                    "delete_on_termination": "True", "tag": null}),
+        )
+        .unwrap();
+        assert_eq!(
+            (v.server_id.as_deref(), v.volume_id.as_deref()),
+            (Some("s"), Some("v"))
+        );
+        assert_eq!(v.delete_on_termination, Some(true), "a boolean as a string");
+        assert_eq!(v.tag, None);
+        assert_eq!(v.other.get("id"), Some(&json!("a26887c6")));
+        let i: InterfaceAttachment = parse(
+            "interface attachment",
+            &json!({"port_id": "p", "net_id": "n", "mac_addr": "fa:16:3e:4c:2c:30",
+                    "fixed_ips": [{"ip_address": "192.168.1.3", "subnet_id": "x"}]}),
+        )
+        .unwrap();
+        assert_eq!(i.addresses(), ["192.168.1.3"]);
+        let none: InterfaceAttachment = parse(
+            "interface attachment",
+            &json!({"port_id": "p", "fixed_ips": null}),
+        )
+        .unwrap();
+        assert!(none.addresses().is_empty());
     }
 }

@@ -348,11 +348,11 @@ pub fn attr_name(field: &'static str) -> &'static str {
     field.strip_prefix("r#").unwrap_or(field)
 }
 
+/// A field of a model: its attribute name and its type check ([`Tf::check`]).
+pub type FieldCheck = (&'static str, fn(&Type) -> Result<(), String>);
+
 /// Checks an object type against a model's field names and field types.
-pub fn check_object(
-    ty: &Type,
-    fields: &[(&'static str, fn(&Type) -> Result<(), String>)],
-) -> Result<(), String> {
+pub fn check_object(ty: &Type, fields: &[FieldCheck]) -> Result<(), String> {
     let Type::Object(attrs) = ty else {
         return Err(format!(
             "the schema has {}, the model an object",

@@ -8,10 +8,12 @@ use reqwest::Method;
 use serde_json::{json, Value as J};
 
 use crate::client::microversion as mv;
-use crate::client::{wire, ApiError};
+use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::validators::{Matches, Uuid};
 use crate::framework::*;
+use crate::tf_model;
 
 use super::{api_error, deadline, path_segment, require_feature};
 
@@ -69,16 +71,16 @@ fn split_id(id: &str) -> Option<(String, String)> {
         .map(|(a, b)| (a.to_string(), b.to_string()))
 }
 
-/// Detaches (DELETE on `path`) and waits until the attachment is gone.
+/// Detaches (DELETE on `path`, an attachment of server `sid`) and waits
+/// until the attachment is gone.
 async fn detach(
     data: &NovaData,
-    path: &str,
+    (sid, path): (&str, &str),
     req: &ApplyRequest,
     what: &str,
     resp: &mut ApplyResponse,
 ) {
     let dl = deadline(&req.prior, "delete");
-    let sid = req.prior.get("server_id").opt_str().unwrap_or_default();
     let rid = match data
         .cloud
         .compute(Method::DELETE, path, None, Some(dl))
@@ -92,7 +94,7 @@ async fn detach(
                 .push(api_error(&format!("Cannot detach {what}"), &e))
         }
     };
-    let action = rid.as_deref().map(|r| (sid.as_str(), r));
+    let action = rid.as_deref().map(|r| (sid, r));
     if let Err(e) = wait_presence(data, path, false, dl, &req.stop, action).await {
         resp.diags.push(api_error(
             &format!("Detaching the {what} did not complete"),
@@ -101,23 +103,45 @@ async fn detach(
     }
 }
 
-/// Import by `<server_id>/<other>` or by an identity of those two attributes.
-fn import_pair(req: &ImportRequest, resp: &mut ImportResponse, other: &str) {
+tf_model! {
+    /// `nova_volume_attachment`'s identity.
+    pub struct VolumeIdentity {
+        pub server_id: Attr<String>,
+        pub volume_id: Attr<String>,
+    }
+}
+
+tf_model! {
+    /// `nova_interface_attachment`'s identity.
+    pub struct InterfaceIdentity {
+        pub server_id: Attr<String>,
+        pub port_id: Attr<String>,
+    }
+}
+
+/// The two IDs of an import: `<server_id>/<other>`, or the pair an
+/// identity holds (`identity_pair` reads it). `other` names the second
+/// attribute for the error.
+fn import_pair(
+    req: &ImportRequest,
+    other: &str,
+    identity_pair: impl FnOnce(&Value, &mut Diagnostics) -> Option<(Attr<String>, Attr<String>)>,
+    diags: &mut Diagnostics,
+) -> Option<(String, String)> {
     let ids = match &req.identity {
-        Some(i) => i.get("server_id").opt_str().zip(i.get(other).opt_str()),
+        Some(i) => {
+            let (a, b) = identity_pair(i, diags)?;
+            a.if_known().cloned().zip(b.if_known().cloned())
+        }
         None => split_id(&req.id),
     };
-    match ids {
-        Some((s, o)) => {
-            resp.state.set("id", Value::string(format!("{s}/{o}")));
-            resp.state.set("server_id", Value::string(s));
-            resp.state.set(other, Value::string(o));
-        }
-        None => resp.diags.error(
+    if ids.is_none() {
+        diags.error(
             "Invalid import ID",
             format!("Expected <server_id>/<{other}>, got \"{}\".", req.id),
-        ),
+        );
     }
+    ids
 }
 
 fn tag_validator() -> Matches {
@@ -144,58 +168,71 @@ pub fn volume_schema() -> Schema {
     )
 }
 
-/// The `POST /servers/{id}/os-volume_attachments` body.
-pub fn volume_attach_body(planned: &Value) -> J {
-    let mut va = json!({"volumeId": planned.get("volume_id").as_str()});
-    for (attr, key) in [("device", "device"), ("tag", "tag")] {
-        if let Some(v) = planned.get(attr).as_str() {
-            va[key] = v.into();
-        }
+tf_model! {
+    /// `nova_volume_attachment` configuration, plan and state.
+    pub struct VolumeAttachmentModel {
+        pub id: Attr<String>,
+        pub server_id: Attr<String>,
+        pub volume_id: Attr<String>,
+        pub device: Attr<String>,
+        pub reported_device: Attr<String>,
+        pub tag: Attr<String>,
+        pub delete_on_termination: Attr<bool>,
+        pub timeouts: Value,
     }
-    if let Some(d) = planned.get("delete_on_termination").as_bool() {
-        va["delete_on_termination"] = d.into();
+}
+
+impl VolumeAttachmentModel {
+    /// `/servers/{server_id}/os-volume_attachments/{volume_id}`.
+    fn path(&self) -> String {
+        format!(
+            "/servers/{}/os-volume_attachments/{}",
+            path_segment(self.server_id.as_deref().unwrap_or_default()),
+            path_segment(self.volume_id.as_deref().unwrap_or_default())
+        )
+    }
+}
+
+/// The `POST /servers/{id}/os-volume_attachments` body: `volumeId`, and
+/// `device`, `tag` (2.49) and `delete_on_termination` (2.79) when planned.
+pub fn volume_attach_body(m: &VolumeAttachmentModel) -> J {
+    let mut va = json!({"volumeId": m.volume_id.as_deref()});
+    if let Some(d) = m.device.as_deref() {
+        va["device"] = d.into();
+    }
+    if let Some(t) = m.tag.as_deref() {
+        va["tag"] = t.into();
+    }
+    if let Some(d) = m.delete_on_termination.if_known() {
+        va["delete_on_termination"] = (*d).into();
     }
     json!({"volumeAttachment": va})
 }
 
-/// The `POST /servers/{id}/os-interface` body.
-pub fn interface_attach_body(planned: &Value) -> J {
-    let mut ia = serde_json::Map::new();
-    if let Some(n) = planned.get("network_id").as_str() {
-        ia.insert("net_id".into(), n.into());
+/// Copies an attachment document into the model. A requested `device` is
+/// advisory (hypervisors pick their own): the name as written stays, the
+/// cloud's goes in `reported_device`.
+pub fn flatten_volume(a: &documents::VolumeAttachment, m: &mut VolumeAttachmentModel) {
+    let sid = a.server_id.clone().unwrap_or_default();
+    let vid = a.volume_id.clone().unwrap_or_default();
+    m.id = Attr::Known(format!("{sid}/{vid}"));
+    m.server_id = Attr::Known(sid);
+    m.volume_id = Attr::Known(vid);
+    m.reported_device = Attr::from_option(a.device.clone());
+    if m.device.as_deref().is_none_or(str::is_empty) {
+        m.device = m.reported_device.clone();
     }
-    if let Some(port) = planned.get("port_id").as_str() {
-        ia.insert("port_id".into(), port.into());
+    if let Some(t) = &a.tag {
+        m.tag = Attr::Known(t.clone());
     }
-    if let Some(ip) = planned.get("fixed_ip").as_str() {
-        ia.insert("fixed_ips".into(), json!([{"ip_address": ip}]));
-    }
-    if let Some(t) = planned.get("tag").as_str() {
-        ia.insert("tag".into(), t.into());
-    }
-    json!({"interfaceAttachment": ia})
+    m.delete_on_termination = Attr::Known(a.delete_on_termination.unwrap_or(false));
 }
 
-pub fn flatten_volume(a: &J, state: &mut Value) {
-    let (sid, vid) = (
-        wire::string(&a["serverId"]).unwrap_or_default(),
-        wire::string(&a["volumeId"]).unwrap_or_default(),
-    );
-    state.set("id", Value::string(format!("{sid}/{vid}")));
-    state.set("server_id", Value::string(sid));
-    state.set("volume_id", Value::string(vid));
-    let reported = Value::from_opt_str(wire::string(&a["device"]));
-    // the requested name is advisory: the name as written stays
-    let device = state
-        .get("device")
-        .as_written(reported.clone(), |written, _| !written.is_empty());
-    state.set("device", device);
-    state.set("reported_device", reported);
-    if let Some(t) = wire::string(&a["tag"]) {
-        state.set("tag", Value::string(t));
-    }
-    let dot = wire::boolean(&a["delete_on_termination"]).map(Value::Bool);
-    state.set("delete_on_termination", dot.unwrap_or(Value::Bool(false)));
+/// Reads the `volumeAttachment` of a reply into the model.
+fn flatten_volume_reply(body: &J, m: &mut VolumeAttachmentModel) -> Result<(), ApiError> {
+    let a = documents::parse("volume attachment", &body["volumeAttachment"])?;
+    flatten_volume(&a, m);
+    Ok(())
 }
 
 #[async_trait]
@@ -217,43 +254,64 @@ impl Resource<NovaData> for VolumeAttachment {
     }
     async fn plan(&self, data: Option<&NovaData>, req: &PlanRequest<'_>, resp: &mut PlanResponse) {
         let Some(data) = data else { return };
-        if req.prior.is_null() {
-            if !req.config.get("tag").is_null() {
-                require_feature(data, mv::VOLUME_ATTACH_TAG, "tag", &mut resp.diags).await;
-            }
-            if !req.config.get("delete_on_termination").is_null() {
-                require_feature(
-                    data,
-                    mv::VOLUME_ATTACH_DOT,
-                    "delete_on_termination",
-                    &mut resp.diags,
-                )
-                .await;
-            }
+        if !req.prior.is_null() {
+            return;
+        }
+        let Some(c) = decode::<VolumeAttachmentModel>("configuration", req.config, &mut resp.diags)
+        else {
+            return;
+        };
+        if !c.tag.is_null() {
+            require_feature(data, mv::VOLUME_ATTACH_TAG, "tag", &mut resp.diags).await;
+        }
+        if !c.delete_on_termination.is_null() {
+            require_feature(
+                data,
+                mv::VOLUME_ATTACH_DOT,
+                "delete_on_termination",
+                &mut resp.diags,
+            )
+            .await;
         }
     }
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let dl = deadline(&req.config, "create");
-        let p = &req.planned;
-        let (sid, vid) = (
-            p.get("server_id").opt_str().unwrap_or_default(),
-            p.get("volume_id").opt_str().unwrap_or_default(),
-        );
+        let Some(mut m) = decode::<VolumeAttachmentModel>("plan", &req.planned, &mut resp.diags)
+        else {
+            return;
+        };
+        let sid = m.server_id.as_deref().unwrap_or_default().to_string();
         let path = format!("/servers/{}/os-volume_attachments", path_segment(&sid));
         let reply = match data
             .cloud
-            .compute(Method::POST, &path, Some(&volume_attach_body(p)), Some(dl))
+            .compute(Method::POST, &path, Some(&volume_attach_body(&m)), Some(dl))
             .await
         {
             Ok(r) => r,
             Err(e) => return resp.diags.push(api_error("Cannot attach volume", &e)),
         };
-        let mut st = p.clone();
-        flatten_volume(&reply.body["volumeAttachment"], &mut st);
-        if st.get("delete_on_termination").is_unknown() {
-            st.set("delete_on_termination", Value::Bool(false));
+        let read = flatten_volume_reply(&reply.body, &mut m);
+        if m.id.is_unknown() {
+            // the attachment exists all the same: its ID is the pair
+            m.id = Attr::Known(format!(
+                "{sid}/{}",
+                m.volume_id.as_deref().unwrap_or_default()
+            ));
         }
-        resp.state = st;
+        for unsettled in [&mut m.device, &mut m.reported_device] {
+            if unsettled.is_unknown() {
+                *unsettled = Attr::Null;
+            }
+        }
+        if m.delete_on_termination.is_unknown() {
+            m.delete_on_termination = Attr::Known(false);
+        }
+        resp.state = m.to_value(&volume_schema().ty());
+        if let Err(e) = read {
+            return resp
+                .diags
+                .push(api_error("Cannot read the volume attachment", &e));
+        }
         // the compute host attaches after the answer: its instance action
         // says when it is done, or why it failed
         if let Some(rid) = reply.request_id() {
@@ -266,13 +324,13 @@ impl Resource<NovaData> for VolumeAttachment {
                     .push(Diagnostic::error("Volume attachment failed", e.to_string()));
             }
         }
-        let one = format!("{path}/{}", path_segment(&vid));
-        match wait_presence(data, &one, true, dl, &req.stop, None).await {
-            Ok(Some(b)) => {
-                let mut st = resp.state.clone();
-                flatten_volume(&b["volumeAttachment"], &mut st);
-                resp.state = st;
-            }
+        match wait_presence(data, &m.path(), true, dl, &req.stop, None).await {
+            Ok(Some(b)) => match flatten_volume_reply(&b, &mut m) {
+                Ok(()) => resp.state = m.to_value(&volume_schema().ty()),
+                Err(e) => resp
+                    .diags
+                    .push(api_error("Cannot read the volume attachment", &e)),
+            },
             Ok(None) => {}
             Err(e) => resp
                 .diags
@@ -280,24 +338,17 @@ impl Resource<NovaData> for VolumeAttachment {
         }
     }
     async fn read(&self, data: &NovaData, req: ReadRequest, resp: &mut ReadResponse) {
-        let (sid, vid) = (
-            req.state.get("server_id").opt_str().unwrap_or_default(),
-            req.state.get("volume_id").opt_str().unwrap_or_default(),
-        );
-        match data
-            .cloud
-            .get(&format!(
-                "/servers/{}/os-volume_attachments/{}",
-                path_segment(&sid),
-                path_segment(&vid)
-            ))
-            .await
-        {
-            Ok(b) => {
-                let mut st = req.state.clone();
-                flatten_volume(&b["volumeAttachment"], &mut st);
-                resp.state = st;
-            }
+        let Some(mut m) = decode::<VolumeAttachmentModel>("state", &req.state, &mut resp.diags)
+        else {
+            return;
+        };
+        match data.cloud.get(&m.path()).await {
+            Ok(b) => match flatten_volume_reply(&b, &mut m) {
+                Ok(()) => resp.state = m.to_value(&volume_schema().ty()),
+                Err(e) => resp
+                    .diags
+                    .push(api_error("Cannot read volume attachment", &e)),
+            },
             Err(e) if e.is_not_found() => resp.state = Value::Null,
             Err(e) => resp
                 .diags
@@ -308,19 +359,25 @@ impl Resource<NovaData> for VolumeAttachment {
         resp.state = req.planned;
     }
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let (sid, vid) = (
-            req.prior.get("server_id").opt_str().unwrap_or_default(),
-            req.prior.get("volume_id").opt_str().unwrap_or_default(),
-        );
-        let one = format!(
-            "/servers/{}/os-volume_attachments/{}",
-            path_segment(&sid),
-            path_segment(&vid)
-        );
-        detach(data, &one, &req, "volume", resp).await;
+        let Some(m) = decode::<VolumeAttachmentModel>("state", &req.prior, &mut resp.diags) else {
+            return;
+        };
+        let sid = m.server_id.as_deref().unwrap_or_default();
+        detach(data, (sid, &m.path()), &req, "volume", resp).await;
     }
     async fn import(&self, _data: &NovaData, req: ImportRequest, resp: &mut ImportResponse) {
-        import_pair(&req, resp, "volume_id");
+        let pair = |i: &Value, d: &mut Diagnostics| {
+            decode::<VolumeIdentity>("identity", i, d).map(|i| (i.server_id, i.volume_id))
+        };
+        if let Some((sid, vid)) = import_pair(&req, "volume_id", pair, &mut resp.diags) {
+            let m = VolumeAttachmentModel {
+                id: Attr::Known(format!("{sid}/{vid}")),
+                server_id: Attr::Known(sid),
+                volume_id: Attr::Known(vid),
+                ..Default::default()
+            };
+            resp.state = m.to_value(&volume_schema().ty());
+        }
     }
 }
 
@@ -342,29 +399,81 @@ pub fn interface_schema() -> Schema {
     )
 }
 
-pub fn flatten_interface(sid: &str, a: &J, state: &mut Value) {
-    let port = wire::string(&a["port_id"]).unwrap_or_default();
-    state.set("id", Value::string(format!("{sid}/{port}")));
-    state.set("server_id", Value::string(sid));
-    state.set("port_id", Value::string(&port));
-    state.set(
-        "network_id",
-        Value::from_opt_str(wire::string(&a["net_id"])),
-    );
-    state.set("mac", Value::from_opt_str(wire::string(&a["mac_addr"])));
-    let ips: Vec<String> = a["fixed_ips"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| wire::string(&f["ip_address"]))
-        .collect();
-    if state.get("fixed_ip").is_null() || state.get("fixed_ip").is_unknown() {
-        state.set("fixed_ip", Value::from_opt_str(ips.first().cloned()));
+tf_model! {
+    /// `nova_interface_attachment` configuration, plan and state.
+    pub struct InterfaceAttachmentModel {
+        pub id: Attr<String>,
+        pub server_id: Attr<String>,
+        pub network_id: Attr<String>,
+        pub port_id: Attr<String>,
+        pub fixed_ip: Attr<String>,
+        pub tag: Attr<String>,
+        pub mac: Attr<String>,
+        pub fixed_ips: Attr<Vec<String>>,
+        pub timeouts: Value,
     }
-    state.set(
-        "fixed_ips",
-        Value::List(ips.into_iter().map(Value::String).collect()),
-    );
+}
+
+impl InterfaceAttachmentModel {
+    fn server(&self) -> &str {
+        self.server_id.as_deref().unwrap_or_default()
+    }
+
+    /// `/servers/{server_id}/os-interface/{port_id}`.
+    fn path(&self) -> String {
+        format!(
+            "/servers/{}/os-interface/{}",
+            path_segment(self.server()),
+            path_segment(self.port_id.as_deref().unwrap_or_default())
+        )
+    }
+}
+
+/// The `POST /servers/{id}/os-interface` body: `net_id` or `port_id`,
+/// `fixed_ips` for a new port, `tag` (2.49), each when planned.
+pub fn interface_attach_body(m: &InterfaceAttachmentModel) -> J {
+    let mut ia = serde_json::Map::new();
+    if let Some(n) = m.network_id.as_deref() {
+        ia.insert("net_id".into(), n.into());
+    }
+    if let Some(port) = m.port_id.as_deref() {
+        ia.insert("port_id".into(), port.into());
+    }
+    if let Some(ip) = m.fixed_ip.as_deref() {
+        ia.insert("fixed_ips".into(), json!([{"ip_address": ip}]));
+    }
+    if let Some(t) = m.tag.as_deref() {
+        ia.insert("tag".into(), t.into());
+    }
+    json!({"interfaceAttachment": ia})
+}
+
+/// Copies an interface document of server `sid` into the model; a fixed
+/// IP not asked for is the port's first.
+pub fn flatten_interface(
+    sid: &str,
+    a: &documents::InterfaceAttachment,
+    m: &mut InterfaceAttachmentModel,
+) {
+    let port = a.port_id.clone().unwrap_or_default();
+    m.id = Attr::Known(format!("{sid}/{port}"));
+    m.server_id = Attr::Known(sid.to_string());
+    m.port_id = Attr::Known(port);
+    m.network_id = Attr::from_option(a.net_id.clone());
+    m.mac = Attr::from_option(a.mac_addr.clone());
+    let ips = a.addresses();
+    if m.fixed_ip.if_known().is_none() {
+        m.fixed_ip = Attr::from_option(ips.first().cloned());
+    }
+    m.fixed_ips = Attr::Known(ips);
+}
+
+/// Reads the `interfaceAttachment` of a reply into the model.
+fn flatten_interface_reply(body: &J, m: &mut InterfaceAttachmentModel) -> Result<(), ApiError> {
+    let a = documents::parse("interface attachment", &body["interfaceAttachment"])?;
+    let sid = m.server().to_string();
+    flatten_interface(&sid, &a, m);
+    Ok(())
 }
 
 #[async_trait]
@@ -390,7 +499,10 @@ impl Resource<NovaData> for InterfaceAttachment {
         })
     }
     fn validate(&self, c: &Value, diags: &mut Diagnostics) {
-        let (n, p) = (c.get("network_id"), c.get("port_id"));
+        let Some(c) = decode::<InterfaceAttachmentModel>("configuration", c, diags) else {
+            return;
+        };
+        let (n, p) = (&c.network_id, &c.port_id);
         if n.is_null() && p.is_null() {
             diags.error_at(
                 AttrPath::attr("network_id"),
@@ -405,7 +517,7 @@ impl Resource<NovaData> for InterfaceAttachment {
                 "Give network_id or port_id, not both.",
             );
         }
-        if !p.is_null() && !c.get("fixed_ip").is_null() {
+        if !p.is_null() && !c.fixed_ip.is_null() {
             diags.error_at(
                 AttrPath::attr("fixed_ip"),
                 "Conflicting arguments",
@@ -415,59 +527,44 @@ impl Resource<NovaData> for InterfaceAttachment {
     }
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let dl = deadline(&req.config, "create");
-        let p = &req.planned;
-        let sid = p.get("server_id").opt_str().unwrap_or_default();
-        let path = format!("/servers/{}/os-interface", path_segment(&sid));
+        let Some(mut m) = decode::<InterfaceAttachmentModel>("plan", &req.planned, &mut resp.diags)
+        else {
+            return;
+        };
+        let path = format!("/servers/{}/os-interface", path_segment(m.server()));
+        let body = interface_attach_body(&m);
         let reply = match data
             .cloud
-            .compute(
-                Method::POST,
-                &path,
-                Some(&interface_attach_body(p)),
-                Some(dl),
-            )
+            .compute(Method::POST, &path, Some(&body), Some(dl))
             .await
         {
             Ok(r) => r,
             Err(e) => return resp.diags.push(api_error("Cannot attach interface", &e)),
         };
-        let mut st = p.clone();
-        flatten_interface(&sid, &reply.body["interfaceAttachment"], &mut st);
-        resp.state = st;
-        let port = resp.state.get("port_id").opt_str().unwrap_or_default();
-        if let Err(e) = wait_presence(
-            data,
-            &format!("{path}/{}", path_segment(&port)),
-            true,
-            dl,
-            &req.stop,
-            None,
-        )
-        .await
-        {
+        if let Err(e) = flatten_interface_reply(&reply.body, &mut m) {
+            // attached, but the answer names no port to find it by
+            return resp
+                .diags
+                .push(api_error("Cannot read the interface attachment", &e));
+        }
+        resp.state = m.to_value(&interface_schema().ty());
+        if let Err(e) = wait_presence(data, &m.path(), true, dl, &req.stop, None).await {
             resp.diags
                 .push(api_error("Interface attachment did not complete", &e));
         }
     }
     async fn read(&self, data: &NovaData, req: ReadRequest, resp: &mut ReadResponse) {
-        let (sid, port) = (
-            req.state.get("server_id").opt_str().unwrap_or_default(),
-            req.state.get("port_id").opt_str().unwrap_or_default(),
-        );
-        match data
-            .cloud
-            .get(&format!(
-                "/servers/{}/os-interface/{}",
-                path_segment(&sid),
-                path_segment(&port)
-            ))
-            .await
-        {
-            Ok(b) => {
-                let mut st = req.state.clone();
-                flatten_interface(&sid, &b["interfaceAttachment"], &mut st);
-                resp.state = st;
-            }
+        let Some(mut m) = decode::<InterfaceAttachmentModel>("state", &req.state, &mut resp.diags)
+        else {
+            return;
+        };
+        match data.cloud.get(&m.path()).await {
+            Ok(b) => match flatten_interface_reply(&b, &mut m) {
+                Ok(()) => resp.state = m.to_value(&interface_schema().ty()),
+                Err(e) => resp
+                    .diags
+                    .push(api_error("Cannot read interface attachment", &e)),
+            },
             Err(e) if e.is_not_found() => resp.state = Value::Null,
             Err(e) => resp
                 .diags
@@ -478,25 +575,32 @@ impl Resource<NovaData> for InterfaceAttachment {
         resp.state = req.planned;
     }
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let (sid, port) = (
-            req.prior.get("server_id").opt_str().unwrap_or_default(),
-            req.prior.get("port_id").opt_str().unwrap_or_default(),
-        );
-        let one = format!(
-            "/servers/{}/os-interface/{}",
-            path_segment(&sid),
-            path_segment(&port)
-        );
-        detach(data, &one, &req, "interface", resp).await;
+        let Some(m) = decode::<InterfaceAttachmentModel>("state", &req.prior, &mut resp.diags)
+        else {
+            return;
+        };
+        detach(data, (m.server(), &m.path()), &req, "interface", resp).await;
     }
     async fn import(&self, _data: &NovaData, req: ImportRequest, resp: &mut ImportResponse) {
-        import_pair(&req, resp, "port_id");
+        let pair = |i: &Value, d: &mut Diagnostics| {
+            decode::<InterfaceIdentity>("identity", i, d).map(|i| (i.server_id, i.port_id))
+        };
+        if let Some((sid, port)) = import_pair(&req, "port_id", pair, &mut resp.diags) {
+            let m = InterfaceAttachmentModel {
+                id: Attr::Known(format!("{sid}/{port}")),
+                server_id: Attr::Known(sid),
+                port_id: Attr::Known(port),
+                ..Default::default()
+            };
+            resp.state = m.to_value(&interface_schema().ty());
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::wire;
 
     fn fixture(id: &str) -> J {
         let path = format!(
@@ -507,23 +611,32 @@ mod tests {
     }
 
     #[test]
+    fn the_models_fit_the_schemas() {
+        VolumeAttachmentModel::check_against(&volume_schema().ty()).unwrap();
+        InterfaceAttachmentModel::check_against(&interface_schema().ty()).unwrap();
+        let identity = |s: Option<IdentitySchema>| {
+            let attrs = s.unwrap().attributes;
+            Type::object(attrs.iter().map(|a| (a.0.clone(), a.1.clone())))
+        };
+        VolumeIdentity::check_against(&identity(VolumeAttachment.identity_schema())).unwrap();
+        InterfaceIdentity::check_against(&identity(InterfaceAttachment.identity_schema())).unwrap();
+    }
+
+    #[test]
     fn seed_volume_attachment_request_and_response() {
-        let mut p = Value::null_object(&volume_schema().ty());
-        p.set(
-            "server_id",
-            Value::string("2390fb4d-1693-45d7-b309-e29c4af16538"),
-        );
-        p.set(
-            "volume_id",
-            Value::string("a26887c6-c47b-4654-abb5-dfadf7d3f803"),
-        );
-        p.set("device", Value::string("/dev/vdd"));
+        let p = VolumeAttachmentModel {
+            server_id: Attr::Known("2390fb4d-1693-45d7-b309-e29c4af16538".into()),
+            volume_id: Attr::Known("a26887c6-c47b-4654-abb5-dfadf7d3f803".into()),
+            device: Attr::Known("/dev/vdd".into()),
+            ..Default::default()
+        };
         assert_eq!(volume_attach_body(&p), fixture("F-002-volume-attach-req"));
 
-        let a = fixture("F-002-volume-attach-resp");
-        let a = &a["volumeAttachment"];
-        let mut st = Value::null_object(&volume_schema().ty());
-        flatten_volume(a, &mut st);
+        let body = fixture("F-002-volume-attach-resp");
+        let a = &body["volumeAttachment"];
+        let mut m = VolumeAttachmentModel::default();
+        flatten_volume_reply(&body, &mut m).unwrap();
+        let st = m.to_value(&volume_schema().ty());
         let (sid, vid) = (
             a["serverId"].as_str().unwrap(),
             a["volumeId"].as_str().unwrap(),
@@ -536,23 +649,48 @@ mod tests {
         assert_eq!(st.get("delete_on_termination"), &Value::Bool(false));
     }
 
+    /// The device as written stays; the cloud's name is `reported_device`.
+    #[test]
+    fn a_requested_device_stays_as_written() {
+        let cases = [
+            (Attr::Known("/dev/xvdb".to_string()), "/dev/xvdb"),
+            (Attr::Null, "/dev/sdb"),
+            (Attr::Unknown, "/dev/sdb"),
+            (Attr::Known(String::new()), "/dev/sdb"),
+        ];
+        let reply = json!({"serverId": "s", "volumeId": "v", "device": "/dev/sdb"});
+        let a: documents::VolumeAttachment = documents::parse("volume attachment", &reply).unwrap();
+        for (written, kept) in cases {
+            let mut m = VolumeAttachmentModel {
+                device: written.clone(),
+                ..Default::default()
+            };
+            flatten_volume(&a, &mut m);
+            assert_eq!(m.device.as_deref(), Some(kept), "{written:?}");
+            assert_eq!(m.reported_device.as_deref(), Some("/dev/sdb"));
+        }
+    }
+
     #[test]
     fn seed_interface_attachment_request_and_response() {
-        let mut p = Value::null_object(&interface_schema().ty());
-        p.set("server_id", Value::string("srv"));
-        p.set(
-            "port_id",
-            Value::string("ce155147-9d3b-4c09-9079-da8de0d38df8"),
-        );
+        let p = InterfaceAttachmentModel {
+            server_id: Attr::Known("srv".into()),
+            port_id: Attr::Known("ce155147-9d3b-4c09-9079-da8de0d38df8".into()),
+            ..Default::default()
+        };
         assert_eq!(
             interface_attach_body(&p),
             fixture("F-002-interface-attach-req")
         );
 
-        let a = fixture("F-002-interface-attach-resp");
-        let a = &a["interfaceAttachment"];
-        let mut st = Value::null_object(&interface_schema().ty());
-        flatten_interface("srv", a, &mut st);
+        let body = fixture("F-002-interface-attach-resp");
+        let a = &body["interfaceAttachment"];
+        let mut m = InterfaceAttachmentModel {
+            server_id: Attr::Known("srv".into()),
+            ..Default::default()
+        };
+        flatten_interface_reply(&body, &mut m).unwrap();
+        let st = m.to_value(&interface_schema().ty());
         let port = a["port_id"].as_str().unwrap();
         assert_eq!(st.get("id"), &Value::string(format!("srv/{port}")));
         assert_eq!(
