@@ -136,7 +136,7 @@ pub struct InterfaceAttachment {
     pub mac_addr: Option<String>,
     #[serde(deserialize_with = "de::string")]
     pub port_state: Option<String>,
-    #[serde(deserialize_with = "nullable_list")]
+    #[serde(deserialize_with = "null_as_default")]
     pub fixed_ips: Vec<FixedIp>,
     #[serde(deserialize_with = "de::string")]
     pub tag: Option<String>,
@@ -154,13 +154,106 @@ impl InterfaceAttachment {
     }
 }
 
-/// A list that may be `null` (read as empty).
-fn nullable_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+/// A value that may be `null` (read as its default: empty, for lists and
+/// maps).
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: Deserialize<'de> + Default,
 {
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// One address of a server's `addresses` (by network name).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Address {
+    #[serde(deserialize_with = "de::string")]
+    pub addr: Option<String>,
+    #[serde(deserialize_with = "de::int")]
+    pub version: Option<i64>,
+    #[serde(rename = "OS-EXT-IPS-MAC:mac_addr", deserialize_with = "de::string")]
+    pub mac_addr: Option<String>,
+    #[serde(rename = "OS-EXT-IPS:type", deserialize_with = "de::string")]
+    pub ip_type: Option<String>,
+}
+
+/// A server's `flavor`: `id` before 2.47, a copy with `original_name`
+/// from 2.47.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct FlavorRef {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub original_name: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+/// A server (`GET /servers/{id}`, `/servers/detail`): the fields the
+/// listing data source reads. `image` is `""` for a server booted from a
+/// volume, an object with `id` otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Server {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub status: Option<String>,
+    #[serde(rename = "hostId", deserialize_with = "de::string")]
+    pub host_id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub created: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub flavor: FlavorRef,
+    #[serde(deserialize_with = "image_id")]
+    pub image: Option<String>,
+    #[serde(
+        rename = "OS-EXT-AZ:availability_zone",
+        deserialize_with = "de::string"
+    )]
+    pub availability_zone: Option<String>,
+    #[serde(deserialize_with = "de::strings")]
+    pub tags: Vec<String>,
+    #[serde(deserialize_with = "de::string_map")]
+    pub metadata: BTreeMap<String, String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub addresses: BTreeMap<String, Vec<Address>>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+impl Server {
+    /// The flavor's name (2.47+) or ID (before).
+    pub fn flavor_name(&self) -> Option<&str> {
+        self.flavor
+            .original_name
+            .as_deref()
+            .or(self.flavor.id.as_deref())
+    }
+
+    /// Every address, IPv4 first then IPv6, each in the cloud's order.
+    pub fn ips(&self) -> (Vec<String>, Vec<String>) {
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        for a in self.addresses.values().flatten() {
+            let Some(addr) = a.addr.clone() else { continue };
+            if a.version == Some(6) {
+                v6.push(addr);
+            } else {
+                v4.push(addr);
+            }
+        }
+        (v4, v6)
+    }
+}
+
+/// `image`: `""` (booted from a volume) or `{"id": ...}`.
+fn image_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = J::deserialize(d)?;
+    Ok(super::wire::string(&v["id"]))
 }
 
 #[cfg(test)]
@@ -244,5 +337,33 @@ mod tests {
         )
         .unwrap();
         assert!(none.addresses().is_empty());
+    }
+
+    #[test]
+    fn servers_read_both_flavor_shapes_and_volume_boots() {
+        let s: Server = parse(
+            "server",
+            &json!({"id": "i", "name": "n", "status": "ACTIVE", "hostId": "h",
+                    "flavor": {"original_name": "m1.tiny", "vcpus": 1}, "image": {"id": "img"},
+                    "OS-EXT-AZ:availability_zone": "nova", "tags": ["t"], "metadata": {"k": 1},
+                    "addresses": {"private": [{"addr": "10.0.0.3", "version": 4},
+                                              {"addr": "fd00::3", "version": "6"}]}}),
+        )
+        .unwrap();
+        assert_eq!(s.flavor_name(), Some("m1.tiny"));
+        assert_eq!(s.image.as_deref(), Some("img"));
+        assert_eq!(
+            s.ips(),
+            (vec!["10.0.0.3".to_string()], vec!["fd00::3".to_string()])
+        );
+        assert_eq!(s.metadata.get("k").map(String::as_str), Some("1"));
+        let bfv: Server = parse(
+            "server",
+            &json!({"id": "j", "image": "", "flavor": {"id": "42"}, "addresses": null, "tags": null}),
+        )
+        .unwrap();
+        assert_eq!(bfv.image, None, "booted from a volume");
+        assert_eq!(bfv.flavor_name(), Some("42"));
+        assert!(bfv.ips().0.is_empty());
     }
 }

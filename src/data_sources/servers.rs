@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use serde_json::Value as J;
 
-use crate::client::{batch, wire, Service};
+use crate::client::{batch, documents, Service};
 use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::validators::{OneOf, StringLength};
 use crate::framework::*;
 use crate::resources::{api_error, path_segment};
+use crate::tf_model;
 
 pub struct ServersData;
 
@@ -52,23 +53,82 @@ fn item_type() -> Type {
     ])
 }
 
-/// The list query for the filters Nova applies itself.
-pub fn query(c: &Value) -> String {
+tf_model! {
+    /// The filter arguments ([`filters`]): a `list "nova_server"` block's
+    /// configuration.
+    pub struct ServerFilters {
+        pub name_regex: Attr<String>,
+        pub status: Attr<String>,
+        pub flavor_id: Attr<String>,
+        pub image_id: Attr<String>,
+        pub availability_zone: Attr<String>,
+        pub tags: Attr<Vec<String>>,
+    }
+}
+
+tf_model! {
+    /// `nova_servers` configuration and state: the filters and what matched.
+    pub struct ServersModel {
+        pub name_regex: Attr<String>,
+        pub status: Attr<String>,
+        pub flavor_id: Attr<String>,
+        pub image_id: Attr<String>,
+        pub availability_zone: Attr<String>,
+        pub tags: Attr<Vec<String>>,
+        pub servers: Attr<Vec<ServerItem>>,
+        pub ids: Attr<Vec<String>>,
+    }
+}
+
+tf_model! {
+    /// One element of `servers`.
+    pub struct ServerItem {
+        pub id: Attr<String>,
+        pub name: Attr<String>,
+        pub status: Attr<String>,
+        pub flavor_name: Attr<String>,
+        pub image_id: Attr<String>,
+        pub availability_zone: Attr<String>,
+        pub host_id: Attr<String>,
+        pub tags: Attr<Vec<String>>,
+        pub metadata: Attr<BTreeMap<String, String>>,
+        pub ipv4: Attr<Vec<String>>,
+        pub ipv6: Attr<Vec<String>>,
+        pub created: Attr<String>,
+    }
+}
+
+impl ServersModel {
+    /// The filter arguments of the configuration.
+    pub fn filters(&self) -> ServerFilters {
+        ServerFilters {
+            name_regex: self.name_regex.clone(),
+            status: self.status.clone(),
+            flavor_id: self.flavor_id.clone(),
+            image_id: self.image_id.clone(),
+            availability_zone: self.availability_zone.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+/// The list query for the filters Nova applies itself (all but the zone).
+/// A data source and a list block are read with a wholly known
+/// configuration; an unknown filter would not filter.
+pub fn query(c: &ServerFilters) -> String {
     let mut q: Vec<String> = vec![];
-    if let Some(n) = c.get("name_regex").as_str() {
-        q.push(format!("name={}", path_segment(n)));
+    let pairs = [
+        ("name", &c.name_regex),
+        ("status", &c.status),
+        ("flavor", &c.flavor_id),
+        ("image", &c.image_id),
+    ];
+    for (key, filter) in pairs {
+        if let Some(v) = filter.as_deref() {
+            q.push(format!("{key}={}", path_segment(v)));
+        }
     }
-    if let Some(s) = c.get("status").as_str() {
-        q.push(format!("status={}", path_segment(s)));
-    }
-    if let Some(f) = c.get("flavor_id").as_str() {
-        q.push(format!("flavor={}", path_segment(f)));
-    }
-    if let Some(i) = c.get("image_id").as_str() {
-        q.push(format!("image={}", path_segment(i)));
-    }
-    // a data source is read with a wholly known configuration
-    let tags = c.get("tags").string_list().unwrap_or_default();
+    let tags = c.tags.if_known().cloned().unwrap_or_default();
     if !tags.is_empty() {
         let t: Vec<String> = tags.iter().map(|t| path_segment(t)).collect();
         q.push(format!("tags={}", t.join(",")));
@@ -80,64 +140,23 @@ pub fn query(c: &Value) -> String {
     }
 }
 
-fn strings(v: Vec<String>) -> Value {
-    Value::List(v.into_iter().map(Value::String).collect())
-}
-
 /// One server of the listing as an element of `servers`.
-pub fn item(s: &J) -> Value {
-    let mut v4 = vec![];
-    let mut v6 = vec![];
-    for list in s["addresses"]
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.values())
-    {
-        for a in list.as_array().into_iter().flatten() {
-            let Some(addr) = wire::string(&a["addr"]) else {
-                continue;
-            };
-            if wire::int(&a["version"]) == Some(6) {
-                v6.push(addr);
-            } else {
-                v4.push(addr);
-            }
-        }
+pub fn item(s: &documents::Server) -> ServerItem {
+    let (v4, v6) = s.ips();
+    ServerItem {
+        id: Attr::from_option(s.id.clone()),
+        name: Attr::from_option(s.name.clone()),
+        status: Attr::from_option(s.status.clone()),
+        flavor_name: Attr::from_option(s.flavor_name().map(str::to_string)),
+        image_id: Attr::from_option(s.image.clone()),
+        availability_zone: Attr::from_option(s.availability_zone.clone()),
+        host_id: Attr::from_option(s.host_id.clone()),
+        tags: Attr::Known(s.tags.clone()),
+        metadata: Attr::Known(s.metadata.clone()),
+        ipv4: Attr::Known(v4),
+        ipv6: Attr::Known(v6),
+        created: Attr::from_option(s.created.clone()),
     }
-    let s_ = |k: &str| Value::from_opt_str(wire::string(&s[k]));
-    let fields: BTreeMap<String, Value> = [
-        ("id", s_("id")),
-        ("name", s_("name")),
-        ("status", s_("status")),
-        (
-            "flavor_name",
-            Value::from_opt_str(
-                wire::string(&s["flavor"]["original_name"])
-                    .or_else(|| wire::string(&s["flavor"]["id"])),
-            ),
-        ),
-        (
-            "image_id",
-            Value::from_opt_str(wire::string(&s["image"]["id"])),
-        ),
-        (
-            "availability_zone",
-            Value::from_opt_str(wire::string(&s["OS-EXT-AZ:availability_zone"])),
-        ),
-        ("host_id", s_("hostId")),
-        ("tags", strings(wire::strings(&s["tags"]))),
-        (
-            "metadata",
-            Value::from_string_map(wire::string_map(&s["metadata"])),
-        ),
-        ("ipv4", strings(v4)),
-        ("ipv6", strings(v6)),
-        ("created", s_("created")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    Value::Object(fields)
 }
 
 /// The filter arguments, shared with `list "nova_server"`.
@@ -177,8 +196,11 @@ pub fn filters(b: Block) -> Block {
 }
 
 /// The servers that match the filters in `c`, sorted by name, then ID.
-pub async fn matching(data: &NovaData, c: &Value) -> Result<Vec<J>, Diagnostic> {
-    if !c.get("tags").string_list().unwrap_or_default().is_empty() {
+pub async fn matching(
+    data: &NovaData,
+    c: &ServerFilters,
+) -> Result<Vec<documents::Server>, Diagnostic> {
+    if c.tags.if_known().is_some_and(|t| !t.is_empty()) {
         data.cloud
             .require(crate::client::microversion::SERVER_TAG_FILTER, "tags")
             .await
@@ -187,16 +209,16 @@ pub async fn matching(data: &NovaData, c: &Value) -> Result<Vec<J>, Diagnostic> 
     let all = batch::list_all(&data.cloud, Service::Compute, &query(c), "servers")
         .await
         .map_err(|e| api_error("Cannot list servers", &e))?;
-    let zone = c.get("availability_zone").opt_str();
-    let mut found: Vec<J> = all
-        .into_iter()
-        .filter(|s| {
-            zone.as_deref().is_none_or(|z| {
-                wire::string(&s["OS-EXT-AZ:availability_zone"]).as_deref() == Some(z)
-            })
-        })
-        .collect();
-    found.sort_by_key(|s| (wire::string(&s["name"]), wire::string(&s["id"])));
+    let mut found = Vec::new();
+    for s in &all {
+        let server: documents::Server =
+            documents::parse("server", s).map_err(|e| api_error("Cannot read servers", &e))?;
+        let zone = c.availability_zone.as_deref();
+        if zone.is_none_or(|z| server.availability_zone.as_deref() == Some(z)) {
+            found.push(server);
+        }
+    }
+    found.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     Ok(found)
 }
 
@@ -216,27 +238,17 @@ impl DataSource<NovaData> for ServersData {
     }
 
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
-        let c = &req.config;
-        let found = match matching(data, c).await {
+        let Some(mut m) = decode::<ServersModel>("configuration", &req.config, &mut resp.diags)
+        else {
+            return;
+        };
+        let found = match matching(data, &m.filters()).await {
             Ok(f) => f,
             Err(d) => return resp.diags.push(d),
         };
-        let found: Vec<&J> = found.iter().collect();
-        let mut st = c.clone();
-        st.set(
-            "ids",
-            strings(
-                found
-                    .iter()
-                    .filter_map(|s| wire::string(&s["id"]))
-                    .collect(),
-            ),
-        );
-        st.set(
-            "servers",
-            Value::List(found.into_iter().map(item).collect()),
-        );
-        resp.state = st;
+        m.ids = Attr::Known(found.iter().filter_map(|s| s.id.clone()).collect());
+        m.servers = Attr::Known(found.iter().map(item).collect());
+        resp.state = m.to_value(&self.schema().ty());
     }
 }
 
@@ -250,6 +262,12 @@ mod tests {
             v.set(k, x.clone());
         }
         v
+    }
+
+    #[test]
+    fn the_models_fit_the_schemas() {
+        ServersModel::check_against(&ServersData.schema().ty()).unwrap();
+        ServerFilters::check_against(&filters(Block::new("")).ty()).unwrap();
     }
 
     #[test]
@@ -275,7 +293,7 @@ mod tests {
                 "/servers/detail?flavor=42&tags=a,b",
             ),
         ] {
-            assert_eq!(query(&c), want);
+            assert_eq!(query(&ServerFilters::from_value(&c).unwrap()), want);
         }
     }
 
@@ -290,12 +308,13 @@ mod tests {
             ]},
             "created": "2026-11-23T10:00:00Z"
         });
-        let v = item(&s);
+        let v = item(&documents::parse("server", &s).unwrap()).to_value(&item_type());
         assert_eq!(v.get("ipv4"), &Value::List(vec![Value::string("10.0.0.3")]));
         assert_eq!(v.get("ipv6"), &Value::List(vec![Value::string("fd00::3")]));
         assert_eq!(v.get("flavor_name").as_str(), Some("m1.tiny"));
         // a booted-from-volume server has no image
-        let bfv = item(&serde_json::json!({"id": "j", "image": ""}));
+        let bfv = serde_json::json!({"id": "j", "image": ""});
+        let bfv = item(&documents::parse("server", &bfv).unwrap()).to_value(&item_type());
         assert!(bfv.get("image_id").is_null());
     }
 }

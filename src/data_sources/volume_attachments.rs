@@ -4,11 +4,13 @@
 use async_trait::async_trait;
 use serde_json::Value as J;
 
-use crate::client::wire;
+use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::validators::Uuid;
 use crate::framework::*;
 use crate::resources::{api_error, path_segment};
+use crate::tf_model;
 
 fn attachment_type() -> Type {
     Type::object([
@@ -35,46 +37,59 @@ pub fn schema() -> Schema {
     )
 }
 
-/// One attachment of a `GET /servers/{id}/os-volume_attachments` answer.
-pub fn flatten_attachment(server_id: &str, a: &J) -> Value {
-    let vid = wire::string(&a["volumeId"]).unwrap_or_default();
-    let s = |k: &str| Value::from_opt_str(wire::string(&a[k]));
-    Value::Object(
-        [
-            (
-                "id".to_string(),
-                Value::string(format!("{server_id}/{vid}")),
-            ),
-            ("volume_id".to_string(), Value::string(vid)),
-            ("device".to_string(), s("device")),
-            ("tag".to_string(), s("tag")),
-            (
-                "delete_on_termination".to_string(),
-                wire::boolean(&a["delete_on_termination"])
-                    .map(Value::Bool)
-                    .unwrap_or(Value::Null),
-            ),
-            ("attachment_id".to_string(), s("attachment_id")),
-        ]
-        .into(),
-    )
+tf_model! {
+    /// One element of `volume_attachments`.
+    pub struct AttachmentItem {
+        pub id: Attr<String>,
+        pub volume_id: Attr<String>,
+        pub device: Attr<String>,
+        pub tag: Attr<String>,
+        pub delete_on_termination: Attr<bool>,
+        pub attachment_id: Attr<String>,
+    }
 }
 
-/// The state for `server_id` from the listing body.
-pub fn flatten(server_id: &str, body: &J, state: &mut Value) {
-    let mut items: Vec<&J> = body["volumeAttachments"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .collect();
-    items.sort_by_key(|a| (wire::string(&a["device"]), wire::string(&a["volumeId"])));
-    let list: Vec<Value> = items
+tf_model! {
+    /// `nova_volume_attachments` configuration and state.
+    pub struct VolumeAttachmentsModel {
+        pub server_id: Attr<String>,
+        pub volume_attachments: Attr<Vec<AttachmentItem>>,
+        pub volume_ids: Attr<Vec<String>>,
+    }
+}
+
+/// One attachment of a `GET /servers/{id}/os-volume_attachments` answer;
+/// what the cloud's microversion does not report stays null.
+pub fn flatten_attachment(server_id: &str, a: &documents::VolumeAttachment) -> AttachmentItem {
+    let vid = a.volume_id.clone().unwrap_or_default();
+    AttachmentItem {
+        id: Attr::Known(format!("{server_id}/{vid}")),
+        volume_id: Attr::Known(vid),
+        device: Attr::from_option(a.device.clone()),
+        tag: Attr::from_option(a.tag.clone()),
+        delete_on_termination: Attr::from_option(a.delete_on_termination),
+        attachment_id: Attr::from_option(a.attachment_id.clone()),
+    }
+}
+
+/// The listing for `server_id` (`{"volumeAttachments": [...]}`), ordered
+/// by device name, then volume ID.
+pub fn flatten(server_id: &str, body: &J, m: &mut VolumeAttachmentsModel) -> Result<(), ApiError> {
+    let mut items: Vec<documents::VolumeAttachment> =
+        documents::parse::<Option<_>>("volume attachments", &body["volumeAttachments"])?
+            .unwrap_or_default();
+    items.sort_by(|a, b| (&a.device, &a.volume_id).cmp(&(&b.device, &b.volume_id)));
+    let list: Vec<AttachmentItem> = items
         .iter()
         .map(|a| flatten_attachment(server_id, a))
         .collect();
-    let ids = list.iter().map(|a| a.get("volume_id").clone()).collect();
-    state.set("volume_attachments", Value::List(list));
-    state.set("volume_ids", Value::List(ids));
+    m.volume_ids = Attr::Known(
+        list.iter()
+            .filter_map(|a| a.volume_id.if_known().cloned())
+            .collect(),
+    );
+    m.volume_attachments = Attr::Known(list);
+    Ok(())
 }
 
 pub struct VolumeAttachmentsData;
@@ -88,7 +103,12 @@ impl DataSource<NovaData> for VolumeAttachmentsData {
         schema()
     }
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
-        let sid = req.config.get("server_id").opt_str().unwrap_or_default();
+        let Some(mut m) =
+            decode::<VolumeAttachmentsModel>("configuration", &req.config, &mut resp.diags)
+        else {
+            return;
+        };
+        let sid = m.server_id.as_deref().unwrap_or_default().to_string();
         let path = format!("/servers/{}/os-volume_attachments", path_segment(&sid));
         let body = match data.cloud.get(&path).await {
             Ok(b) => b,
@@ -105,9 +125,12 @@ impl DataSource<NovaData> for VolumeAttachmentsData {
                     .push(api_error("Cannot list volume attachments", &e))
             }
         };
-        let mut st = req.config.clone();
-        flatten(&sid, &body, &mut st);
-        resp.state = st;
+        match flatten(&sid, &body, &mut m) {
+            Ok(()) => resp.state = m.to_value(&schema().ty()),
+            Err(e) => resp
+                .diags
+                .push(api_error("Cannot read volume attachments", &e)),
+        }
     }
 }
 
@@ -124,8 +147,9 @@ mod tests {
              "delete_on_termination": true, "attachment_id": "att-1"},
             {"device": "/dev/vda", "id": "a", "serverId": "s", "volumeId": "a"},
         ]});
-        let mut st = Value::null_object(&schema().ty());
-        flatten("s", &body, &mut st);
+        let mut m = VolumeAttachmentsModel::default();
+        flatten("s", &body, &mut m).unwrap();
+        let st = m.to_value(&schema().ty());
         assert_eq!(
             st.get("volume_ids"),
             &Value::List(vec![Value::string("a"), Value::string("b")])
@@ -140,9 +164,15 @@ mod tests {
     }
 
     #[test]
+    fn the_model_fits_the_schema() {
+        VolumeAttachmentsModel::check_against(&schema().ty()).unwrap();
+    }
+
+    #[test]
     fn empty_listing() {
-        let mut st = Value::null_object(&schema().ty());
-        flatten("s", &json!({"volumeAttachments": []}), &mut st);
+        let mut m = VolumeAttachmentsModel::default();
+        flatten("s", &json!({"volumeAttachments": []}), &mut m).unwrap();
+        let st = m.to_value(&schema().ty());
         assert_eq!(st.get("volume_ids"), &Value::List(vec![]));
         assert_eq!(st.get("volume_attachments"), &Value::List(vec![]));
     }

@@ -10,9 +10,11 @@ use serde_json::json;
 
 use super::{action, wait_error, wait_for};
 use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::validators::{parse_duration, Duration, OneOf, Uuid};
 use crate::framework::*;
 use crate::resources::api_error;
+use crate::tf_model;
 
 const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(10 * 60);
 
@@ -30,10 +32,28 @@ fn timeout() -> Attribute {
         .description("How long to wait for the server, such as `5m` (default 10m).")
 }
 
-fn deadline(config: &Value) -> Instant {
-    let t = config
-        .get("timeout")
-        .as_str()
+tf_model! {
+    /// `nova_server_reboot` configuration.
+    pub struct RebootModel {
+        pub server_id: Attr<String>,
+        pub r#type: Attr<String>,
+        pub timeout: Attr<String>,
+    }
+}
+
+tf_model! {
+    /// `nova_server_power` configuration.
+    pub struct PowerModel {
+        pub server_id: Attr<String>,
+        pub operation: Attr<String>,
+        pub timeout: Attr<String>,
+    }
+}
+
+/// The deadline of a `timeout` such as `5m` (10 minutes when not set).
+fn deadline(timeout: &Attr<String>) -> Instant {
+    let t = timeout
+        .as_deref()
         .and_then(parse_duration)
         .unwrap_or(DEFAULT_TIMEOUT);
     crate::framework::deadline_after(t)
@@ -52,26 +72,25 @@ pub fn power_request(operation: &str) -> (serde_json::Value, &'static str) {
     }
 }
 
-/// Posts `body` and waits for `target`, with progress along the way.
+/// Posts `body` to server `id` and waits for `target` until `dl`, with
+/// progress along the way.
 async fn run(
     data: &NovaData,
     req: &InvokeRequest,
+    (id, dl): (&str, Instant),
     what: &str,
-    body: serde_json::Value,
-    target: &str,
+    (body, target): (serde_json::Value, &str),
     diags: &mut Diagnostics,
 ) {
-    let id = req.config.get("server_id").opt_str().unwrap_or_default();
-    let dl = deadline(&req.config);
     let started = Instant::now();
     req.progress.report(format!("{what}: server {id}"));
-    let rid = match action(data, &id, &body, dl).await {
+    let rid = match action(data, id, &body, dl).await {
         Ok(rid) => rid,
         Err(e) => return diags.push(api_error(&format!("Cannot {what}"), &e)),
     };
     req.progress
         .report(format!("{what}: accepted; waiting for {target}"));
-    match wait_for(data, &id, &[target], dl, &req.stop, rid.as_deref()).await {
+    match wait_for(data, id, &[target], dl, &req.stop, rid.as_deref()).await {
         Ok(_) => req.progress.report(format!(
             "{what}: server {id} is {target} after {:.1}s",
             started.elapsed().as_secs_f64()
@@ -97,12 +116,20 @@ impl Action<NovaData> for RebootAction {
         )
     }
     async fn invoke(&self, data: &NovaData, req: InvokeRequest, diags: &mut Diagnostics) {
-        let (body, target) = reboot_request(req.config.get("type").as_str());
+        let Some(c) = decode::<RebootModel>("configuration", &req.config, diags) else {
+            return;
+        };
+        let (body, target) = reboot_request(c.r#type.as_deref());
         let kind = body["reboot"]["type"]
             .as_str()
             .unwrap_or("SOFT")
             .to_ascii_lowercase();
-        run(data, &req, &format!("{kind} reboot"), body, target, diags).await;
+        let server = (
+            c.server_id.as_deref().unwrap_or_default(),
+            deadline(&c.timeout),
+        );
+        let what = format!("{kind} reboot");
+        run(data, &req, server, &what, (body, target), diags).await;
     }
 }
 
@@ -123,11 +150,14 @@ impl Action<NovaData> for PowerAction {
         )
     }
     async fn invoke(&self, data: &NovaData, req: InvokeRequest, diags: &mut Diagnostics) {
-        let op = req.config.get("operation").opt_str().unwrap_or_default();
-        let (body, target) = power_request(&op);
-        let id = req.config.get("server_id").opt_str().unwrap_or_default();
+        let Some(c) = decode::<PowerModel>("configuration", &req.config, diags) else {
+            return;
+        };
+        let op = c.operation.as_deref().unwrap_or_default();
+        let (body, target) = power_request(op);
+        let id = c.server_id.as_deref().unwrap_or_default();
         // already there: nothing to do (Nova would answer 409)
-        match data.cloud.server(&id).await {
+        match data.cloud.server(id).await {
             Ok(Some(s)) if s["status"].as_str() == Some(target) => {
                 return req
                     .progress
@@ -143,7 +173,8 @@ impl Action<NovaData> for PowerAction {
             Err(e) => return diags.push(api_error("Cannot read the server", &e)),
             _ => {}
         }
-        run(data, &req, &op, body, target, diags).await;
+        let server = (id, deadline(&c.timeout));
+        run(data, &req, server, op, (body, target), diags).await;
     }
 }
 
@@ -166,6 +197,12 @@ mod tests {
             power_request("start"),
             (json!({"os-start": null}), "ACTIVE")
         );
+    }
+
+    #[test]
+    fn the_models_fit_the_schemas() {
+        RebootModel::check_against(&RebootAction.schema().ty()).unwrap();
+        PowerModel::check_against(&PowerAction.schema().ty()).unwrap();
     }
 
     #[test]

@@ -15,6 +15,7 @@ use serde_json::{json, Value as J};
 use crate::client::waiter::{wait_server, Observed, Wait, WaitError};
 use crate::client::{wire, ApiError};
 use crate::configured::NovaData;
+use crate::framework::model::decode;
 use crate::framework::*;
 
 use super::{api_error, path_segment, require_feature};
@@ -431,13 +432,17 @@ impl Resource<NovaData> for Server {
     }
 
     async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
-        match crate::data_sources::servers::matching(data, config).await {
+        use crate::data_sources::servers::{matching, ServerFilters};
+        let Some(filters) = decode::<ServerFilters>("list configuration", config, diags) else {
+            return Vec::new();
+        };
+        match matching(data, &filters).await {
             Ok(found) => found
-                .iter()
+                .into_iter()
                 .filter_map(|s| {
                     Some(Listed {
-                        id: wire::string(&s["id"])?,
-                        display_name: wire::string(&s["name"]).unwrap_or_default(),
+                        id: s.id?,
+                        display_name: s.name.unwrap_or_default(),
                     })
                 })
                 .collect(),
