@@ -256,6 +256,35 @@ fn image_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     Ok(super::wire::string(&v["id"]))
 }
 
+/// A host aggregate (`GET /os-aggregates/{id}`, an item of
+/// `GET /os-aggregates`, the answer to `POST /os-aggregates`). Nova's
+/// `id` is an integer; `uuid` comes from microversion 2.41. The answer to
+/// a create has neither `hosts` nor `metadata`, and some clouds send them
+/// as null: both read as empty. `metadata` holds the zone again under
+/// `availability_zone`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Aggregate {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub uuid: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub availability_zone: Option<String>,
+    #[serde(deserialize_with = "de::strings")]
+    pub hosts: Vec<String>,
+    #[serde(deserialize_with = "de::string_map")]
+    pub metadata: BTreeMap<String, String>,
+    #[serde(deserialize_with = "de::string")]
+    pub created_at: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub updated_at: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,5 +394,37 @@ mod tests {
         assert_eq!(bfv.image, None, "booted from a volume");
         assert_eq!(bfv.flavor_name(), Some("42"));
         assert!(bfv.ips().0.is_empty());
+    }
+
+    #[test]
+    fn aggregates_in_vendor_spellings() {
+        // the shape of the compute API reference (an integer ID), and a
+        // create answer with null hosts and no metadata
+        let a: Aggregate = parse(
+            "aggregate",
+            &json!({"availability_zone": "london", "created_at": "2016-12-27T23:47:32.911515",
+                    "deleted": false, "deleted_at": null, "hosts": ["compute"], "id": 1,
+                    "metadata": {"availability_zone": "london", "ssd": true}, "name": "name",
+                    "updated_at": null, "uuid": "6ba28ba7-f29b-45cc-a30b-6e3a40c2fb14"}),
+        )
+        .unwrap();
+        assert_eq!(a.id.as_deref(), Some("1"), "an integer ID");
+        assert_eq!(a.hosts, vec!["compute".to_string()]);
+        assert_eq!(a.metadata.get("ssd").map(String::as_str), Some("true"));
+        assert_eq!(a.updated_at, None);
+        assert_eq!(
+            a.other.get("deleted"),
+            Some(&json!(false)),
+            "unknown fields kept"
+        );
+        let created: Aggregate = parse(
+            "aggregate",
+            &json!({"id": "7", "name": "n", "availability_zone": null, "hosts": null}),
+        )
+        .unwrap();
+        assert!(created.hosts.is_empty(), "null hosts");
+        assert!(created.metadata.is_empty(), "no metadata");
+        assert_eq!(created.availability_zone, None);
+        assert_eq!(created.uuid, None, "before 2.41");
     }
 }

@@ -132,9 +132,17 @@ impl DataSource<NovaData> for AggregateData {
         };
         let (key, want) = lookup_key(&req.config);
         if let Some(a) = exactly_one(&all, key, &want, "aggregate", &mut resp.diags) {
-            let mut st = req.config.clone();
-            aggregate::flatten(a, &mut st);
-            resp.state = st;
+            let doc = match documents::parse::<documents::Aggregate>("aggregate", a) {
+                Ok(d) => d,
+                Err(e) => return resp.diags.push(api_error("Cannot read aggregate", &e)),
+            };
+            let Some(mut m) =
+                decode::<aggregate::AggregateModel>("configuration", &req.config, &mut resp.diags)
+            else {
+                return;
+            };
+            aggregate::flatten(&doc, &mut m);
+            resp.state = m.to_value(&self.schema().ty());
         }
     }
 }

@@ -1,15 +1,18 @@
 //! `nova_aggregate`: a host aggregate (optionally an availability zone).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::{json, Value as J};
 
-use crate::client::{wire, ApiError};
+use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::validators::{MapEntryLength, StringLength};
 use crate::framework::*;
+use crate::tf_model;
 
 use super::{api_error, deadline};
 
@@ -33,23 +36,116 @@ pub fn schema() -> Schema {
     )
 }
 
-pub fn flatten(a: &J, state: &mut Value) {
-    state.set("id", Value::from_opt_str(wire::string(&a["id"])));
-    state.set("uuid", Value::from_opt_str(wire::string(&a["uuid"])));
-    state.set("name", Value::from_opt_str(wire::string(&a["name"])));
-    state.set(
-        "availability_zone",
-        Value::from_opt_str(wire::string(&a["availability_zone"])),
+tf_model! {
+    /// `nova_aggregate` configuration, plan and state; the data source
+    /// reads into it too (its view has no `timeouts`).
+    ///
+    /// The entries of `metadata` and `hosts` are `Attr`s of their own: a
+    /// configuration can hold `{ k = null }` or a value not known until
+    /// apply inside a known collection, and the plan must keep exactly
+    /// that (a model that read the collection as wholly unknown would plan
+    /// something other than the configuration says).
+    pub struct AggregateModel {
+        pub id: Attr<String>,
+        pub uuid: Attr<String>,
+        pub name: Attr<String>,
+        pub availability_zone: Attr<String>,
+        pub metadata: Attr<BTreeMap<String, Attr<String>>>,
+        pub hosts: Attr<Vec<Attr<String>>>,
+        pub timeouts: Value,
+    }
+}
+
+/// The metadata to send at apply: null is empty and null entries are left
+/// out; an unknown map or entry is an [`UnknownValue`], never read as empty.
+fn known_metadata(
+    m: &Attr<BTreeMap<String, Attr<String>>>,
+) -> Result<BTreeMap<String, String>, UnknownValue> {
+    let Some(m) = m.known()? else {
+        return Ok(BTreeMap::new());
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in m {
+        if let Some(v) = v.known()? {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The hosts to have at apply: null is none and null elements are left
+/// out; an unknown set or element is an [`UnknownValue`], never read as
+/// empty.
+fn known_hosts(h: &Attr<Vec<Attr<String>>>) -> Result<BTreeSet<String>, UnknownValue> {
+    let Some(h) = h.known()? else {
+        return Ok(BTreeSet::new());
+    };
+    h.iter()
+        .filter_map(|x| x.known().transpose())
+        .map(|x| x.cloned())
+        .collect()
+}
+
+/// A known set of known hosts, in the order given.
+fn hosts_attr(hosts: impl IntoIterator<Item = String>) -> Attr<Vec<Attr<String>>> {
+    Attr::Known(hosts.into_iter().map(Attr::Known).collect())
+}
+
+/// Copies an aggregate document into the model: every attribute but
+/// `timeouts`. `metadata` leaves out the zone Nova mirrors there; `hosts`
+/// are sorted. A document without hosts or metadata (the answer to a
+/// create) gives empty ones.
+pub fn flatten(a: &documents::Aggregate, m: &mut AggregateModel) {
+    m.id = Attr::from_option(a.id.clone());
+    m.uuid = Attr::from_option(a.uuid.clone());
+    m.name = Attr::from_option(a.name.clone());
+    m.availability_zone = Attr::from_option(a.availability_zone.clone());
+    m.metadata = Attr::Known(
+        a.metadata
+            .iter()
+            .filter(|(k, _)| k.as_str() != AZ_KEY)
+            .map(|(k, v)| (k.clone(), Attr::Known(v.clone())))
+            .collect(),
     );
-    let mut md = wire::string_map(&a["metadata"]);
-    md.remove(AZ_KEY);
-    state.set("metadata", Value::from_string_map(md));
-    let mut hosts = wire::strings(&a["hosts"]);
+    let mut hosts = a.hosts.clone();
     hosts.sort();
-    state.set(
-        "hosts",
-        Value::Set(hosts.into_iter().map(Value::String).collect()),
-    );
+    m.hosts = hosts_attr(hosts);
+}
+
+/// Reads the `aggregate` of a reply (`{"aggregate": {...}}`).
+fn parse_reply(body: &J) -> Result<documents::Aggregate, ApiError> {
+    documents::parse("aggregate", &body["aggregate"])
+}
+
+/// The `POST /os-aggregates` body (Nova API reference, "Create
+/// Aggregate"): `{"aggregate": {"name", "availability_zone"}}`, the zone
+/// only when set. Errs when the plan still holds an unknown name or zone.
+pub fn create_body(m: &AggregateModel) -> Result<J, UnknownValue> {
+    let mut agg = json!({"name": m.name.known()?});
+    if let Some(az) = m.availability_zone.known()? {
+        agg["availability_zone"] = az.as_str().into();
+    }
+    Ok(json!({"aggregate": agg}))
+}
+
+/// The `PUT /os-aggregates/{id}` body (Nova API reference, "Update
+/// Aggregate"), `None` when neither name nor zone changed. Only what
+/// changed is sent: the name always (Nova needs one of the two), the zone
+/// only when it changed, so a rename never touches the zone. Errs when the
+/// plan still holds an unknown name or zone.
+pub fn update_body(
+    prior: &AggregateModel,
+    planned: &AggregateModel,
+) -> Result<Option<J>, UnknownValue> {
+    let az_changed = planned.availability_zone != prior.availability_zone;
+    if planned.name == prior.name && !az_changed {
+        return Ok(None);
+    }
+    let mut agg = json!({"name": planned.name.known()?});
+    if az_changed {
+        agg["availability_zone"] = json!(planned.availability_zone.known()?);
+    }
+    Ok(Some(json!({"aggregate": agg})))
 }
 
 /// The set_metadata body: changed keys with their values, removed keys as null.
@@ -69,48 +165,66 @@ pub fn metadata_body(
     (!m.is_empty()).then(|| json!({"set_metadata": {"metadata": m}}))
 }
 
-fn hosts(v: &Value) -> Result<BTreeSet<String>, UnknownValue> {
-    Ok(v.string_list()?.into_iter().collect())
+/// An apply step that failed: the diagnostic summary and the cause.
+type StepError = (String, ApiError);
+
+/// An unknown value met at apply, where Terraform has resolved them all.
+fn not_known(e: UnknownValue) -> StepError {
+    (
+        "Aggregate value not known at apply".to_string(),
+        ApiError::Unsupported(e.to_string()),
+    )
 }
 
-async fn action(
-    data: &NovaData,
-    id: &str,
-    body: &J,
-    dl: std::time::Instant,
-) -> Result<J, ApiError> {
+/// `POST /os-aggregates/{id}/action` with `body` (`set_metadata`,
+/// `add_host` or `remove_host`), repeated on a lost answer.
+async fn action(data: &NovaData, id: &str, body: &J, dl: Instant) -> Result<J, ApiError> {
     data.cloud
         .post_repeatable(&format!("/os-aggregates/{id}/action"), body, Some(dl))
         .await
 }
 
-/// Brings metadata and hosts from `have` to `want`, recording progress in `state`.
+/// `POST /os-aggregates` with `body`; when the answer is lost, the
+/// aggregate of that name in `GET /os-aggregates` is the one made.
+/// Returns `{"aggregate": {...}}`.
+async fn post_aggregate(data: &NovaData, body: &J, dl: Instant) -> Result<J, ApiError> {
+    let name = body["aggregate"]["name"].clone();
+    let find = || async {
+        let all = data.cloud.get("/os-aggregates").await?;
+        Ok(all["aggregates"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["name"] == name))
+            .map(|a| json!({"aggregate": a})))
+    };
+    data.cloud
+        .create("/os-aggregates", body, Some(dl), find)
+        .await
+}
+
+/// Brings metadata and hosts from `have` to `want` (set_metadata, then
+/// remove_host and add_host one host at a time), recording each step that
+/// succeeded in `state`, so a failure part way leaves the state true.
 async fn converge(
     data: &NovaData,
     id: &str,
-    want: &Value,
-    have: &Value,
-    state: &mut Value,
-    dl: std::time::Instant,
-) -> Result<(), (String, ApiError)> {
-    let unknown = |e: UnknownValue| {
-        (
-            "Aggregate value not known at apply".to_string(),
-            ApiError::Unsupported(e.to_string()),
-        )
-    };
-    if let Some(body) = metadata_body(
-        &want.get("metadata").string_map().map_err(unknown)?,
-        &have.get("metadata").string_map().map_err(unknown)?,
-    ) {
+    want: &AggregateModel,
+    have: &AggregateModel,
+    state: &mut AggregateModel,
+    dl: Instant,
+) -> Result<(), StepError> {
+    let (w, h) = (
+        known_metadata(&want.metadata).map_err(not_known)?,
+        known_metadata(&have.metadata).map_err(not_known)?,
+    );
+    if let Some(body) = metadata_body(&w, &h) {
         action(data, id, &body, dl)
             .await
             .map_err(|e| ("Cannot set aggregate metadata".to_string(), e))?;
-        state.set("metadata", want.get("metadata").clone());
+        state.metadata = want.metadata.clone();
     }
     let (w, h) = (
-        hosts(want.get("hosts")).map_err(unknown)?,
-        hosts(have.get("hosts")).map_err(unknown)?,
+        known_hosts(&want.hosts).map_err(not_known)?,
+        known_hosts(&have.hosts).map_err(not_known)?,
     );
     let mut current = h.clone();
     for host in h.difference(&w) {
@@ -118,21 +232,43 @@ async fn converge(
             .await
             .map_err(|e| (format!("Cannot remove host {host} from the aggregate"), e))?;
         current.remove(host);
-        state.set(
-            "hosts",
-            Value::Set(current.iter().cloned().map(Value::String).collect()),
-        );
+        state.hosts = hosts_attr(current.iter().cloned());
     }
     for host in w.difference(&h) {
         action(data, id, &json!({"add_host": {"host": host}}), dl)
             .await
             .map_err(|e| (format!("Cannot add host {host} to the aggregate"), e))?;
         current.insert(host.clone());
-        state.set(
-            "hosts",
-            Value::Set(current.iter().cloned().map(Value::String).collect()),
-        );
+        state.hosts = hosts_attr(current.iter().cloned());
     }
+    Ok(())
+}
+
+/// Renames the aggregate or moves it to another zone when the plan says
+/// so (`PUT /os-aggregates/{id}`), recording the new name and zone in
+/// `state` once Nova took them.
+async fn rename(
+    data: &NovaData,
+    id: &str,
+    prior: &AggregateModel,
+    planned: &AggregateModel,
+    state: &mut AggregateModel,
+    dl: Instant,
+) -> Result<(), StepError> {
+    let Some(body) = update_body(prior, planned).map_err(not_known)? else {
+        return Ok(());
+    };
+    data.cloud
+        .compute(
+            Method::PUT,
+            &format!("/os-aggregates/{id}"),
+            Some(&body),
+            Some(dl),
+        )
+        .await
+        .map_err(|e| ("Cannot update aggregate".to_string(), e))?;
+    state.name = planned.name.clone();
+    state.availability_zone = planned.availability_zone.clone();
     Ok(())
 }
 
@@ -168,11 +304,13 @@ impl Resource<NovaData> for Aggregate {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if config
-            .get("metadata")
-            .as_map()
-            .map(|m| m.contains_key(AZ_KEY))
-            .unwrap_or(false)
+        let Some(c) = decode::<AggregateModel>("configuration", config, diags) else {
+            return;
+        };
+        // the key is caught whatever its value: null or not known yet
+        if c.metadata
+            .if_known()
+            .is_some_and(|m| m.contains_key(AZ_KEY))
         {
             diags.error_at(
                 AttrPath::attr("metadata").then_key(AZ_KEY),
@@ -183,128 +321,134 @@ impl Resource<NovaData> for Aggregate {
     }
 
     async fn plan(&self, _data: Option<&NovaData>, req: &PlanRequest<'_>, resp: &mut PlanResponse) {
-        for (k, empty) in [
-            ("metadata", Value::Map(Default::default())),
-            ("hosts", Value::Set(vec![])),
-        ] {
+        let Some(c) = decode::<AggregateModel>("configuration", req.config, &mut resp.diags) else {
+            return;
+        };
+        if req.prior.is_null() {
             // on create, unset means empty; on update the core plan keeps
             // the prior value (less what Terraform set, when removed)
-            if req.config.get(k).is_null() && req.prior.is_null() {
-                resp.planned.set(k, empty);
+            let Some(mut planned) =
+                decode::<AggregateModel>("plan", &resp.planned, &mut resp.diags)
+            else {
+                return;
+            };
+            if c.metadata.is_null() {
+                planned.metadata = Attr::Known(BTreeMap::new());
             }
+            if c.hosts.is_null() {
+                planned.hosts = Attr::Known(Vec::new());
+            }
+            resp.planned = planned.to_value(&schema().ty());
+            return;
         }
+        let Some(prior) = decode::<AggregateModel>("prior state", req.prior, &mut resp.diags)
+        else {
+            return;
+        };
         // Nova refuses an empty zone name in every update path: an
         // aggregate leaves its zone only by being made again
-        if !req.prior.is_null()
-            && !req.prior.get("availability_zone").is_null()
-            && req.config.get("availability_zone").is_null()
-        {
+        if !prior.availability_zone.is_null() && c.availability_zone.is_null() {
             resp.requires_replace
                 .push(AttrPath::attr("availability_zone"));
         }
     }
 
+    /// Creates the aggregate, then sets its metadata and adds its hosts.
+    /// Once Nova made it, its ID is in the state whatever fails after.
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let dl = deadline(&req.config, "create");
-        let mut agg = json!({"name": req.planned.get("name").as_str()});
-        if let Some(az) = req.planned.get("availability_zone").as_str() {
-            agg["availability_zone"] = az.into();
-        }
-        let name = agg["name"].clone();
-        let find = || async {
-            let all = data.cloud.get("/os-aggregates").await?;
-            Ok(all["aggregates"]
-                .as_array()
-                .and_then(|a| a.iter().find(|x| x["name"] == name))
-                .map(|a| json!({"aggregate": a})))
+        let Some(planned) = decode::<AggregateModel>("plan", &req.planned, &mut resp.diags) else {
+            return;
         };
-        let reply = match data
-            .cloud
-            .create("/os-aggregates", &json!({"aggregate": agg}), Some(dl), find)
-            .await
-        {
-            Ok(r) => r,
+        let dl = deadline(&req.config, "create");
+        let body = match create_body(&planned) {
+            Ok(b) => b,
+            Err(e) => {
+                let (summary, e) = not_known(e);
+                return resp.diags.push(api_error(&summary, &e));
+            }
+        };
+        let made = match post_aggregate(data, &body, dl).await {
+            Ok(r) => parse_reply(&r),
             Err(e) => return resp.diags.push(api_error("Cannot create aggregate", &e)),
         };
-        let mut state = req.planned.clone();
-        flatten(&reply["aggregate"], &mut state);
-        let id = state.get("id").opt_str().unwrap_or_default();
+        let made = match made {
+            Ok(a) => a,
+            Err(e) => {
+                return resp
+                    .diags
+                    .push(api_error("Cannot read the new aggregate", &e))
+            }
+        };
+        let mut state = planned.clone();
+        flatten(&made, &mut state);
+        let id = state.id.as_deref().unwrap_or_default().to_string();
         let have = state.clone();
-        let result = converge(data, &id, &req.planned, &have, &mut state, dl).await;
-        resp.state = state;
+        let result = converge(data, &id, &planned, &have, &mut state, dl).await;
+        resp.state = state.to_value(&schema().ty());
         if let Err((summary, e)) = result {
             resp.diags.push(api_error(&summary, &e));
         }
     }
 
     async fn read(&self, data: &NovaData, req: ReadRequest, resp: &mut ReadResponse) {
-        let id = req.state.get("id").opt_str().unwrap_or_default();
+        let Some(mut m) = decode::<AggregateModel>("state", &req.state, &mut resp.diags) else {
+            return;
+        };
+        let id = m.id.as_deref().unwrap_or_default();
         match data.cloud.get(&format!("/os-aggregates/{id}")).await {
-            Ok(b) => {
-                let mut state = req.state.clone();
-                flatten(&b["aggregate"], &mut state);
-                resp.state = state;
-            }
+            Ok(b) => match parse_reply(&b) {
+                Ok(a) => {
+                    flatten(&a, &mut m);
+                    resp.state = m.to_value(&schema().ty());
+                }
+                Err(e) => resp.diags.push(api_error("Cannot read aggregate", &e)),
+            },
             Err(e) if e.is_not_found() => resp.state = Value::Null,
             Err(e) => resp.diags.push(api_error("Cannot read aggregate", &e)),
         }
     }
 
+    /// Renames or rezones in place, then brings metadata and hosts to the
+    /// plan; the state records each step that succeeded.
     async fn update(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
+        let (Some(prior), Some(planned)) = (
+            decode::<AggregateModel>("prior state", &req.prior, &mut resp.diags),
+            decode::<AggregateModel>("plan", &req.planned, &mut resp.diags),
+        ) else {
+            return;
+        };
         let dl = deadline(&req.config, "update");
-        let id = req.prior.get("id").opt_str().unwrap_or_default();
-        let mut state = req.prior.clone();
-        state.set("timeouts", req.planned.get("timeouts").clone());
-        let (name, az) = (
-            req.planned.get("name"),
-            req.planned.get("availability_zone"),
-        );
-        let az_changed = az != req.prior.get("availability_zone");
-        if name != req.prior.get("name") || az_changed {
-            // only what changed is sent: a rename never touches the zone
-            let mut agg = json!({"name": name.as_str()});
-            if az_changed {
-                agg["availability_zone"] = az.as_str().into();
-            }
-            match data
-                .cloud
-                .compute(
-                    Method::PUT,
-                    &format!("/os-aggregates/{id}"),
-                    Some(&json!({"aggregate": agg})),
-                    Some(dl),
-                )
-                .await
-            {
-                Ok(_) => {
-                    state.set("name", name.clone());
-                    state.set("availability_zone", az.clone());
-                }
-                Err(e) => {
-                    resp.state = state;
-                    return resp.diags.push(api_error("Cannot update aggregate", &e));
-                }
-            }
+        let id = prior.id.as_deref().unwrap_or_default().to_string();
+        let mut state = prior.clone();
+        state.timeouts = planned.timeouts.clone();
+        let mut result = rename(data, &id, &prior, &planned, &mut state, dl).await;
+        if result.is_ok() {
+            result = converge(data, &id, &planned, &prior, &mut state, dl).await;
         }
-        let have = req.prior.clone();
-        let result = converge(data, &id, &req.planned, &have, &mut state, dl).await;
-        resp.state = state;
+        resp.state = state.to_value(&schema().ty());
         if let Err((summary, e)) = result {
             resp.diags.push(api_error(&summary, &e));
         }
     }
 
+    /// Empties the aggregate of the hosts Nova reports (an aggregate with
+    /// hosts cannot be deleted), then deletes it. Gone already is done.
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
+        let Some(prior) = decode::<AggregateModel>("state", &req.prior, &mut resp.diags) else {
+            return;
+        };
         let dl = deadline(&req.prior, "delete");
-        let id = req.prior.get("id").opt_str().unwrap_or_default();
-        // an aggregate with hosts cannot be deleted: empty it first
+        let id = prior.id.as_deref().unwrap_or_default();
         let current = match data.cloud.get(&format!("/os-aggregates/{id}")).await {
-            Ok(b) => b["aggregate"].clone(),
+            Ok(b) => match parse_reply(&b) {
+                Ok(a) => a,
+                Err(e) => return resp.diags.push(api_error("Cannot read aggregate", &e)),
+            },
             Err(e) if e.is_not_found() => return,
             Err(e) => return resp.diags.push(api_error("Cannot read aggregate", &e)),
         };
-        for host in wire::strings(&current["hosts"]) {
-            if let Err(e) = action(data, &id, &json!({"remove_host": {"host": host}}), dl).await {
+        for host in &current.hosts {
+            if let Err(e) = action(data, id, &json!({"remove_host": {"host": host}}), dl).await {
                 if !e.is_not_found() {
                     return resp.diags.push(api_error(
                         &format!("Cannot remove host {host} from the aggregate"),
@@ -334,14 +478,32 @@ impl Resource<NovaData> for Aggregate {
 mod tests {
     use super::*;
 
+    fn doc(v: J) -> documents::Aggregate {
+        documents::parse("aggregate", &v).unwrap()
+    }
+
+    fn model(name: &str, az: Option<&str>) -> AggregateModel {
+        AggregateModel {
+            name: Attr::Known(name.into()),
+            availability_zone: Attr::from_option(az.map(str::to_string)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_model_fits_the_schema() {
+        AggregateModel::check_against(&schema().ty()).unwrap();
+    }
+
     #[test]
     fn flatten_seed_aggregate_with_integer_id() {
         // F-002-aggregates-list (DIGEST §7.9)
         let a = json!({"availability_zone": "london", "created_at": "2016-12-27T23:47:32.911515", "deleted": false,
             "deleted_at": null, "hosts": ["compute"], "id": 1, "metadata": {"availability_zone": "london"},
             "name": "name", "updated_at": null, "uuid": "6ba28ba7-f29b-45cc-a30b-6e3a40c2fb14"});
-        let mut st = Value::null_object(&schema().ty());
-        flatten(&a, &mut st);
+        let mut m = AggregateModel::default();
+        flatten(&doc(a), &mut m);
+        let st = m.to_value(&schema().ty());
         assert_eq!(st.get("id"), &Value::string("1"));
         assert_eq!(st.get("availability_zone"), &Value::string("london"));
         assert_eq!(
@@ -351,11 +513,12 @@ mod tests {
         );
         assert_eq!(st.get("hosts"), &Value::Set(vec![Value::string("compute")]));
         // the create response has neither hosts nor metadata
-        let mut st2 = Value::null_object(&schema().ty());
+        let mut m2 = AggregateModel::default();
         flatten(
-            &json!({"id": 1, "name": "name", "availability_zone": "beijing", "uuid": "u"}),
-            &mut st2,
+            &doc(json!({"id": 1, "name": "name", "availability_zone": "beijing", "uuid": "u"})),
+            &mut m2,
         );
+        let st2 = m2.to_value(&schema().ty());
         assert_eq!(st2.get("hosts"), &Value::Set(vec![]));
     }
 
@@ -381,5 +544,67 @@ mod tests {
         }
         "#);
         assert_eq!(metadata_body(&want, &want), None);
+    }
+
+    /// A rename sends the name alone (Nova refuses a zone it did not
+    /// expect to change); a new zone is sent with the name.
+    #[test]
+    fn updates_send_only_what_changed() {
+        let prior = model("a", Some("z1"));
+        assert_eq!(update_body(&prior, &prior.clone()), Ok(None));
+        assert_eq!(
+            update_body(&prior, &model("b", Some("z1"))),
+            Ok(Some(json!({"aggregate": {"name": "b"}})))
+        );
+        assert_eq!(
+            update_body(&prior, &model("a", Some("z2"))),
+            Ok(Some(
+                json!({"aggregate": {"name": "a", "availability_zone": "z2"}})
+            ))
+        );
+        let unknown = AggregateModel {
+            name: Attr::Unknown,
+            ..prior.clone()
+        };
+        assert_eq!(update_body(&prior, &unknown), Err(UnknownValue));
+        assert_eq!(
+            create_body(&model("a", None)),
+            Ok(json!({"aggregate": {"name": "a"}}))
+        );
+        assert_eq!(
+            create_body(&model("a", Some("z"))),
+            Ok(json!({"aggregate": {"name": "a", "availability_zone": "z"}}))
+        );
+    }
+
+    /// Null entries are left out of what is sent; unknown ones are errors,
+    /// never empty; and a plan holding either reads and writes back as it
+    /// was.
+    #[test]
+    fn entries_keep_null_and_unknown() {
+        let mut planned = Value::null_object(&schema().ty());
+        planned.set("name", Value::string("a"));
+        planned.set(
+            "metadata",
+            Value::Map(BTreeMap::from([
+                ("k".to_string(), Value::Null),
+                ("v".to_string(), Value::string("1")),
+            ])),
+        );
+        planned.set(
+            "hosts",
+            Value::Set(vec![Value::string("c1"), Value::Unknown]),
+        );
+        let m = AggregateModel::from_value(&planned).unwrap();
+        assert_eq!(m.to_value(&schema().ty()), planned);
+        assert_eq!(
+            known_metadata(&m.metadata),
+            Ok(BTreeMap::from([("v".to_string(), "1".to_string())]))
+        );
+        assert_eq!(known_hosts(&m.hosts), Err(UnknownValue));
+        assert_eq!(known_hosts(&Attr::Null), Ok(BTreeSet::new()));
+        assert_eq!(known_metadata(&Attr::Unknown), Err(UnknownValue));
+        let hosts = Attr::Known(vec![Attr::Known("c1".to_string()), Attr::Null]);
+        assert_eq!(known_hosts(&hosts), Ok(BTreeSet::from(["c1".to_string()])));
     }
 }
