@@ -89,6 +89,9 @@ pub struct ModelError {
     pub problem: String,
     /// The value did not fit only because it was unknown.
     pub unknown: bool,
+    /// The value was a null where the model has no room for one (an
+    /// element of a collection written as `null`).
+    pub null: bool,
 }
 
 impl ModelError {
@@ -97,6 +100,7 @@ impl ModelError {
             path: String::new(),
             problem: problem.into(),
             unknown: false,
+            null: false,
         }
     }
 
@@ -114,6 +118,7 @@ impl ModelError {
         };
         ModelError {
             unknown: v.is_unknown(),
+            null: v.is_null(),
             ..ModelError::new(format!("expected {expected}, found {got}"))
         }
     }
@@ -405,12 +410,20 @@ pub fn field_type<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     }
 }
 
-/// Reads a model, or reports (as an error diagnostic naming `what` and the
-/// attribute) a value that does not fit it: a fault of the provider, since
-/// Terraform checked the value against the same schema.
+/// Reads a model, or reports a value that does not fit it as an error
+/// diagnostic naming the attribute: a `null` element of a collection is
+/// the configuration's error; anything else is a fault of the provider,
+/// since Terraform checked the value against the same schema.
 pub fn decode<M: Model>(what: &str, v: &Value, diags: &mut super::diag::Diagnostics) -> Option<M> {
     match M::from_value(v) {
         Ok(m) => Some(m),
+        Err(e) if e.null => {
+            diags.error(
+                format!("Invalid value for {}", e.path),
+                "A null element is not allowed here: remove it, or give a value.",
+            );
+            None
+        }
         Err(e) => {
             diags.error(
                 format!("The provider cannot read the {what}"),
@@ -586,6 +599,19 @@ mod tests {
         assert_eq!(a.if_known(), None);
         let n: Attr<String> = Attr::Null;
         assert_eq!(n.known(), Ok(None));
+    }
+
+    /// `tags = [null]` is the configuration's error, named as such.
+    #[test]
+    fn a_null_element_is_the_configurations_error() {
+        let v = obj(&[("tags", Value::Set(vec![Value::Null]))]);
+        let mut d = crate::framework::Diagnostics::default();
+        assert!(decode::<Thing>("configuration", &v, &mut d).is_none());
+        assert_eq!(d.0[0].summary, "Invalid value for tags[0]");
+        let v = obj(&[("id", Value::Bool(true))]);
+        let mut d = crate::framework::Diagnostics::default();
+        assert!(decode::<Thing>("configuration", &v, &mut d).is_none());
+        assert_eq!(d.0[0].summary, "The provider cannot read the configuration");
     }
 
     #[test]
