@@ -285,6 +285,104 @@ pub struct Aggregate {
     pub other: BTreeMap<String, J>,
 }
 
+/// A zone of `GET /os-availability-zone`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AvailabilityZone {
+    #[serde(rename = "zoneName", deserialize_with = "de::string")]
+    pub zone_name: Option<String>,
+    #[serde(rename = "zoneState", deserialize_with = "null_as_default")]
+    pub zone_state: ZoneState,
+}
+
+/// `zoneState` of an availability zone.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ZoneState {
+    #[serde(deserialize_with = "de::boolean")]
+    pub available: Option<bool>,
+}
+
+/// A hypervisor of `GET /os-hypervisors/detail`: `id` an integer before
+/// 2.53 and a UUID after; sizes and `running_vms` gone from 2.88.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Hypervisor {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub hypervisor_hostname: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub hypervisor_type: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub state: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub status: Option<String>,
+    #[serde(deserialize_with = "de::int")]
+    pub vcpus: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub memory_mb: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub running_vms: Option<i64>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+/// `GET /limits`: `limits.absolute` by the compute API's names; values
+/// that are not numbers are left out.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    #[serde(deserialize_with = "int_map")]
+    pub absolute: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+/// An image of the image API (`GET /v2/images/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Image {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub status: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub visibility: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub disk_format: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub container_format: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub created_at: Option<String>,
+    /// Bytes.
+    #[serde(deserialize_with = "de::int")]
+    pub size: Option<i64>,
+    /// MiB.
+    #[serde(deserialize_with = "de::int")]
+    pub min_ram: Option<i64>,
+    /// GiB.
+    #[serde(deserialize_with = "de::int")]
+    pub min_disk: Option<i64>,
+    #[serde(deserialize_with = "de::strings")]
+    pub tags: Vec<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+/// A map of integers ([`super::wire::int`]); entries that are not numbers
+/// are dropped, null is empty.
+fn int_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, i64>, D::Error> {
+    let v = J::deserialize(d)?;
+    Ok(v.as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, x)| super::wire::int(x).map(|n| (k.clone(), n)))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,5 +524,39 @@ mod tests {
         assert!(created.metadata.is_empty(), "no metadata");
         assert_eq!(created.availability_zone, None);
         assert_eq!(created.uuid, None, "before 2.41");
+    }
+
+    #[test]
+    fn cloud_lookups_read_every_microversion() {
+        let z: AvailabilityZone = parse(
+            "zone",
+            &json!({"zoneName": "nova", "zoneState": {"available": "true"}, "hosts": null}),
+        )
+        .unwrap();
+        assert_eq!(
+            (z.zone_name.as_deref(), z.zone_state.available),
+            (Some("nova"), Some(true))
+        );
+        let h: Hypervisor = parse(
+            "hypervisor",
+            &json!({"id": 1, "hypervisor_hostname": "c1", "vcpus": "8", "state": "up"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (h.id.as_deref(), h.vcpus, h.memory_mb),
+            (Some("1"), Some(8), None)
+        );
+        let l: Limits = parse(
+            "limits",
+            &json!({"absolute": {"maxTotalCores": 20, "totalCoresUsed": "2", "maxImageMeta": null}, "rate": []}),
+        )
+        .unwrap();
+        assert_eq!(l.absolute.len(), 2, "{:?}", l.absolute);
+        let i: Image = parse(
+            "image",
+            &json!({"id": "i", "size": null, "min_ram": 0, "tags": []}),
+        )
+        .unwrap();
+        assert_eq!((i.size, i.min_ram), (None, Some(0)));
     }
 }

@@ -10,6 +10,8 @@ use crate::framework::model::{decode, Model};
 use crate::framework::schema::computed_view;
 use crate::framework::*;
 use crate::resources::{aggregate, api_error, keypair, path_segment, server, server_group};
+use crate::tf_model;
+use std::collections::BTreeMap;
 
 /// Picks the one item whose `key` equals `want`; errors name the candidates.
 fn exactly_one<'a>(
@@ -283,13 +285,16 @@ impl DataSource<NovaData> for ImageData {
                 .call(Call::new(Service::Image, reqwest::Method::GET, &path))
                 .await
         };
-        let img = match req.config.get("id").opt_str() {
+        let Some(c) = decode::<ImageModel>("configuration", &req.config, &mut resp.diags) else {
+            return;
+        };
+        let img = match c.id.if_known().cloned() {
             Some(id) => match call(format!("/v2/images/{}", path_segment(&id))).await {
                 Ok(r) => r.body,
                 Err(e) => return resp.diags.push(api_error("Cannot find image", &e)),
             },
             None => {
-                let name = req.config.get("name").opt_str().unwrap_or_default();
+                let name = c.name.if_known().cloned().unwrap_or_default();
                 // every page: Glance links the next one as `next`
                 let mut list: Vec<J> = Vec::new();
                 let mut next = Some(format!("/v2/images?name={}", path_segment(&name)));
@@ -310,7 +315,7 @@ impl DataSource<NovaData> for ImageData {
                 list.sort_by_key(|i| {
                     std::cmp::Reverse(wire::string(&i["created_at"]).unwrap_or_default())
                 });
-                if list.len() > 1 && req.config.get("most_recent").as_bool() != Some(true) {
+                if list.len() > 1 && c.most_recent.if_known() != Some(&true) {
                     let ids: Vec<String> =
                         list.iter().filter_map(|i| wire::string(&i["id"])).collect();
                     return resp.diags.error("Several images found", format!("{} images are named \"{name}\": {}. Set most_recent = true or give the id.", list.len(), ids.join(", ")));
@@ -325,32 +330,52 @@ impl DataSource<NovaData> for ImageData {
                 }
             }
         };
-        let mut st = req.config.clone();
-        for k in [
-            "id",
-            "name",
-            "status",
-            "visibility",
-            "disk_format",
-            "container_format",
-            "created_at",
-        ] {
-            st.set(k, Value::from_opt_str(wire::string(&img[k])));
+        let Some(mut m) = decode::<ImageModel>("configuration", &req.config, &mut resp.diags)
+        else {
+            return;
+        };
+        match documents::parse::<documents::Image>("image", &img) {
+            Ok(i) => {
+                flatten_image(&i, &mut m);
+                resp.state = m.to_value(&self.schema().ty());
+            }
+            Err(e) => resp.diags.push(api_error("Cannot read image", &e)),
         }
-        for k in ["size", "min_ram", "min_disk"] {
-            st.set(k, Value::from_opt_i64(wire::int(&img[k])));
-        }
-        st.set(
-            "tags",
-            Value::List(
-                wire::strings(&img["tags"])
-                    .into_iter()
-                    .map(Value::String)
-                    .collect(),
-            ),
-        );
-        resp.state = st;
     }
+}
+
+tf_model! {
+    /// `nova_image` configuration and state.
+    pub struct ImageModel {
+        pub id: Attr<String>,
+        pub name: Attr<String>,
+        pub most_recent: Attr<bool>,
+        pub status: Attr<String>,
+        pub visibility: Attr<String>,
+        pub disk_format: Attr<String>,
+        pub container_format: Attr<String>,
+        pub size: Attr<i64>,
+        pub min_ram: Attr<i64>,
+        pub min_disk: Attr<i64>,
+        pub created_at: Attr<String>,
+        pub tags: Attr<Vec<String>>,
+    }
+}
+
+/// Copies an image document into the model (`most_recent` stays).
+fn flatten_image(i: &documents::Image, m: &mut ImageModel) {
+    let s = |v: &Option<String>| Attr::from_option(v.clone());
+    m.id = s(&i.id);
+    m.name = s(&i.name);
+    m.status = s(&i.status);
+    m.visibility = s(&i.visibility);
+    m.disk_format = s(&i.disk_format);
+    m.container_format = s(&i.container_format);
+    m.created_at = s(&i.created_at);
+    m.size = Attr::from_option(i.size);
+    m.min_ram = Attr::from_option(i.min_ram);
+    m.min_disk = Attr::from_option(i.min_disk);
+    m.tags = Attr::Known(i.tags.clone());
 }
 
 pub struct AvailabilityZonesData;
@@ -382,7 +407,7 @@ impl DataSource<NovaData> for AvailabilityZonesData {
                 ),
         )
     }
-    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+    async fn read(&self, data: &NovaData, _req: DataReadRequest, resp: &mut DataReadResponse) {
         let b = match data.cloud.get("/os-availability-zone").await {
             Ok(b) => b,
             Err(e) => {
@@ -391,47 +416,55 @@ impl DataSource<NovaData> for AvailabilityZonesData {
                     .push(api_error("Cannot list availability zones", &e))
             }
         };
-        let mut zones: Vec<(String, bool)> = b["availabilityZoneInfo"]
-            .as_array()
+        let zones: Vec<documents::AvailabilityZone> =
+            match documents::parse::<Option<_>>("availability zones", &b["availabilityZoneInfo"]) {
+                Ok(z) => z.unwrap_or_default(),
+                Err(e) => {
+                    return resp
+                        .diags
+                        .push(api_error("Cannot read availability zones", &e))
+                }
+            };
+        let mut zones: Vec<ZoneItem> = zones
             .into_iter()
-            .flatten()
             .filter_map(|z| {
-                Some((
-                    wire::string(&z["zoneName"])?,
-                    wire::boolean(&z["zoneState"]["available"]).unwrap_or(false),
-                ))
+                Some(ZoneItem {
+                    name: Attr::Known(z.zone_name?),
+                    available: Attr::Known(z.zone_state.available.unwrap_or(false)),
+                })
             })
             .collect();
-        zones.sort();
-        let mut st = req.config.clone();
-        st.set(
-            "names",
-            Value::List(
+        zones.sort_by(|a, b| {
+            (a.name.if_known(), a.available.if_known())
+                .cmp(&(b.name.if_known(), b.available.if_known()))
+        });
+        let m = ZonesModel {
+            names: Attr::Known(
                 zones
                     .iter()
-                    .filter(|z| z.1)
-                    .map(|z| Value::string(&z.0))
+                    .filter(|z| z.available == Attr::Known(true))
+                    .filter_map(|z| z.name.if_known().cloned())
                     .collect(),
             ),
-        );
-        st.set(
-            "zones",
-            Value::List(
-                zones
-                    .into_iter()
-                    .map(|(n, a)| {
-                        Value::Object(
-                            [
-                                ("name".to_string(), Value::String(n)),
-                                ("available".to_string(), Value::Bool(a)),
-                            ]
-                            .into(),
-                        )
-                    })
-                    .collect(),
-            ),
-        );
-        resp.state = st;
+            zones: Attr::Known(zones),
+        };
+        resp.state = m.to_value(&self.schema().ty());
+    }
+}
+
+tf_model! {
+    /// `nova_availability_zones` state.
+    pub struct ZonesModel {
+        pub names: Attr<Vec<String>>,
+        pub zones: Attr<Vec<ZoneItem>>,
+    }
+}
+
+tf_model! {
+    /// One element of `zones`.
+    pub struct ZoneItem {
+        pub name: Attr<String>,
+        pub available: Attr<bool>,
     }
 }
 
@@ -459,7 +492,7 @@ impl DataSource<NovaData> for HypervisorsData {
                 .attr(Attribute::new("hypervisors", Type::list(obj)).computed().description("Hypervisors, sorted by name.")),
         )
     }
-    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+    async fn read(&self, data: &NovaData, _req: DataReadRequest, resp: &mut DataReadResponse) {
         let b = match data
             .cloud
             .get_all("/os-hypervisors/detail", "hypervisors")
@@ -468,53 +501,50 @@ impl DataSource<NovaData> for HypervisorsData {
             Ok(b) => b,
             Err(e) => return resp.diags.push(api_error("Cannot list hypervisors", &e)),
         };
-        let mut list: Vec<J> = b["hypervisors"].as_array().cloned().unwrap_or_default();
-        list.sort_by_key(|h| wire::string(&h["hypervisor_hostname"]).unwrap_or_default());
-        let hv = list
-            .iter()
-            .map(|h| {
-                Value::Object(
-                    [
-                        (
-                            "id".to_string(),
-                            Value::from_opt_str(wire::string(&h["id"])),
-                        ),
-                        (
-                            "name".to_string(),
-                            Value::from_opt_str(wire::string(&h["hypervisor_hostname"])),
-                        ),
-                        (
-                            "state".to_string(),
-                            Value::from_opt_str(wire::string(&h["state"])),
-                        ),
-                        (
-                            "status".to_string(),
-                            Value::from_opt_str(wire::string(&h["status"])),
-                        ),
-                        (
-                            "type".to_string(),
-                            Value::from_opt_str(wire::string(&h["hypervisor_type"])),
-                        ),
-                        (
-                            "vcpus".to_string(),
-                            Value::from_opt_i64(wire::int(&h["vcpus"])),
-                        ),
-                        (
-                            "memory_mb".to_string(),
-                            Value::from_opt_i64(wire::int(&h["memory_mb"])),
-                        ),
-                        (
-                            "running_vms".to_string(),
-                            Value::from_opt_i64(wire::int(&h["running_vms"])),
-                        ),
-                    ]
-                    .into(),
-                )
-            })
-            .collect();
-        let mut st = req.config.clone();
-        st.set("hypervisors", Value::List(hv));
-        resp.state = st;
+        let mut list: Vec<documents::Hypervisor> =
+            match documents::parse::<Option<_>>("hypervisors", &b["hypervisors"]) {
+                Ok(l) => l.unwrap_or_default(),
+                Err(e) => return resp.diags.push(api_error("Cannot read hypervisors", &e)),
+            };
+        list.sort_by(|a, b| a.hypervisor_hostname.cmp(&b.hypervisor_hostname));
+        let m = HypervisorsModel {
+            hypervisors: Attr::Known(list.iter().map(hypervisor_item).collect()),
+        };
+        resp.state = m.to_value(&self.schema().ty());
+    }
+}
+
+tf_model! {
+    /// `nova_hypervisors` state.
+    pub struct HypervisorsModel {
+        pub hypervisors: Attr<Vec<HypervisorItem>>,
+    }
+}
+
+tf_model! {
+    /// One element of `hypervisors` (sizes: MiB, vCPUs; null from 2.88).
+    pub struct HypervisorItem {
+        pub id: Attr<String>,
+        pub name: Attr<String>,
+        pub state: Attr<String>,
+        pub status: Attr<String>,
+        pub r#type: Attr<String>,
+        pub vcpus: Attr<i64>,
+        pub memory_mb: Attr<i64>,
+        pub running_vms: Attr<i64>,
+    }
+}
+
+fn hypervisor_item(h: &documents::Hypervisor) -> HypervisorItem {
+    HypervisorItem {
+        id: Attr::from_option(h.id.clone()),
+        name: Attr::from_option(h.hypervisor_hostname.clone()),
+        state: Attr::from_option(h.state.clone()),
+        status: Attr::from_option(h.status.clone()),
+        r#type: Attr::from_option(h.hypervisor_type.clone()),
+        vcpus: Attr::from_option(h.vcpus),
+        memory_mb: Attr::from_option(h.memory_mb),
+        running_vms: Attr::from_option(h.running_vms),
     }
 }
 
@@ -532,22 +562,27 @@ impl DataSource<NovaData> for LimitsData {
                 .attr(Attribute::new("absolute", Type::map(Type::Number)).computed().description("Absolute limits and usage, by the compute API's names.")),
         )
     }
-    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+    async fn read(&self, data: &NovaData, _req: DataReadRequest, resp: &mut DataReadResponse) {
         let b = match data.cloud.get("/limits").await {
             Ok(b) => b,
             Err(e) => return resp.diags.push(api_error("Cannot read limits", &e)),
         };
-        let abs = b["limits"]["absolute"]
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter_map(|(k, v)| wire::int(v).map(|n| (k.clone(), Value::from(n))))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut st = req.config.clone();
-        st.set("absolute", Value::Map(abs));
-        resp.state = st;
+        match documents::parse::<documents::Limits>("limits", &b["limits"]) {
+            Ok(l) => {
+                let m = LimitsModel {
+                    absolute: Attr::Known(l.absolute),
+                };
+                resp.state = m.to_value(&self.schema().ty());
+            }
+            Err(e) => resp.diags.push(api_error("Cannot read limits", &e)),
+        }
+    }
+}
+
+tf_model! {
+    /// `nova_limits` state.
+    pub struct LimitsModel {
+        pub absolute: Attr<BTreeMap<String, i64>>,
     }
 }
 
@@ -555,6 +590,14 @@ impl DataSource<NovaData> for LimitsData {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_models_fit_the_schemas() {
+        ImageModel::check_against(&ImageData.schema().ty()).unwrap();
+        ZonesModel::check_against(&AvailabilityZonesData.schema().ty()).unwrap();
+        HypervisorsModel::check_against(&HypervisorsData.schema().ty()).unwrap();
+        LimitsModel::check_against(&LimitsData.schema().ty()).unwrap();
+    }
 
     #[test]
     fn exactly_one_explains_ambiguity() {

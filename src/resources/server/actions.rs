@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{action, wait_error, wait_for};
 use crate::configured::NovaData;
-use crate::framework::model::{decode, Model};
+use crate::framework::model::decode;
 use crate::framework::validators::{parse_duration, Duration, OneOf, Uuid};
 use crate::framework::*;
 use crate::resources::api_error;
@@ -181,6 +181,7 @@ impl Action<NovaData> for PowerAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::model::Model;
 
     #[test]
     fn action_bodies() {
