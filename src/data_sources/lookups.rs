@@ -232,7 +232,7 @@ impl DataSource<NovaData> for ServerData {
                     "/servers/detail?name={}",
                     path_segment(&format!("^{}$", regex::escape(&name)))
                 );
-                let all = match data.cloud.get(&q).await {
+                let all = match data.cloud.get_all(&q, "servers").await {
                     Ok(b) => b["servers"].as_array().cloned().unwrap_or_default(),
                     Err(e) => return resp.diags.push(api_error("Cannot list servers", &e)),
                 };
