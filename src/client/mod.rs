@@ -32,6 +32,13 @@ pub struct Cloud {
 /// and `next` links.
 const OFFSET_PAGED: &[&str] = &["server_groups"];
 
+/// Percent-encodes one path segment (names may hold spaces and more).
+pub fn path_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
 impl Cloud {
     pub fn new(cfg: Config) -> Result<Cloud, ApiError> {
         Ok(Cloud {
@@ -174,6 +181,53 @@ impl Cloud {
     /// (`[api] max_limit`) makes them.
     /// Server groups are paged by `offset` (Nova cuts them at `max_limit`
     /// with no links): pages are read until one comes back empty.
+    /// Every volume attachment of server `server_id`
+    /// (`GET /servers/{id}/os-volume_attachments` items), each once.
+    ///
+    /// Nova pages this listing by `limit`/`offset` over all of the server's
+    /// block device mappings and leaves out those without a volume only
+    /// afterwards, with no `next` link: a page can hold fewer attachments
+    /// than exist, or none. Pages are read at the offset of what has been
+    /// read until one adds nothing or every volume of `volumes` (the
+    /// server's `os-extended-volumes:volumes_attached` IDs) is found; a
+    /// volume still missing then is read on its own.
+    pub async fn volume_attachments(
+        &self,
+        server_id: &str,
+        volumes: &[String],
+    ) -> Result<Vec<J>, ApiError> {
+        let base = format!("/servers/{}/os-volume_attachments", path_segment(server_id));
+        let mut out: Vec<J> = Vec::new();
+        let found = |out: &[J], v: &str| {
+            out.iter()
+                .any(|a| wire::string(&a["volumeId"]).as_deref() == Some(v))
+        };
+        for _ in 0..1000 {
+            let page = self.get(&format!("{base}?offset={}", out.len())).await?;
+            let mut added = false;
+            for a in page["volumeAttachments"].as_array().into_iter().flatten() {
+                let vid = wire::string(&a["volumeId"]).unwrap_or_default();
+                if !found(&out, &vid) {
+                    out.push(a.clone());
+                    added = true;
+                }
+            }
+            if !added || volumes.iter().all(|v| found(&out, v)) {
+                break;
+            }
+        }
+        for v in volumes {
+            if !found(&out, v) {
+                match self.get(&format!("{base}/{}", path_segment(v))).await {
+                    Ok(b) => out.push(b["volumeAttachment"].clone()),
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn get_all(&self, path: &str, key: &str) -> Result<J, ApiError> {
         let items = if OFFSET_PAGED.contains(&key) {
             let mut all: Vec<J> = Vec::new();

@@ -9,7 +9,7 @@ use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
 use crate::framework::validators::Uuid;
 use crate::framework::*;
-use crate::resources::{api_error, path_segment};
+use crate::resources::api_error;
 use crate::tf_model;
 
 fn attachment_type() -> Type {
@@ -109,16 +109,25 @@ impl DataSource<NovaData> for VolumeAttachmentsData {
             return;
         };
         let sid = m.server_id.as_deref().unwrap_or_default().to_string();
-        let path = format!("/servers/{}/os-volume_attachments", path_segment(&sid));
-        let body = match data.cloud.get(&path).await {
-            Ok(b) => b,
-            Err(e) if e.is_not_found() => {
+        let server = match data.cloud.server(&sid).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
                 return resp.diags.error_at(
                     AttrPath::attr("server_id"),
                     "No server found",
                     format!("No server has ID \"{sid}\"."),
                 )
             }
+            Err(e) => return resp.diags.push(api_error("Cannot read the server", &e)),
+        };
+        let volumes: Vec<String> = server["os-extended-volumes:volumes_attached"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v["id"].as_str().map(str::to_string))
+            .collect();
+        let body = match data.cloud.volume_attachments(&sid, &volumes).await {
+            Ok(list) => serde_json::json!({ "volumeAttachments": list }),
             Err(e) => {
                 return resp
                     .diags

@@ -89,9 +89,10 @@ pub struct ModelError {
     pub problem: String,
     /// The value did not fit only because it was unknown.
     pub unknown: bool,
-    /// The value was a null where the model has no room for one (an
-    /// element of a collection written as `null`).
-    pub null: bool,
+    /// The configuration's error rather than the provider's: a null where
+    /// the model has no room for one (an element of a collection), or a
+    /// fraction where a whole number is needed.
+    pub invalid: bool,
 }
 
 impl ModelError {
@@ -100,7 +101,7 @@ impl ModelError {
             path: String::new(),
             problem: problem.into(),
             unknown: false,
-            null: false,
+            invalid: false,
         }
     }
 
@@ -118,7 +119,7 @@ impl ModelError {
         };
         ModelError {
             unknown: v.is_unknown(),
-            null: v.is_null(),
+            invalid: v.is_null(),
             ..ModelError::new(format!("expected {expected}, found {got}"))
         }
     }
@@ -177,7 +178,10 @@ macro_rules! scalar {
                 let read: fn(&Value) -> Option<Option<$t>> = $read;
                 match read(v) {
                     Some(Some(x)) => Ok(x),
-                    Some(None) => Err(ModelError::new(concat!("expected ", $what))),
+                    Some(None) => Err(ModelError {
+                        invalid: true,
+                        ..ModelError::new(concat!("must be ", $what))
+                    }),
                     None => Err(ModelError::found($what, v)),
                 }
             }
@@ -411,27 +415,48 @@ pub fn field_type<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
 }
 
 /// Reads a model, or reports a value that does not fit it as an error
-/// diagnostic naming the attribute: a `null` element of a collection is
-/// the configuration's error; anything else is a fault of the provider,
-/// since Terraform checked the value against the same schema.
+/// diagnostic naming the attribute: a `null` element of a collection or a
+/// fraction for a whole number is the configuration's error; anything else
+/// is a fault of the provider, since Terraform checked the value against
+/// the same schema.
 pub fn decode<M: Model>(what: &str, v: &Value, diags: &mut super::diag::Diagnostics) -> Option<M> {
     match M::from_value(v) {
         Ok(m) => Some(m),
-        Err(e) if e.null => {
-            diags.error(
-                format!("Invalid value for {}", e.path),
-                "A null element is not allowed here: remove it, or give a value.",
-            );
+        Err(e) if e.invalid => {
+            let detail = if e.problem.ends_with("found null") {
+                "A null element is not allowed here: remove it, or give a value.".to_string()
+            } else {
+                format!("The value {}.", e.problem)
+            };
+            diags.error(format!("Invalid value for {}", e.path), detail);
             None
         }
         Err(e) => {
-            diags.error(
-                format!("The provider cannot read the {what}"),
-                format!("{e}. This is a fault of the provider; please report it."),
-            );
+            provider_fault(what, &e, diags);
             None
         }
     }
+}
+
+/// [`decode`] for a resource's own `validate`, after the schema's checks:
+/// a value those checks refuse (null elements, fractions) is not reported
+/// again, and the resource's checks are skipped.
+pub fn decode_checked<M: Model>(v: &Value, diags: &mut super::diag::Diagnostics) -> Option<M> {
+    match M::from_value(v) {
+        Ok(m) => Some(m),
+        Err(e) if e.invalid => None,
+        Err(e) => {
+            provider_fault("configuration", &e, diags);
+            None
+        }
+    }
+}
+
+fn provider_fault(what: &str, e: &ModelError, diags: &mut super::diag::Diagnostics) {
+    diags.error(
+        format!("The provider cannot read the {what}"),
+        format!("{e}. This is a fault of the provider; please report it."),
+    );
 }
 
 /// Declares a model struct: one field per attribute or nested block of a
@@ -608,6 +633,14 @@ mod tests {
         let mut d = crate::framework::Diagnostics::default();
         assert!(decode::<Thing>("configuration", &v, &mut d).is_none());
         assert_eq!(d.0[0].summary, "Invalid value for tags[0]");
+        let v = obj(&[("rules", obj(&[("max", Value::Number(1.5))]))]);
+        let mut d = crate::framework::Diagnostics::default();
+        assert!(decode::<Thing>("configuration", &v, &mut d).is_none());
+        assert_eq!(d.0[0].summary, "Invalid value for rules.max");
+        assert_eq!(d.0[0].detail, "The value must be a whole number.");
+        let mut d = crate::framework::Diagnostics::default();
+        assert!(decode_checked::<Thing>(&v, &mut d).is_none());
+        assert!(d.0.is_empty(), "the schema's validators report it");
         let v = obj(&[("id", Value::Bool(true))]);
         let mut d = crate::framework::Diagnostics::default();
         assert!(decode::<Thing>("configuration", &v, &mut d).is_none());

@@ -342,6 +342,7 @@ pub fn validate_config(block: &Block, config: &Value, path: &AttrPath, diags: &m
         for val in &a.validators {
             val.validate(&p, v, diags);
         }
+        null_elements(&a.name, v, &p, diags);
         if let Some(n) = &a.nested {
             let inner = Block {
                 attributes: n.attributes.clone(),
@@ -373,6 +374,30 @@ pub fn validate_config(block: &Block, config: &Value, path: &AttrPath, diags: &m
                 }
             }
         }
+    }
+}
+
+/// A null element of a list, set or map (`tags = [null]`, `{ k = null }`)
+/// means nothing to the compute API, and Terraform keeps it in state where
+/// the cloud has nothing: it is refused, naming the element.
+fn null_elements(name: &str, v: &Value, p: &AttrPath, diags: &mut Diagnostics) {
+    let detail = format!("A null element is not allowed in {name}: remove it, or give a value.");
+    match v {
+        Value::List(items) | Value::Set(items) => {
+            for (i, e) in items.iter().enumerate() {
+                if e.is_null() {
+                    diags.error_at(p.then_index(i), "Invalid value", detail.clone());
+                }
+            }
+        }
+        Value::Map(m) => {
+            for (k, e) in m {
+                if e.is_null() {
+                    diags.error_at(p.then_key(k), "Invalid value", detail.clone());
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Value as J};
 
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
-use crate::framework::model::{decode, Model};
+use crate::framework::model::{decode, decode_checked, Model};
 use crate::framework::validators::{MapEntryLength, StringLength};
 use crate::framework::*;
 use crate::tf_model;
@@ -304,7 +304,7 @@ impl Resource<NovaData> for Aggregate {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let Some(c) = decode::<AggregateModel>("configuration", config, diags) else {
+        let Some(c) = decode_checked::<AggregateModel>(config, diags) else {
             return;
         };
         // the key is caught whatever its value: null or not known yet

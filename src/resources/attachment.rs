@@ -10,7 +10,7 @@ use serde_json::{json, Value as J};
 use crate::client::microversion as mv;
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
-use crate::framework::model::{decode, Model};
+use crate::framework::model::{decode, decode_checked, Model};
 use crate::framework::validators::{Matches, Uuid};
 use crate::framework::*;
 use crate::tf_model;
@@ -461,6 +461,10 @@ pub fn flatten_interface(
     m.port_id = Attr::Known(port);
     m.network_id = Attr::from_option(a.net_id.clone());
     m.mac = Attr::from_option(a.mac_addr.clone());
+    // reported from 2.70; a cloud that does not report it leaves it as written
+    if let Some(t) = &a.tag {
+        m.tag = Attr::Known(t.clone());
+    }
     let ips = a.addresses();
     if m.fixed_ip.if_known().is_none() {
         m.fixed_ip = Attr::from_option(ips.first().cloned());
@@ -499,7 +503,7 @@ impl Resource<NovaData> for InterfaceAttachment {
         })
     }
     fn validate(&self, c: &Value, diags: &mut Diagnostics) {
-        let Some(c) = decode::<InterfaceAttachmentModel>("configuration", c, diags) else {
+        let Some(c) = decode_checked::<InterfaceAttachmentModel>(c, diags) else {
             return;
         };
         let (n, p) = (&c.network_id, &c.port_id);

@@ -63,12 +63,7 @@ pub async fn require_feature(
     }
 }
 
-/// Percent-encodes one path segment (names may hold spaces and more).
-pub fn path_segment(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-}
+pub use crate::client::path_segment;
 
 /// How a type found by name is listed by `list` blocks: the listing's
 /// path and collection, the key of each item inside it (key pairs come as

@@ -7,7 +7,7 @@ use serde_json::{json, Value as J};
 use crate::client::microversion as mv;
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
-use crate::framework::model::{decode, Model};
+use crate::framework::model::{decode, decode_checked, Model};
 use crate::framework::validators::{IntBetween, OneOf, StringLength};
 use crate::framework::*;
 use crate::tf_model;
@@ -154,7 +154,7 @@ impl Resource<NovaData> for ServerGroup {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let Some(c) = decode::<ServerGroupModel>("configuration", config, diags) else {
+        let Some(c) = decode_checked::<ServerGroupModel>(config, diags) else {
             return;
         };
         let policy = c.policy.as_deref();

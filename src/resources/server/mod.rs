@@ -289,17 +289,11 @@ async fn recover_block_devices(data: &NovaData, id: &str, s: &J) -> Result<Vec<V
     if attached.is_empty() {
         return Ok(Vec::new());
     }
-    let body = data
-        .cloud
-        .get(&format!(
-            "/servers/{}/os-volume_attachments",
-            path_segment(id)
-        ))
-        .await?;
-    let atts: Vec<J> = body["volumeAttachments"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let ids: Vec<String> = attached
+        .iter()
+        .filter_map(|v| wire::string(&v["id"]))
+        .collect();
+    let atts = data.cloud.volume_attachments(id, &ids).await?;
     let volume_api = |path: String| async move {
         let call = crate::client::Call::new(crate::client::Service::Volume, Method::GET, &path);
         match data.cloud.session.call(call).await {
