@@ -294,12 +294,14 @@ impl<T: Tf> Tf for Vec<T> {
 }
 
 /// A map (null reads as empty: use `Attr<BTreeMap<..>>` where they differ).
+/// Null entries are left out, as [`Value::string_map`] leaves them out.
 impl<T: Tf> Tf for BTreeMap<String, T> {
     fn from_tf(v: &Value) -> Result<Self, ModelError> {
         match v {
             Value::Null => Ok(BTreeMap::new()),
             Value::Map(m) => m
                 .iter()
+                .filter(|(_, x)| !x.is_null())
                 .map(|(k, x)| {
                     Ok((
                         k.clone(),
@@ -589,6 +591,26 @@ mod tests {
             assert_eq!(back.get("meta"), &Value::Map(BTreeMap::new()));
             assert_eq!(back.get("type"), &Value::Unknown);
         }
+    }
+
+    #[test]
+    fn null_map_entries_are_left_out() {
+        let v = Value::Map(
+            [
+                ("a".to_string(), Value::string("1")),
+                ("b".to_string(), Value::Null),
+            ]
+            .into(),
+        );
+        let m: Attr<BTreeMap<String, String>> = Tf::from_tf(&v).unwrap();
+        assert_eq!(m, Attr::Known([("a".to_string(), "1".to_string())].into()));
+        assert_eq!(
+            Ok(m.if_known().cloned().unwrap_or_default()),
+            v.string_map()
+        );
+        let v = Value::Map([("a".to_string(), Value::Unknown)].into());
+        let m: Attr<BTreeMap<String, String>> = Tf::from_tf(&v).unwrap();
+        assert!(m.is_unknown(), "an unknown entry makes the map unknown");
     }
 
     #[test]
