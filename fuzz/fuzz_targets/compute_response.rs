@@ -1,27 +1,76 @@
-//! Decoding compute API responses: whatever JSON a cloud answers with, the
-//! mapping into Terraform state must not panic.
+//! Decoding compute API responses: whatever JSON a cloud answers with,
+//! reading it into the typed documents and mapping those into Terraform
+//! state must not panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use serde_json::Value as J;
+use terraform_provider_nova::client::documents::{self, parse};
+use terraform_provider_nova::data_sources::{servers, volume_attachments};
+use terraform_provider_nova::framework::model::Model;
 use terraform_provider_nova::framework::Value;
-use terraform_provider_nova::resources::{aggregate, flavor, keypair, server, server_group};
+use terraform_provider_nova::resources::{
+    aggregate, attachment, flavor, keypair, server, server_group,
+};
+
+/// Parses `j` as document `D`; when it fits, maps it with `f`.
+fn each<D: serde::de::DeserializeOwned>(j: &J, f: impl FnOnce(D)) {
+    if let Ok(d) = parse::<D>("fuzz", j) {
+        f(d);
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(j) = serde_json::from_slice::<serde_json::Value>(data) else {
+    let Ok(j) = serde_json::from_slice::<J>(data) else {
         return;
     };
+    // the server resource still maps raw documents
     let null_state = |ty| Value::null_object(&ty);
     let sty = server::schema::schema().block.ty();
     let mut st = null_state(sty.clone());
     server::model::flatten(&j, &null_state(sty), &mut st);
-    let ifaces: Vec<serde_json::Value> = j.as_array().cloned().unwrap_or_else(|| vec![j.clone()]);
+    let ifaces: Vec<J> = j.as_array().cloned().unwrap_or_else(|| vec![j.clone()]);
     server::model::flatten_networks(&ifaces, &mut st);
-    let mut f = null_state(flavor::schema().block.ty());
-    flavor::flatten(&j, &mut f);
-    let mut a = null_state(aggregate::schema().block.ty());
-    aggregate::flatten(&j, &mut a);
-    let mut k = null_state(keypair::schema().block.ty());
-    keypair::flatten(&j, &mut k);
-    let mut g = null_state(server_group::schema().block.ty());
-    server_group::flatten(&j, &mut g);
+
+    each(&j, |d: documents::Flavor| {
+        let mut m = flavor::FlavorModel::default();
+        flavor::flatten(&d, &mut m);
+        m.to_value(&flavor::schema().ty());
+    });
+    each(&j, |d: documents::Aggregate| {
+        let mut m = aggregate::AggregateModel::default();
+        aggregate::flatten(&d, &mut m);
+        m.to_value(&aggregate::schema().ty());
+    });
+    each(&j, |d: documents::Keypair| {
+        let mut m = keypair::KeypairModel::default();
+        keypair::flatten(&d, &mut m);
+        m.to_value(&keypair::schema().ty());
+    });
+    each(&j, |d: documents::ServerGroup| {
+        let mut m = server_group::ServerGroupModel::default();
+        server_group::flatten(&d, &mut m);
+        m.to_value(&server_group::schema().ty());
+    });
+    each(&j, |d: documents::VolumeAttachment| {
+        let mut m = attachment::VolumeAttachmentModel::default();
+        attachment::flatten_volume(&d, &mut m);
+        m.to_value(&attachment::volume_schema().ty());
+    });
+    each(&j, |d: documents::InterfaceAttachment| {
+        let mut m = attachment::InterfaceAttachmentModel::default();
+        attachment::flatten_interface("s", &d, &mut m);
+        m.to_value(&attachment::interface_schema().ty());
+    });
+    each(&j, |d: documents::Server| {
+        servers::item(&d);
+    });
+    let mut va = volume_attachments::VolumeAttachmentsModel::default();
+    if volume_attachments::flatten("s", &j, &mut va).is_ok() {
+        va.to_value(&volume_attachments::schema().ty());
+    }
+    each(&j, |_: documents::Hypervisor| {});
+    each(&j, |_: documents::Limits| {});
+    each(&j, |_: documents::Image| {});
+    each(&j, |_: documents::AvailabilityZone| {});
 });

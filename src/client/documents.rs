@@ -383,6 +383,97 @@ fn int_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, i6
         .collect())
 }
 
+/// A flavor (`GET /flavors/{flavor_id}`, Nova API reference "Show Flavor
+/// Details"; also the items of `GET /flavors/detail` and the answer to
+/// `POST /flavors`). Sizes: `ram` and `swap` in MiB, `disk` and
+/// `ephemeral` in GiB. Vendors send numbers as strings and `swap: ""` for
+/// no swap (read as 0 by [`super::wire::int`]).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Flavor {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "de::int")]
+    pub ram: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub vcpus: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub disk: Option<i64>,
+    #[serde(rename = "OS-FLV-EXT-DATA:ephemeral", deserialize_with = "de::int")]
+    pub ephemeral: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub swap: Option<i64>,
+    #[serde(deserialize_with = "de::float")]
+    pub rxtx_factor: Option<f64>,
+    #[serde(
+        rename = "os-flavor-access:is_public",
+        deserialize_with = "de::boolean"
+    )]
+    pub is_public: Option<bool>,
+    /// From 2.55: `Some(None)` when the flavor has none (null or `""`),
+    /// `None` when the cloud does not report descriptions at all.
+    #[serde(deserialize_with = "de::present_string")]
+    pub description: Option<Option<String>>,
+    /// From 2.61: `Some(Some(..))` when sent as an object, `Some(None)` when
+    /// sent but not an object; `None` when not sent (read
+    /// `/flavors/{id}/os-extra_specs` instead).
+    #[serde(deserialize_with = "de::present_string_map")]
+    pub extra_specs: Option<Option<BTreeMap<String, String>>>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+impl Flavor {
+    /// Whether the document carries `extra_specs` at all (2.61+).
+    pub fn has_extra_specs(&self) -> bool {
+        self.extra_specs.is_some()
+    }
+
+    /// The extra specs sent with the document, when sent as an object.
+    pub fn extra_specs(&self) -> Option<&BTreeMap<String, String>> {
+        self.extra_specs.as_ref().and_then(Option::as_ref)
+    }
+}
+
+/// A flavor's extra specs (`GET /flavors/{flavor_id}/os-extra_specs`,
+/// Nova API reference "List Extra Specs For A Flavor"); null or missing
+/// `extra_specs` read as none, values that are not strings as JSON text.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ExtraSpecs {
+    #[serde(deserialize_with = "de::string_map")]
+    pub extra_specs: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+/// One entry of a flavor's access list (`GET
+/// /flavors/{flavor_id}/os-flavor-access`, Nova API reference "List Flavor
+/// Access Information For Given Flavor").
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct FlavorAccess {
+    #[serde(deserialize_with = "de::string")]
+    pub flavor_id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub tenant_id: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+/// The answer of `GET /flavors/{flavor_id}/os-flavor-access`; a null or
+/// missing list is empty.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct FlavorAccessList {
+    #[serde(deserialize_with = "de::nullable")]
+    pub flavor_access: Vec<FlavorAccess>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,5 +649,65 @@ mod tests {
         )
         .unwrap();
         assert_eq!((i.size, i.min_ram), (None, Some(0)));
+    }
+
+    #[test]
+    fn flavors_in_vendor_spellings() {
+        // F-002-flavors-list (DIGEST §7.8), first item, and a vendor's strings
+        let seed: Flavor = parse(
+            "flavor",
+            &json!({"name": "1-512-20", "links": [], "ram": 512, "vcpus": 1, "description": null,
+                    "extra_specs": {}, "swap": "", "os-flavor-access:is_public": true, "rxtx_factor": 1.0,
+                    "OS-FLV-EXT-DATA:ephemeral": 0, "disk": 0, "id": "1"}),
+        )
+        .unwrap();
+        assert_eq!(seed.swap, Some(0), "swap: \"\" means no swap");
+        assert_eq!(seed.is_public, Some(true));
+        assert_eq!(seed.description, Some(None), "sent, and null");
+        assert_eq!(seed.extra_specs(), Some(&BTreeMap::new()));
+        assert!(seed.other.contains_key("links"), "unknown fields kept");
+        let vendor: Flavor = parse(
+            "flavor",
+            &json!({"id": 42, "name": " m1.big", "ram": "4096", "vcpus": "2", "disk": "40",
+                    "OS-FLV-EXT-DATA:ephemeral": "10", "swap": 512, "rxtx_factor": "1.5",
+                    "os-flavor-access:is_public": "False", "extra_specs": {"hw:numa_nodes": 2}}),
+        )
+        .unwrap();
+        assert_eq!(vendor.id.as_deref(), Some("42"), "an integer ID");
+        assert_eq!(vendor.name.as_deref(), Some("m1.big"));
+        assert_eq!(
+            (vendor.ram, vendor.vcpus, vendor.disk),
+            (Some(4096), Some(2), Some(40))
+        );
+        assert_eq!(vendor.ephemeral, Some(10));
+        assert_eq!(vendor.rxtx_factor, Some(1.5));
+        assert_eq!(vendor.is_public, Some(false), "a boolean as a string");
+        assert_eq!(vendor.description, None, "no description before 2.55");
+        assert_eq!(
+            vendor
+                .extra_specs()
+                .and_then(|s| s.get("hw:numa_nodes"))
+                .map(String::as_str),
+            Some("2")
+        );
+        let old: Flavor = parse("flavor", &json!({"id": "1", "extra_specs": null})).unwrap();
+        assert!(old.has_extra_specs() && old.extra_specs().is_none());
+        let older: Flavor = parse("flavor", &json!({"id": "1"})).unwrap();
+        assert!(!older.has_extra_specs(), "before 2.61: read os-extra_specs");
+        let specs: ExtraSpecs = parse(
+            "extra specs",
+            &json!({"extra_specs": {"a": "1", "b": null}}),
+        )
+        .unwrap();
+        assert_eq!(specs.extra_specs.len(), 1);
+        let access: FlavorAccessList = parse(
+            "flavor access",
+            &json!({"flavor_access": [{"flavor_id": "10", "tenant_id": "p1"}]}),
+        )
+        .unwrap();
+        assert_eq!(access.flavor_access[0].tenant_id.as_deref(), Some("p1"));
+        let none: FlavorAccessList =
+            parse("flavor access", &json!({"flavor_access": null})).unwrap();
+        assert!(none.flavor_access.is_empty());
     }
 }

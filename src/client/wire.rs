@@ -120,6 +120,33 @@ pub mod de {
     ) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
         Ok(super::string_map(&J::deserialize(d)?))
     }
+
+    /// Any value that may be sent as null; null reads as its default (an
+    /// empty list).
+    pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    }
+
+    /// A field whose presence matters: `Some(string)` when present, with
+    /// null (and `""`) read as `Some(None)`; a field left out stays `None`
+    /// by `#[serde(default)]`.
+    pub fn present_string<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Ok(Some(super::string(&J::deserialize(d)?)))
+    }
+
+    /// A map of strings whose presence matters: `Some(Some(map))` for an
+    /// object, `Some(None)` for a present value that is not an object
+    /// (null); a field left out stays `None` by `#[serde(default)]`.
+    pub fn present_string_map<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<std::collections::BTreeMap<String, String>>>, D::Error> {
+        let v = J::deserialize(d)?;
+        Ok(Some(v.is_object().then(|| super::string_map(&v))))
+    }
 }
 
 #[cfg(test)]

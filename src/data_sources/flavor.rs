@@ -1,14 +1,18 @@
 //! `nova_flavor` (exactly one) and `nova_flavors` (all that match).
 
-use async_trait::async_trait;
-use serde_json::Value as J;
+use std::collections::BTreeMap;
 
-use crate::client::wire;
+use async_trait::async_trait;
+
+use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
+use crate::framework::model::{decode, Model};
 use crate::framework::schema::computed_view;
 use crate::framework::validators::IntBetween;
 use crate::framework::*;
-use crate::resources::{api_error, flavor as rflavor};
+use crate::resources::flavor::{self as rflavor, FlavorModel};
+use crate::resources::{api_error, path_segment};
+use crate::tf_model;
 
 const FILTERS: &[&str] = &[
     "name",
@@ -35,67 +39,151 @@ fn filter_attrs(b: Block) -> Block {
     )
 }
 
-/// Does a flavor document match the filters in `config`?
-pub fn matches(f: &J, config: &Value) -> bool {
-    let mut st = Value::null_object(&rflavor::schema().ty());
-    rflavor::flatten(f, &mut st);
-    for k in ["name", "flavor_id", "vcpus", "ram", "disk", "is_public"] {
-        let want = config.get(k);
-        if !want.is_null() && want != st.get(k) {
-            return false;
-        }
+tf_model! {
+    /// What a lookup asks for, read from the configuration of either data
+    /// source (`nova_flavors` has no `flavor_id`, which reads as null).
+    /// Null asks for nothing, unknown matches nothing. Numbers as Terraform
+    /// sends them: `ram` and `min_ram` in MiB, `disk` and `min_disk` in GiB.
+    pub struct Filters {
+        pub name: Attr<String>,
+        pub flavor_id: Attr<String>,
+        pub vcpus: Attr<f64>,
+        pub ram: Attr<f64>,
+        pub disk: Attr<f64>,
+        pub is_public: Attr<bool>,
+        pub min_ram: Attr<f64>,
+        pub min_disk: Attr<f64>,
+        pub extra_specs: Attr<BTreeMap<String, String>>,
     }
-    if let Some(min) = config.get("min_ram").as_i64() {
-        if st.get("ram").as_i64().unwrap_or(0) < min {
-            return false;
-        }
-    }
-    if let Some(min) = config.get("min_disk").as_i64() {
-        if st.get("disk").as_i64().unwrap_or(0) < min {
-            return false;
-        }
-    }
-    let want_specs = config.get("extra_specs").string_map().unwrap_or_default();
-    let have = wire::string_map(&f["extra_specs"]);
-    want_specs.iter().all(|(k, v)| have.get(k) == Some(v))
 }
 
-async fn candidates(data: &NovaData, config: &Value) -> Result<Vec<J>, crate::client::ApiError> {
+/// `want` holds for `have`: null asks for nothing, unknown matches nothing.
+fn equal<T: PartialEq>(want: &Attr<T>, have: &Attr<T>) -> bool {
+    match want {
+        Attr::Null => true,
+        Attr::Unknown => false,
+        Attr::Known(_) => want == have,
+    }
+}
+
+/// `have` reaches `min`: null asks for nothing, unknown matches nothing.
+fn at_least(min: &Attr<f64>, have: &Attr<i64>) -> bool {
+    let have = match have {
+        Attr::Known(n) => *n as f64,
+        _ => 0.0,
+    };
+    match min {
+        Attr::Null => true,
+        Attr::Unknown => false,
+        Attr::Known(m) => have >= *m,
+    }
+}
+
+impl Filters {
+    /// Whether flavor `f` matches: each attribute asked for equals the
+    /// flavor's as `nova_flavor` reads it, the sizes reach the minimums, and
+    /// the flavor has every extra spec asked for (specs the document does
+    /// not carry count as none).
+    pub fn matches(&self, f: &documents::Flavor) -> bool {
+        let mut have = FlavorModel::default();
+        rflavor::flatten(f, &mut have);
+        let number = |a: &Attr<i64>| a.clone().map(|n| n as f64);
+        equal(&self.name, &have.name)
+            && equal(&self.flavor_id, &have.flavor_id)
+            && equal(&self.vcpus, &number(&have.vcpus))
+            && equal(&self.ram, &number(&have.ram))
+            && equal(&self.disk, &number(&have.disk))
+            && equal(&self.is_public, &have.is_public)
+            && at_least(&self.min_ram, &have.ram)
+            && at_least(&self.min_disk, &have.disk)
+            && self.has_specs(f)
+    }
+
+    fn has_specs(&self, f: &documents::Flavor) -> bool {
+        let Ok(want) = self.extra_specs.known() else {
+            return false;
+        };
+        let none = BTreeMap::new();
+        let have = f.extra_specs().unwrap_or(&none);
+        want.into_iter()
+            .flatten()
+            .all(|(k, v)| have.get(k) == Some(v))
+    }
+
+    /// Whether some extra spec is asked for (then a listing without specs,
+    /// before 2.61, needs each flavor's read).
+    fn wants_specs(&self) -> bool {
+        self.extra_specs.if_known().is_some_and(|m| !m.is_empty())
+    }
+}
+
+/// The flavors that match, sorted by name and then ID: every flavor
+/// (`GET /flavors/detail?is_public=None`, all pages, Nova API reference
+/// "List Flavors With Details"); before microversion 2.61, when extra
+/// specs are asked for, each flavor's specs from `GET
+/// /flavors/{id}/os-extra_specs`.
+async fn candidates(
+    data: &NovaData,
+    filters: &Filters,
+) -> Result<Vec<documents::Flavor>, ApiError> {
     let body = data
         .cloud
         .get_all("/flavors/detail?is_public=None", "flavors")
         .await?;
-    let mut out: Vec<J> = Vec::new();
-    for f in body["flavors"].as_array().cloned().unwrap_or_default() {
-        let mut f = f;
-        // before 2.61 extra specs are not in the list: fetch them when filtering on them
-        if config
-            .get("extra_specs")
-            .as_map()
-            .is_some_and(|m| !m.is_empty())
-            && f.get("extra_specs").is_none()
-        {
-            let id = wire::string(&f["id"]).unwrap_or_default();
-            let specs = data
-                .cloud
-                .get(&format!(
-                    "/flavors/{}/os-extra_specs",
-                    crate::resources::path_segment(&id)
-                ))
-                .await?;
-            f["extra_specs"] = specs["extra_specs"].clone();
+    let listed: Option<Vec<documents::Flavor>> = documents::parse("flavors", &body["flavors"])?;
+    let mut out = Vec::new();
+    for mut f in listed.unwrap_or_default() {
+        if filters.wants_specs() && !f.has_extra_specs() {
+            let id = f.id.clone().unwrap_or_default();
+            let specs: documents::ExtraSpecs = documents::parse(
+                "flavor extra specs",
+                &data
+                    .cloud
+                    .get(&format!("/flavors/{}/os-extra_specs", path_segment(&id)))
+                    .await?,
+            )?;
+            f.extra_specs = Some(Some(specs.extra_specs));
         }
-        if matches(&f, config) {
+        if filters.matches(&f) {
             out.push(f);
         }
     }
     out.sort_by_key(|f| {
         (
-            wire::string(&f["name"]).unwrap_or_default(),
-            wire::string(&f["id"]).unwrap_or_default(),
+            f.name.clone().unwrap_or_default(),
+            f.id.clone().unwrap_or_default(),
         )
     });
     Ok(out)
+}
+
+/// The attributes of object `a`, and those of object `b` that `a` lacks
+/// (a state written from two models).
+fn union(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Object(mut a), Value::Object(b)) => {
+            for (k, v) in b {
+                a.entry(k).or_insert(v);
+            }
+            Value::Object(a)
+        }
+        (a, _) => a,
+    }
+}
+
+/// `name (id)` of each flavor, for an error that lists them.
+fn names(found: &[documents::Flavor]) -> String {
+    found
+        .iter()
+        .map(|f| {
+            format!(
+                "{} ({})",
+                f.name.as_deref().unwrap_or_default(),
+                f.id.as_deref().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub struct FlavorData;
@@ -111,44 +199,40 @@ impl DataSource<NovaData> for FlavorData {
         Schema::new(0, filter_attrs(b))
     }
 
+    /// The state is the resource's view of the one flavor that matches,
+    /// with the minimums as configured.
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
-        let found = match candidates(data, &req.config).await {
+        let (Some(filters), Some(mut m)) = (
+            decode::<Filters>("configuration", &req.config, &mut resp.diags),
+            decode::<FlavorModel>("configuration", &req.config, &mut resp.diags),
+        ) else {
+            return;
+        };
+        let found = match candidates(data, &filters).await {
             Ok(c) => c,
             Err(e) => return resp.diags.push(api_error("Cannot list flavors", &e)),
         };
-        match found.len() {
-            1 => {
-                let mut st = req.config.clone();
-                rflavor::flatten(&found[0], &mut st);
-                if st.get("extra_specs").is_null() {
-                    st.set("extra_specs", Value::Map(Default::default()));
+        match found.as_slice() {
+            [f] => {
+                rflavor::flatten(f, &mut m);
+                if m.extra_specs.is_null() {
+                    m.extra_specs = Attr::Known(BTreeMap::new());
                 }
-                resp.state = st;
+                let ty = self.schema().ty();
+                resp.state = union(m.to_value(&ty), filters.to_value(&ty));
             }
-            0 => resp.diags.error(
+            [] => resp.diags.error(
                 "No flavor matches",
                 "No flavor matches the given name, ID and filters.",
             ),
-            _ => {
-                let list: Vec<String> = found
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{} ({})",
-                            wire::string(&f["name"]).unwrap_or_default(),
-                            wire::string(&f["id"]).unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                resp.diags.error(
-                    "Several flavors match",
-                    format!(
-                        "{} flavors match; narrow the filters. Candidates: {}.",
-                        found.len(),
-                        list.join(", ")
-                    ),
-                );
-            }
+            _ => resp.diags.error(
+                "Several flavors match",
+                format!(
+                    "{} flavors match; narrow the filters. Candidates: {}.",
+                    found.len(),
+                    names(&found)
+                ),
+            ),
         }
     }
 }
@@ -167,6 +251,52 @@ fn flavor_object_type() -> Type {
         ("is_public", Type::Bool),
         ("extra_specs", Type::map(Type::String)),
     ])
+}
+
+tf_model! {
+    /// One of `nova_flavors`' `flavors`: sizes in MiB (`ram`, `swap`) and
+    /// GiB (`disk`, `ephemeral`).
+    pub struct FlavorSummary {
+        pub id: Attr<String>,
+        pub name: Attr<String>,
+        pub vcpus: Attr<i64>,
+        pub ram: Attr<i64>,
+        pub disk: Attr<i64>,
+        pub ephemeral: Attr<i64>,
+        pub swap: Attr<i64>,
+        pub is_public: Attr<bool>,
+        pub extra_specs: Attr<BTreeMap<String, String>>,
+    }
+}
+
+impl FlavorSummary {
+    /// The flavor as `nova_flavor` reads it; extra specs the document does
+    /// not carry are none.
+    fn of(f: &documents::Flavor) -> FlavorSummary {
+        let mut m = FlavorModel::default();
+        rflavor::flatten(f, &mut m);
+        FlavorSummary {
+            id: m.id,
+            name: m.name,
+            vcpus: m.vcpus,
+            ram: m.ram,
+            disk: m.disk,
+            ephemeral: m.ephemeral,
+            swap: m.swap,
+            is_public: m.is_public,
+            extra_specs: match m.extra_specs {
+                Attr::Null => Attr::Known(BTreeMap::new()),
+                specs => specs,
+            },
+        }
+    }
+}
+
+tf_model! {
+    /// What `nova_flavors` finds (its filters are [`Filters`]).
+    pub struct FlavorsFound {
+        pub flavors: Attr<Vec<FlavorSummary>>,
+    }
 }
 
 #[async_trait]
@@ -208,41 +338,20 @@ impl DataSource<NovaData> for FlavorsData {
         Schema::new(0, b)
     }
 
+    /// The filters as configured, and the flavors that match them.
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
-        let found = match candidates(data, &req.config).await {
+        let Some(filters) = decode::<Filters>("configuration", &req.config, &mut resp.diags) else {
+            return;
+        };
+        let found = match candidates(data, &filters).await {
             Ok(c) => c,
             Err(e) => return resp.diags.push(api_error("Cannot list flavors", &e)),
         };
-        let rs = rflavor::schema();
-        let list = found
-            .iter()
-            .map(|f| {
-                let mut st = Value::null_object(&rs.ty());
-                rflavor::flatten(f, &mut st);
-                let specs = if st.get("extra_specs").is_null() {
-                    Value::Map(Default::default())
-                } else {
-                    st.get("extra_specs").clone()
-                };
-                Value::Object(
-                    [
-                        ("id".to_string(), st.get("id").clone()),
-                        ("name".to_string(), st.get("name").clone()),
-                        ("vcpus".to_string(), st.get("vcpus").clone()),
-                        ("ram".to_string(), st.get("ram").clone()),
-                        ("disk".to_string(), st.get("disk").clone()),
-                        ("ephemeral".to_string(), st.get("ephemeral").clone()),
-                        ("swap".to_string(), st.get("swap").clone()),
-                        ("is_public".to_string(), st.get("is_public").clone()),
-                        ("extra_specs".to_string(), specs),
-                    ]
-                    .into(),
-                )
-            })
-            .collect();
-        let mut st = req.config.clone();
-        st.set("flavors", Value::List(list));
-        resp.state = st;
+        let found = FlavorsFound {
+            flavors: Attr::Known(found.iter().map(FlavorSummary::of).collect()),
+        };
+        let ty = self.schema().ty();
+        resp.state = union(found.to_value(&ty), filters.to_value(&ty));
     }
 }
 
@@ -251,46 +360,198 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// `ty`'s attributes named in `names`.
+    fn part(ty: &Type, names: &[&str]) -> Type {
+        let Type::Object(attrs) = ty else {
+            panic!("not an object type")
+        };
+        Type::Object(
+            attrs
+                .iter()
+                .filter(|(k, _)| names.contains(&k.as_str()))
+                .map(|(k, t)| (k.clone(), t.clone()))
+                .collect(),
+        )
+    }
+
+    /// The attribute names of object type `ty`.
+    fn attribute_names(ty: &Type) -> Vec<String> {
+        match ty {
+            Type::Object(attrs) => attrs.keys().cloned().collect(),
+            _ => vec![],
+        }
+    }
+
+    #[test]
+    fn the_models_fit_the_schemas() {
+        // nova_flavor: the resource's attributes (its model is checked
+        // against the resource) and the filters
+        let ty = FlavorData.schema().ty();
+        let resource = rflavor::schema().ty();
+        let shared: Vec<&str> = FlavorModel::attribute_names()
+            .into_iter()
+            .filter(|n| *n != "timeouts")
+            .collect();
+        assert_eq!(part(&ty, &shared), part(&resource, &shared));
+        assert_eq!(
+            attribute_names(&resource).len(),
+            shared.len() + 1,
+            "the view leaves out timeouts only"
+        );
+        Filters::check_against(&part(&ty, &Filters::attribute_names())).unwrap();
+        for name in attribute_names(&ty) {
+            assert!(
+                shared.contains(&name.as_str())
+                    || Filters::attribute_names().contains(&name.as_str()),
+                "{name}: no model writes it"
+            );
+        }
+        // nova_flavors: the same filters less flavor_id, and what it found
+        let tys = FlavorsData.schema().ty();
+        let filters: Vec<&str> = Filters::attribute_names()
+            .into_iter()
+            .filter(|n| *n != "flavor_id")
+            .collect();
+        assert_eq!(part(&tys, &filters), part(&ty, &filters));
+        FlavorsFound::check_against(&part(&tys, &FlavorsFound::attribute_names())).unwrap();
+        for name in attribute_names(&tys) {
+            assert!(
+                filters.contains(&name.as_str())
+                    || FlavorsFound::attribute_names().contains(&name.as_str()),
+                "{name}: no model writes it"
+            );
+        }
+    }
+
     #[test]
     fn filter_table() {
         let f = json!({"id": "3", "name": "m1.medium", "vcpus": 2, "ram": 4096, "disk": 40, "swap": "",
             "os-flavor-access:is_public": true, "extra_specs": {"hw:cpu_policy": "dedicated"}});
-        let ty = FlavorData.schema().ty();
-        let cfg = |pairs: &[(&str, Value)]| {
-            let mut v = Value::null_object(&ty);
-            for (k, x) in pairs {
-                v.set(k, x.clone());
-            }
-            v
-        };
+        let f: documents::Flavor = documents::parse("flavor", &f).unwrap();
+        let specs = |k: &str, v: &str| Attr::Known([(k.to_string(), v.to_string())].into());
         let cases = [
-            (cfg(&[]), true),
-            (cfg(&[("name", Value::string("m1.medium"))]), true),
-            (cfg(&[("name", Value::string("m1.small"))]), false),
-            (cfg(&[("vcpus", 2.into()), ("min_ram", 4096.into())]), true),
-            (cfg(&[("min_ram", 4097.into())]), false),
+            (Filters::default(), true),
             (
-                cfg(&[("min_disk", 40.into()), ("is_public", true.into())]),
+                Filters {
+                    name: Attr::Known("m1.medium".into()),
+                    ..Default::default()
+                },
                 true,
             ),
             (
-                cfg(&[(
-                    "extra_specs",
-                    Value::from_string_map([("hw:cpu_policy", "dedicated")]),
-                )]),
-                true,
-            ),
-            (
-                cfg(&[(
-                    "extra_specs",
-                    Value::from_string_map([("hw:cpu_policy", "shared")]),
-                )]),
+                Filters {
+                    name: Attr::Known("m1.small".into()),
+                    ..Default::default()
+                },
                 false,
             ),
-            (cfg(&[("flavor_id", Value::string("3"))]), true),
+            (
+                Filters {
+                    vcpus: Attr::Known(2.0),
+                    min_ram: Attr::Known(4096.0),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                Filters {
+                    min_ram: Attr::Known(4097.0),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                Filters {
+                    min_disk: Attr::Known(40.0),
+                    is_public: Attr::Known(true),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                Filters {
+                    extra_specs: specs("hw:cpu_policy", "dedicated"),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                Filters {
+                    extra_specs: specs("hw:cpu_policy", "shared"),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                Filters {
+                    flavor_id: Attr::Known("3".into()),
+                    ..Default::default()
+                },
+                true,
+            ),
         ];
         for (i, (c, want)) in cases.iter().enumerate() {
-            assert_eq!(matches(&f, c), *want, "case {i}");
+            assert_eq!(c.matches(&f), *want, "case {i}");
         }
+    }
+
+    /// A filter not known yet is never taken for no filter.
+    #[test]
+    fn unknown_filters_match_nothing() {
+        let f: documents::Flavor =
+            documents::parse("flavor", &json!({"id": "3", "name": "m", "ram": 1})).unwrap();
+        for c in [
+            Filters {
+                name: Attr::Unknown,
+                ..Default::default()
+            },
+            Filters {
+                min_ram: Attr::Unknown,
+                ..Default::default()
+            },
+            Filters {
+                extra_specs: Attr::Unknown,
+                ..Default::default()
+            },
+        ] {
+            assert!(!c.matches(&f), "{c:?}");
+        }
+    }
+
+    /// `nova_flavors` lists each flavor with its specs (none when the
+    /// document carries none) and keeps the filters as configured.
+    #[test]
+    fn flavors_state_keeps_the_filters() {
+        let f: documents::Flavor = documents::parse(
+            "flavor",
+            &json!({"id": "3", "name": "m", "ram": "512", "vcpus": 1, "swap": ""}),
+        )
+        .unwrap();
+        let filters = Filters {
+            min_ram: Attr::Known(256.0),
+            flavor_id: Attr::Known("not in nova_flavors".into()),
+            ..Default::default()
+        };
+        let found = FlavorsFound {
+            flavors: Attr::Known(vec![FlavorSummary::of(&f)]),
+        };
+        let ty = FlavorsData.schema().ty();
+        let st = union(found.to_value(&ty), filters.to_value(&ty));
+        let want = Type::object([("flavors", Type::list(flavor_object_type()))]);
+        assert_eq!(
+            found.to_value(&want),
+            FlavorsFound::from_value(&st).unwrap().to_value(&want)
+        );
+        assert_eq!(
+            attribute_names(&ty).len(),
+            st.as_object().map_or(0, |o| o.len())
+        );
+        let back = Filters::from_value(&st).unwrap();
+        assert_eq!(back.min_ram, Attr::Known(256.0));
+        assert_eq!(back.flavor_id, Attr::Null, "nova_flavors has no flavor_id");
+        let summary = &found.flavors.if_known().unwrap()[0];
+        assert_eq!(summary.ram, Attr::Known(512));
+        assert_eq!(summary.swap, Attr::Known(0));
+        assert_eq!(summary.extra_specs, Attr::Known(BTreeMap::new()));
     }
 }

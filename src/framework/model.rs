@@ -291,17 +291,18 @@ impl<T: Tf> Tf for Vec<T> {
 }
 
 /// A map (null reads as empty: use `Attr<BTreeMap<..>>` where they differ).
+/// A null entry is left out where `T` has no room for null (as
+/// [`Value::string_map`] leaves it out) and kept where it has (`Attr<T>`).
 impl<T: Tf> Tf for BTreeMap<String, T> {
     fn from_tf(v: &Value) -> Result<Self, ModelError> {
         match v {
             Value::Null => Ok(BTreeMap::new()),
             Value::Map(m) => m
                 .iter()
-                .map(|(k, x)| {
-                    Ok((
-                        k.clone(),
-                        T::from_tf(x).map_err(|e| e.within(&format!("[{k:?}]")))?,
-                    ))
+                .filter_map(|(k, x)| match T::from_tf(x) {
+                    Ok(t) => Some(Ok((k.clone(), t))),
+                    Err(_) if x.is_null() => None,
+                    Err(e) => Some(Err(e.within(&format!("[{k:?}]")))),
                 })
                 .collect(),
             other => Err(ModelError::found("a map", other)),
@@ -615,6 +616,26 @@ mod tests {
             assert_eq!(back.get("meta"), &Value::Map(BTreeMap::new()));
             assert_eq!(back.get("type"), &Value::Unknown);
         }
+    }
+
+    #[test]
+    fn null_map_entries_are_left_out() {
+        let v = Value::Map(
+            [
+                ("a".to_string(), Value::string("1")),
+                ("b".to_string(), Value::Null),
+            ]
+            .into(),
+        );
+        let m: Attr<BTreeMap<String, String>> = Tf::from_tf(&v).unwrap();
+        assert_eq!(m, Attr::Known([("a".to_string(), "1".to_string())].into()));
+        assert_eq!(
+            Ok(m.if_known().cloned().unwrap_or_default()),
+            v.string_map()
+        );
+        let v = Value::Map([("a".to_string(), Value::Unknown)].into());
+        let m: Attr<BTreeMap<String, String>> = Tf::from_tf(&v).unwrap();
+        assert!(m.is_unknown(), "an unknown entry makes the map unknown");
     }
 
     #[test]
