@@ -76,3 +76,52 @@ data "nova_volume_attachments" "s" {{
     assert vol.id not in [a.volume_id for a in sdk.compute.volume_attachments(sid)]
     assert ia["port_id"] not in [i.port_id for i in sdk.compute.server_interfaces(sid)]
     tf.destroy()
+
+
+def test_every_attachment_is_listed_past_novas_pages(tf_cloud, sdk, cloud):
+    """Nova pages the attachment listing over all block devices (the image
+    root included) and sends no next link: at the test cloud's page size of
+    2, the second volume is on no page the listing links to. The data
+    source and the server's import still see both."""
+    tf = tf_cloud
+    vols = [sdk.block_storage.create_volume(size=1, name=f"tf-acc-pages-{i}") for i in range(2)]
+    tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  name         = "tf-acc-pages"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  network_mode = "none"
+  force_delete = true
+}}
+
+resource "nova_volume_attachment" "a" {{
+  server_id = nova_server.s.id
+  volume_id = "{vols[0].id}"
+}}
+
+resource "nova_volume_attachment" "b" {{
+  server_id  = nova_server.s.id
+  volume_id  = "{vols[1].id}"
+  depends_on = [nova_volume_attachment.a]
+}}
+
+data "nova_volume_attachments" "s" {{
+  server_id  = nova_server.s.id
+  depends_on = [nova_volume_attachment.a, nova_volume_attachment.b]
+}}
+""")
+    tf.init()
+    try:
+        tf.apply()
+        sid = tf.resources()["nova_server.s"]["values"]["id"]
+        first = sdk.compute.get(f"/servers/{sid}/os-volume_attachments").json()["volumeAttachments"]
+        assert len(first) < 2, "the cloud's first page holds fewer than both (else this test shows nothing)"
+        listed = tf.resources()["data.nova_volume_attachments.s"]["values"]
+        assert sorted(listed["volume_ids"]) == sorted(v.id for v in vols), listed
+        assert tf.plan_exit().returncode == 0
+    finally:
+        tf.destroy(check=False)
+        for v in vols:
+            sdk.block_storage.delete_volume(v, ignore_missing=True)

@@ -501,3 +501,32 @@ resource "nova_server" "s" {{
     tf.apply()
     sdk.compute.post(f"/servers/{v['id']}/action", json={"removeSecurityGroup": {"name": "web"}})
     assert "security_groups" in plan(tf, 2)
+
+
+def test_null_elements_fail_at_plan_naming_them(tfc, sdk, cloud):
+    """`metadata = { k = null }` and `hosts = ["h", null]` mean nothing to
+    the cloud, and kept in state they planned a change forever (and
+    "inconsistent result after apply"): the plan refuses them, naming the
+    element, before any API call."""
+    tf = tfc
+    host = cloud["compute_hosts"][0]
+    tf.write(config(f"""
+resource "terraform_data" "v" {{
+  input = "x"
+}}
+
+resource "nova_aggregate" "a" {{
+  name     = "{PREFIX}null-elements"
+  metadata = {{ k = null, j = "1", u = terraform_data.v.id }}
+  hosts    = ["{host}", null]
+}}
+"""))
+    tf.init()
+    r = tf.plan_exit()
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1, out
+    assert 'metadata["k"]' in out and "hosts" in out, out
+    assert "A null element is not allowed in metadata" in out, out
+    assert "A null element is not allowed in hosts" in out, out
+    assert "fault of the provider" not in out, out
+    assert not [a for a in sdk.compute.aggregates() if a.name.startswith(PREFIX)]

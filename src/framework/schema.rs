@@ -386,14 +386,24 @@ fn null_elements(name: &str, v: &Value, p: &AttrPath, diags: &mut Diagnostics) {
         Value::List(items) | Value::Set(items) => {
             for (i, e) in items.iter().enumerate() {
                 if e.is_null() {
-                    diags.error_at(p.then_index(i), "Invalid value", detail.clone());
+                    let at = p.then_index(i);
+                    diags.error_at(
+                        at.clone(),
+                        format!("Invalid value for {at}"),
+                        detail.clone(),
+                    );
                 }
             }
         }
         Value::Map(m) => {
             for (k, e) in m {
                 if e.is_null() {
-                    diags.error_at(p.then_key(k), "Invalid value", detail.clone());
+                    let at = p.then_key(k);
+                    diags.error_at(
+                        at.clone(),
+                        format!("Invalid value for {at}"),
+                        detail.clone(),
+                    );
                 }
             }
         }
@@ -443,6 +453,58 @@ pub fn computed_view(block: &Block, description: &str, lookups: &[&str]) -> Bloc
 #[cfg(test)]
 mod view_tests {
     use super::*;
+
+    /// Null elements are refused, each named; null and unknown
+    /// collections, and unknown elements, are not.
+    #[test]
+    fn null_elements_are_refused_by_name() {
+        let b = Block::new("b")
+            .attr(Attribute::string_map("metadata").optional())
+            .attr(Attribute::string_set("hosts").optional());
+        let cases: Vec<(&str, Value, Value, Vec<&str>)> = vec![
+            ("null collections", Value::Null, Value::Null, vec![]),
+            (
+                "unknown collections",
+                Value::Unknown,
+                Value::Unknown,
+                vec![],
+            ),
+            (
+                "unknown elements",
+                Value::Map([("k".to_string(), Value::Unknown)].into()),
+                Value::Set(vec![Value::Unknown]),
+                vec![],
+            ),
+            (
+                "null elements",
+                Value::Map(
+                    [
+                        ("k".to_string(), Value::Null),
+                        ("j".to_string(), Value::string("1")),
+                    ]
+                    .into(),
+                ),
+                Value::Set(vec![Value::string("h"), Value::Null]),
+                vec![
+                    "Invalid value for metadata[\"k\"]",
+                    "Invalid value for hosts[1]",
+                ],
+            ),
+        ];
+        for (what, metadata, hosts, want) in cases {
+            let cfg = Value::Object(
+                [
+                    ("metadata".to_string(), metadata),
+                    ("hosts".to_string(), hosts),
+                ]
+                .into(),
+            );
+            let mut d = Diagnostics::default();
+            validate_config(&b, &cfg, &AttrPath::root(), &mut d);
+            let got: Vec<&str> = d.0.iter().map(|x| x.summary.as_str()).collect();
+            assert_eq!(got, want, "{what}");
+        }
+    }
 
     #[test]
     fn nested_attributes_have_object_types_and_are_validated() {
