@@ -149,3 +149,43 @@ resource "nova_keypair" "k" {
         tf.run("destroy", "-auto-approve", "-input=false", "-no-color", extra_env=env)
     finally:
         demo.identity.delete_application_credential(user_id, ac.id)
+
+
+def test_imported_key_read_from_a_file_is_not_replaced(tf_cloud, sdk):
+    """`public_key = file("id.pub")` ends in a newline the cloud drops; after
+    an import the state holds the cloud's spelling. The same key with other
+    trailing white space applies in place (no API call), it does not
+    replace the key pair."""
+    tf = tf_cloud
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDu2qV6x3yqAD7HnzbQYyq8r3QxHiAbPpbf3t5TQrD7U file@example"
+    with open(os.path.join(tf.dir, "id.pub"), "w") as f:
+        f.write(key + "\n")
+    tf.write(PROVIDER_BLOCK + """
+provider "nova" {}
+
+resource "nova_keypair" "f" {
+  name       = "tf-acc-file-key"
+  public_key = file("${path.module}/id.pub")
+}
+""")
+    tf.init()
+    try:
+        tf.apply()
+        created = sdk.compute.find_keypair("tf-acc-file-key")
+        os.remove(os.path.join(tf.dir, "terraform.tfstate"))
+        tf.write("""
+import {
+  to = nova_keypair.f
+  identity = {
+    name = "tf-acc-file-key"
+  }
+}
+""", name="imports.tf")
+        r = tf.plan_exit()
+        assert "must be replaced" not in r.stdout and "0 to destroy" in r.stdout, r.stdout
+        tf.apply()
+        os.remove(os.path.join(tf.dir, "imports.tf"))
+        assert tf.plan_exit().returncode == 0
+        assert sdk.compute.find_keypair("tf-acc-file-key").fingerprint == created.fingerprint
+    finally:
+        tf.destroy(check=False)

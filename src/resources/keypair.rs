@@ -151,6 +151,26 @@ const LISTING: crate::resources::ByName = crate::resources::ByName {
     id_key: "name",
 };
 
+/// The same public key spelt with other trailing white space (a key read
+/// with `file()` after an import, which stores the cloud's spelling) is no
+/// new key: the change applies in place, without an API call, instead of
+/// replacing the key pair.
+fn same_key_in_place(req: &PlanRequest<'_>, resp: &mut PlanResponse) {
+    let (Ok(prior), Ok(config)) = (
+        KeypairModel::from_value(req.prior),
+        KeypairModel::from_value(req.config),
+    ) else {
+        return;
+    };
+    let (Some(was), Some(now)) = (prior.public_key.as_deref(), config.public_key.as_deref()) else {
+        return;
+    };
+    if was != now && was.trim() == now.trim() {
+        let key = AttrPath::attr("public_key");
+        resp.requires_replace.retain(|p| *p != key);
+    }
+}
+
 #[async_trait]
 impl Resource<NovaData> for Keypair {
     fn type_name(&self) -> &'static str {
@@ -202,10 +222,10 @@ impl Resource<NovaData> for Keypair {
     }
 
     async fn plan(&self, data: Option<&NovaData>, req: &PlanRequest<'_>, resp: &mut PlanResponse) {
-        let Some(data) = data else { return };
         if !req.prior.is_null() {
-            return;
+            return same_key_in_place(req, resp);
         }
+        let Some(data) = data else { return };
         let Some(c) = decode::<KeypairModel>("configuration", req.config, &mut resp.diags) else {
             return;
         };
