@@ -168,6 +168,19 @@ fn same_key_in_place(req: &PlanRequest<'_>, resp: &mut PlanResponse) {
     if was != now && was.trim() == now.trim() {
         let key = AttrPath::attr("public_key");
         resp.requires_replace.retain(|p| *p != key);
+        if resp.requires_replace.is_empty() {
+            // nothing changes in the cloud: the state as it was, the key
+            // as written
+            let Ok(planned) = KeypairModel::from_value(&resp.planned) else {
+                return;
+            };
+            let kept = KeypairModel {
+                public_key: config.public_key,
+                timeouts: planned.timeouts,
+                ..prior
+            };
+            resp.planned = kept.to_value(&schema().ty());
+        }
     }
 }
 
