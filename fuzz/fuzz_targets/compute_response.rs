@@ -66,7 +66,8 @@ fuzz_target!(|data: &[u8]| {
         servers::item(&d);
     });
     let mut va = volume_attachments::VolumeAttachmentsModel::default();
-    if volume_attachments::flatten("s", &j, &mut va).is_ok() {
+    let items = j["volumeAttachments"].as_array().cloned().unwrap_or_default();
+    if volume_attachments::flatten("s", &items, &mut va).is_ok() {
         va.to_value(&volume_attachments::schema().ty());
     }
     each(&j, |_: documents::Hypervisor| {});

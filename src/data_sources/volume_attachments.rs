@@ -72,12 +72,17 @@ pub fn flatten_attachment(server_id: &str, a: &documents::VolumeAttachment) -> A
     }
 }
 
-/// The listing for `server_id` (`{"volumeAttachments": [...]}`), ordered
-/// by device name, then volume ID.
-pub fn flatten(server_id: &str, body: &J, m: &mut VolumeAttachmentsModel) -> Result<(), ApiError> {
-    let mut items: Vec<documents::VolumeAttachment> =
-        documents::parse::<Option<_>>("volume attachments", &body["volumeAttachments"])?
-            .unwrap_or_default();
+/// The attachments of `server_id` (the items of its
+/// `os-volume_attachments` listing), ordered by device name, then volume ID.
+pub fn flatten(
+    server_id: &str,
+    items: &[J],
+    m: &mut VolumeAttachmentsModel,
+) -> Result<(), ApiError> {
+    let mut items: Vec<documents::VolumeAttachment> = items
+        .iter()
+        .map(|a| documents::parse("volume attachment", a))
+        .collect::<Result<_, _>>()?;
     items.sort_by(|a, b| (&a.device, &a.volume_id).cmp(&(&b.device, &b.volume_id)));
     let list: Vec<AttachmentItem> = items
         .iter()
@@ -126,15 +131,15 @@ impl DataSource<NovaData> for VolumeAttachmentsData {
             .flatten()
             .filter_map(|v| v["id"].as_str().map(str::to_string))
             .collect();
-        let body = match data.cloud.volume_attachments(&sid, &volumes).await {
-            Ok(list) => serde_json::json!({ "volumeAttachments": list }),
+        let items = match data.cloud.volume_attachments(&sid, &volumes).await {
+            Ok(list) => list,
             Err(e) => {
                 return resp
                     .diags
                     .push(api_error("Cannot list volume attachments", &e))
             }
         };
-        match flatten(&sid, &body, &mut m) {
+        match flatten(&sid, &items, &mut m) {
             Ok(()) => resp.state = m.to_value(&schema().ty()),
             Err(e) => resp
                 .diags
@@ -157,7 +162,7 @@ mod tests {
             {"device": "/dev/vda", "id": "a", "serverId": "s", "volumeId": "a"},
         ]});
         let mut m = VolumeAttachmentsModel::default();
-        flatten("s", &body, &mut m).unwrap();
+        flatten("s", body["volumeAttachments"].as_array().unwrap(), &mut m).unwrap();
         let st = m.to_value(&schema().ty());
         assert_eq!(
             st.get("volume_ids"),
@@ -180,7 +185,7 @@ mod tests {
     #[test]
     fn empty_listing() {
         let mut m = VolumeAttachmentsModel::default();
-        flatten("s", &json!({"volumeAttachments": []}), &mut m).unwrap();
+        flatten("s", &[], &mut m).unwrap();
         let st = m.to_value(&schema().ty());
         assert_eq!(st.get("volume_ids"), &Value::List(vec![]));
         assert_eq!(st.get("volume_attachments"), &Value::List(vec![]));
