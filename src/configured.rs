@@ -13,5 +13,5 @@ pub struct NovaData {
     /// "image"; "omit" when not set).
     pub boot_volume_image_ref: String,
     /// Flavor documents (`GET /flavors/detail`), fetched once per process.
-    pub flavors: tokio::sync::Mutex<Option<Vec<serde_json::Value>>>,
+    pub flavors: tokio::sync::Mutex<Option<Vec<crate::client::documents::Flavor>>>,
 }

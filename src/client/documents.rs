@@ -179,7 +179,8 @@ pub struct Address {
 }
 
 /// A server's `flavor`: `id` before 2.47, a copy with `original_name`
-/// from 2.47.
+/// and its sizes from 2.47 (`ram` and `swap` in MiB, `disk` and
+/// `ephemeral` in GiB).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct FlavorRef {
@@ -187,13 +188,55 @@ pub struct FlavorRef {
     pub id: Option<String>,
     #[serde(deserialize_with = "de::string")]
     pub original_name: Option<String>,
+    #[serde(deserialize_with = "de::int")]
+    pub vcpus: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub ram: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub disk: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub ephemeral: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub swap: Option<i64>,
     #[serde(flatten)]
     pub other: BTreeMap<String, J>,
 }
 
-/// A server (`GET /servers/{id}`, `/servers/detail`): the fields the
-/// listing data source reads. `image` is `""` for a server booted from a
-/// volume, an object with `id` otherwise.
+/// A server's fault (`fault`, shown while it is in ERROR).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Fault {
+    #[serde(deserialize_with = "de::int")]
+    pub code: Option<i64>,
+    #[serde(deserialize_with = "de::string")]
+    pub message: Option<String>,
+}
+
+/// An item of `os-extended-volumes:volumes_attached`;
+/// `delete_on_termination` from 2.3.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AttachedVolume {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::boolean")]
+    pub delete_on_termination: Option<bool>,
+}
+
+/// A security group as a server lists it (by name).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NamedGroup {
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+}
+
+/// A server (`GET /servers/{id}`, `/servers/detail`), Nova API reference
+/// "Show Server Details". `image` is `""` for a server booted from a
+/// volume, an object with `id` otherwise. Fields whose absence means
+/// something (an older microversion, or a field not shown to this user)
+/// are `Option`s that stay `None` when left out: `tags` (2.26),
+/// `description` (2.19), `security_groups`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Server {
@@ -207,21 +250,51 @@ pub struct Server {
     pub host_id: Option<String>,
     #[serde(deserialize_with = "de::string")]
     pub created: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub updated: Option<String>,
     #[serde(deserialize_with = "null_as_default")]
     pub flavor: FlavorRef,
     #[serde(deserialize_with = "image_id")]
     pub image: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub key_name: Option<String>,
     #[serde(
         rename = "OS-EXT-AZ:availability_zone",
         deserialize_with = "de::string"
     )]
     pub availability_zone: Option<String>,
-    #[serde(deserialize_with = "de::strings")]
-    pub tags: Vec<String>,
+    #[serde(deserialize_with = "present_strings")]
+    pub tags: Option<Vec<String>>,
     #[serde(deserialize_with = "de::string_map")]
     pub metadata: BTreeMap<String, String>,
+    #[serde(deserialize_with = "de::present_string")]
+    pub description: Option<Option<String>>,
+    #[serde(rename = "OS-DCF:diskConfig", deserialize_with = "de::string")]
+    pub disk_config: Option<String>,
+    #[serde(rename = "accessIPv4", deserialize_with = "de::string")]
+    pub access_ip_v4: Option<String>,
+    #[serde(rename = "accessIPv6", deserialize_with = "de::string")]
+    pub access_ip_v6: Option<String>,
+    #[serde(rename = "OS-EXT-SRV-ATTR:hostname", deserialize_with = "de::string")]
+    pub hostname: Option<String>,
+    #[serde(
+        rename = "OS-EXT-SRV-ATTR:root_device_name",
+        deserialize_with = "de::string"
+    )]
+    pub root_device_name: Option<String>,
+    #[serde(
+        rename = "os-extended-volumes:volumes_attached",
+        deserialize_with = "null_as_default"
+    )]
+    pub volumes_attached: Vec<AttachedVolume>,
+    /// `None` when the field is left out, null or not a list.
+    #[serde(deserialize_with = "if_shaped")]
+    pub security_groups: Option<Vec<NamedGroup>>,
     #[serde(deserialize_with = "null_as_default")]
     pub addresses: BTreeMap<String, Vec<Address>>,
+    /// `None` unless the server has a fault object.
+    #[serde(deserialize_with = "if_shaped")]
+    pub fault: Option<Fault>,
     #[serde(flatten)]
     pub other: BTreeMap<String, J>,
 }
@@ -248,6 +321,65 @@ impl Server {
         }
         (v4, v6)
     }
+
+    /// Whether the server has any address.
+    pub fn has_addresses(&self) -> bool {
+        self.addresses.values().any(|a| !a.is_empty())
+    }
+
+    /// The status in capitals; `UNKNOWN` when the document has none.
+    pub fn status(&self) -> String {
+        self.status
+            .as_deref()
+            .unwrap_or("UNKNOWN")
+            .to_ascii_uppercase()
+    }
+
+    /// A partial record: what Nova answers (2.69+) for a server in a cell
+    /// it cannot reach. Such records have no `name`, and `UNKNOWN` status.
+    pub fn is_partial(&self) -> bool {
+        self.name.is_none() && self.status.as_deref() == Some("UNKNOWN")
+    }
+}
+
+/// A list of strings whose presence matters: `Some` when present (null
+/// read as empty), `None` by `#[serde(default)]` when left out.
+fn present_strings<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    Ok(Some(super::wire::strings(&J::deserialize(d)?)))
+}
+
+/// A value of the expected shape; `None` for null or anything else (a
+/// vendor's odd value there does not make the whole document unreadable).
+fn if_shaped<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    Ok(T::deserialize(J::deserialize(d)?).ok())
+}
+
+/// A volume of the block storage API (`GET /v3/{project_id}/volumes/{id}`):
+/// what an import reads to tell how a server's volume was made. `size`
+/// in GiB.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Volume {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "de::int")]
+    pub size: Option<i64>,
+    #[serde(deserialize_with = "de::string")]
+    pub volume_type: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub snapshot_id: Option<String>,
+    #[serde(deserialize_with = "de::string_map")]
+    pub volume_image_metadata: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
 }
 
 /// `image`: `""` (booted from a volume) or `{"id": ...}`.
@@ -478,6 +610,49 @@ pub struct FlavorAccessList {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn empty_addresses() {
+        for (server, empty) in [
+            (json!({}), true),
+            (json!({"addresses": null}), true),
+            (json!({"addresses": {}}), true),
+            (json!({"addresses": {"private": []}}), true),
+            (
+                json!({"addresses": {"private": [{"addr": "10.0.0.3"}]}}),
+                false,
+            ),
+        ] {
+            let s: Server = parse("server", &server).unwrap();
+            assert_eq!(!s.has_addresses(), empty, "{server}");
+        }
+    }
+
+    /// Fields whose absence means something stay `None` when left out,
+    /// and odd vendor values there do not make the document unreadable.
+    #[test]
+    fn server_fields_whose_presence_matters() {
+        let bare: Server = parse("server", &json!({"id": "x"})).unwrap();
+        assert_eq!(
+            (
+                bare.tags,
+                bare.description,
+                bare.security_groups,
+                bare.fault
+            ),
+            (None, None, None, None)
+        );
+        let full: Server = parse(
+            "server",
+            &json!({"id": "x", "tags": null, "description": null, "security_groups": "odd",
+                    "fault": {"code": "500", "message": "No valid host was found."}}),
+        )
+        .unwrap();
+        assert_eq!(full.tags, Some(vec![]));
+        assert_eq!(full.description, Some(None));
+        assert_eq!(full.security_groups, None);
+        assert_eq!(full.fault.unwrap().code, Some(500));
+    }
 
     #[test]
     fn server_groups_in_both_shapes_and_vendor_spellings() {

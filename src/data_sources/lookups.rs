@@ -9,6 +9,7 @@ use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
 use crate::framework::schema::computed_view;
 use crate::framework::*;
+use crate::resources::server::model::ServerModel;
 use crate::resources::{aggregate, api_error, keypair, path_segment, server, server_group};
 use crate::tf_model;
 use std::collections::BTreeMap;
@@ -149,16 +150,35 @@ impl DataSource<NovaData> for AggregateData {
     }
 }
 
+tf_model! {
+    /// The look-up arguments of the data sources that find one object by
+    /// name or ID (the rest of their configuration is computed).
+    struct Lookup {
+        id: Attr<String>,
+        name: Attr<String>,
+    }
+}
+
+impl Lookup {
+    fn of(c: &Value) -> Lookup {
+        Lookup::from_value(c).unwrap_or_default()
+    }
+}
+
 fn need_name_or_id(c: &Value, diags: &mut Diagnostics) {
-    if c.get("name").is_null() && c.get("id").is_null() {
+    let l = Lookup::of(c);
+    if l.name.is_null() && l.id.is_null() {
         diags.error_at(AttrPath::attr("name"), "Missing lookup", "Give name or id.");
     }
 }
 
+/// The document key to match and its value: the ID when known, else the
+/// name.
 fn lookup_key(c: &Value) -> (&'static str, String) {
-    match c.get("id").opt_str() {
-        Some(id) => ("id", id),
-        None => ("name", c.get("name").opt_str().unwrap_or_default()),
+    let l = Lookup::of(c);
+    match l.id.if_known() {
+        Some(id) => ("id", id.clone()),
+        None => ("name", l.name.if_known().cloned().unwrap_or_default()),
     }
 }
 
@@ -217,34 +237,40 @@ impl DataSource<NovaData> for ServerData {
         need_name_or_id(c, diags);
     }
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
-        let doc = match req.config.get("id").opt_str() {
+        let Some(mut m) = decode::<ServerModel>("configuration", &req.config, &mut resp.diags)
+        else {
+            return;
+        };
+        let doc = match m.id.if_known() {
             Some(id) => match data
                 .cloud
-                .get(&format!("/servers/{}", path_segment(&id)))
+                .get(&format!("/servers/{}", path_segment(id)))
                 .await
             {
                 Ok(b) => b["server"].clone(),
                 Err(e) => return resp.diags.push(api_error("Cannot find server", &e)),
             },
             None => {
-                let name = req.config.get("name").opt_str().unwrap_or_default();
+                let name = m.name.as_deref().unwrap_or_default();
                 let q = format!(
                     "/servers/detail?name={}",
-                    path_segment(&format!("^{}$", regex::escape(&name)))
+                    path_segment(&format!("^{}$", regex::escape(name)))
                 );
                 let all = match data.cloud.get_all(&q, "servers").await {
                     Ok(b) => b["servers"].as_array().cloned().unwrap_or_default(),
                     Err(e) => return resp.diags.push(api_error("Cannot list servers", &e)),
                 };
-                match exactly_one(&all, "name", &name, "server", &mut resp.diags) {
+                match exactly_one(&all, "name", name, "server", &mut resp.diags) {
                     Some(s) => s.clone(),
                     None => return,
                 }
             }
         };
-        let mut st = req.config.clone();
-        server::model::flatten(&doc, &Value::Null, &mut st);
-        resp.state = st;
+        match documents::parse::<documents::Server>("server", &doc) {
+            Ok(doc) => server::model::flatten(&doc, None, &mut m),
+            Err(e) => return resp.diags.push(api_error("Cannot read server", &e)),
+        }
+        resp.state = m.to_value(&self.schema().ty());
     }
 }
 

@@ -151,7 +151,7 @@ pub fn item(s: &documents::Server) -> ServerItem {
         image_id: Attr::from_option(s.image.clone()),
         availability_zone: Attr::from_option(s.availability_zone.clone()),
         host_id: Attr::from_option(s.host_id.clone()),
-        tags: Attr::Known(s.tags.clone()),
+        tags: Attr::Known(s.tags.clone().unwrap_or_default()),
         metadata: Attr::Known(s.metadata.clone()),
         ipv4: Attr::Known(v4),
         ipv6: Attr::Known(v6),

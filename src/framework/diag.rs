@@ -70,6 +70,20 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Apply met a value of `attr` that is not known yet: a fault of the
+    /// provider (Terraform sends applied values known), reported instead of
+    /// acting on the value as if it were empty.
+    pub fn not_known(attr: &str) -> Diagnostic {
+        Diagnostic::error(
+            "Value not known at apply",
+            format!(
+                "{attr}: {}; nothing was sent for it. This is a bug in the provider.",
+                crate::framework::value::UnknownValue
+            ),
+        )
+        .at(AttrPath::attr(attr))
+    }
+
     pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -108,12 +122,8 @@ impl Diagnostics {
     ) -> Option<T> {
         match v {
             Ok(x) => Some(x),
-            Err(e) => {
-                self.error_at(
-                    AttrPath::attr(attr),
-                    "Value not known at apply",
-                    format!("{attr}: {e}; nothing was sent for it. This is a bug in the provider."),
-                );
+            Err(_) => {
+                self.push(Diagnostic::not_known(attr));
                 None
             }
         }

@@ -80,6 +80,100 @@ impl Attr<String> {
     }
 }
 
+/// A set or list of strings whose elements may each be null or unknown
+/// (configuration and plan keep exactly what was written).
+pub type Strings = Attr<Vec<Attr<String>>>;
+
+/// A map of strings whose entries may each be null or unknown.
+pub type StringMap = Attr<BTreeMap<String, Attr<String>>>;
+
+impl<T: Clone> Attr<Vec<Attr<T>>> {
+    /// The elements to act on at apply: null is none and null elements
+    /// are left out; an unknown collection or element is an
+    /// [`UnknownValue`], never read as empty.
+    pub fn known_elements(&self) -> Result<Vec<T>, UnknownValue> {
+        let Some(items) = self.known()? else {
+            return Ok(Vec::new());
+        };
+        items
+            .iter()
+            .filter_map(|x| x.known().transpose())
+            .map(|x| x.cloned())
+            .collect()
+    }
+
+    /// The elements known so far, for plan-time checks: unknown ones (and
+    /// an unknown collection) are checked later.
+    pub fn known_so_far(&self) -> Vec<T> {
+        self.if_known()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.if_known().cloned())
+            .collect()
+    }
+
+    /// A known collection of known elements.
+    pub fn from_known(items: impl IntoIterator<Item = T>) -> Self {
+        Attr::Known(items.into_iter().map(Attr::Known).collect())
+    }
+}
+
+impl<T: Clone> Attr<BTreeMap<String, Attr<T>>> {
+    /// The entries to act on at apply: null is empty and null entries are
+    /// left out; an unknown map or entry is an [`UnknownValue`], never read
+    /// as empty.
+    pub fn known_entries(&self) -> Result<BTreeMap<String, T>, UnknownValue> {
+        let Some(m) = self.known()? else {
+            return Ok(BTreeMap::new());
+        };
+        let mut out = BTreeMap::new();
+        for (k, v) in m {
+            if let Some(v) = v.known()? {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The entries known so far, for plan-time checks and requests built
+    /// from a plan: unknown ones (and an unknown map) are left out.
+    pub fn known_so_far(&self) -> BTreeMap<String, T> {
+        self.if_known()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.clone(), v.if_known()?.clone())))
+            .collect()
+    }
+
+    /// A known map of known entries.
+    pub fn from_known_entries(entries: impl IntoIterator<Item = (String, T)>) -> Self {
+        Attr::Known(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, Attr::Known(v)))
+                .collect(),
+        )
+    }
+}
+
+impl Attr<String> {
+    /// The value as written when the cloud's `reported` spelling means the
+    /// same by `same(written, reported)` (null and absent counting as "");
+    /// otherwise the cloud's value, so real drift still shows. Unknown
+    /// (nothing written yet) takes the cloud's value.
+    pub fn as_written(&self, reported: Option<String>, same: impl Fn(&str, &str) -> bool) -> Self {
+        let written = match self {
+            Attr::Null => Some(""),
+            Attr::Known(s) => Some(s.as_str()),
+            Attr::Unknown => None,
+        };
+        match written {
+            Some(w) if same(w, reported.as_deref().unwrap_or("")) => self.clone(),
+            _ => Attr::from_option(reported),
+        }
+    }
+}
+
 /// A value that does not fit the model: the attribute path and what was
 /// found instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -9,7 +9,7 @@ use serde_json::{json, Value as J};
 
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
-use crate::framework::model::{decode, decode_checked, Model};
+use crate::framework::model::{decode, decode_checked, Model, StringMap, Strings};
 use crate::framework::validators::{MapEntryLength, StringLength};
 use crate::framework::*;
 use crate::tf_model;
@@ -50,45 +50,15 @@ tf_model! {
         pub uuid: Attr<String>,
         pub name: Attr<String>,
         pub availability_zone: Attr<String>,
-        pub metadata: Attr<BTreeMap<String, Attr<String>>>,
-        pub hosts: Attr<Vec<Attr<String>>>,
+        pub metadata: StringMap,
+        pub hosts: Strings,
         pub timeouts: Value,
     }
 }
 
-/// The metadata to send at apply: null is empty and null entries are left
-/// out; an unknown map or entry is an [`UnknownValue`], never read as empty.
-fn known_metadata(
-    m: &Attr<BTreeMap<String, Attr<String>>>,
-) -> Result<BTreeMap<String, String>, UnknownValue> {
-    let Some(m) = m.known()? else {
-        return Ok(BTreeMap::new());
-    };
-    let mut out = BTreeMap::new();
-    for (k, v) in m {
-        if let Some(v) = v.known()? {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    Ok(out)
-}
-
-/// The hosts to have at apply: null is none and null elements are left
-/// out; an unknown set or element is an [`UnknownValue`], never read as
-/// empty.
-fn known_hosts(h: &Attr<Vec<Attr<String>>>) -> Result<BTreeSet<String>, UnknownValue> {
-    let Some(h) = h.known()? else {
-        return Ok(BTreeSet::new());
-    };
-    h.iter()
-        .filter_map(|x| x.known().transpose())
-        .map(|x| x.cloned())
-        .collect()
-}
-
-/// A known set of known hosts, in the order given.
-fn hosts_attr(hosts: impl IntoIterator<Item = String>) -> Attr<Vec<Attr<String>>> {
-    Attr::Known(hosts.into_iter().map(Attr::Known).collect())
+/// The hosts to have at apply (see [`Attr::known_elements`]).
+fn known_hosts(h: &Strings) -> Result<BTreeSet<String>, UnknownValue> {
+    Ok(h.known_elements()?.into_iter().collect())
 }
 
 /// Copies an aggregate document into the model: every attribute but
@@ -109,7 +79,7 @@ pub fn flatten(a: &documents::Aggregate, m: &mut AggregateModel) {
     );
     let mut hosts = a.hosts.clone();
     hosts.sort();
-    m.hosts = hosts_attr(hosts);
+    m.hosts = Attr::from_known(hosts);
 }
 
 /// Reads the `aggregate` of a reply (`{"aggregate": {...}}`).
@@ -213,8 +183,8 @@ async fn converge(
     dl: Instant,
 ) -> Result<(), StepError> {
     let (w, h) = (
-        known_metadata(&want.metadata).map_err(not_known)?,
-        known_metadata(&have.metadata).map_err(not_known)?,
+        want.metadata.known_entries().map_err(not_known)?,
+        have.metadata.known_entries().map_err(not_known)?,
     );
     if let Some(body) = metadata_body(&w, &h) {
         action(data, id, &body, dl)
@@ -232,14 +202,14 @@ async fn converge(
             .await
             .map_err(|e| (format!("Cannot remove host {host} from the aggregate"), e))?;
         current.remove(host);
-        state.hosts = hosts_attr(current.iter().cloned());
+        state.hosts = Attr::from_known(current.iter().cloned());
     }
     for host in w.difference(&h) {
         action(data, id, &json!({"add_host": {"host": host}}), dl)
             .await
             .map_err(|e| (format!("Cannot add host {host} to the aggregate"), e))?;
         current.insert(host.clone());
-        state.hosts = hosts_attr(current.iter().cloned());
+        state.hosts = Attr::from_known(current.iter().cloned());
     }
     Ok(())
 }
@@ -598,12 +568,12 @@ mod tests {
         let m = AggregateModel::from_value(&planned).unwrap();
         assert_eq!(m.to_value(&schema().ty()), planned);
         assert_eq!(
-            known_metadata(&m.metadata),
+            m.metadata.known_entries(),
             Ok(BTreeMap::from([("v".to_string(), "1".to_string())]))
         );
         assert_eq!(known_hosts(&m.hosts), Err(UnknownValue));
         assert_eq!(known_hosts(&Attr::Null), Ok(BTreeSet::new()));
-        assert_eq!(known_metadata(&Attr::Unknown), Err(UnknownValue));
+        assert_eq!(StringMap::Unknown.known_entries(), Err(UnknownValue));
         let hosts = Attr::Known(vec![Attr::Known("c1".to_string()), Attr::Null]);
         assert_eq!(known_hosts(&hosts), Ok(BTreeSet::from(["c1".to_string()])));
     }

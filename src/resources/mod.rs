@@ -103,7 +103,14 @@ impl ByName {
         config: &crate::framework::Value,
         diags: &mut crate::framework::Diagnostics,
     ) -> Vec<crate::framework::Listed> {
-        let re = match config.get("name_regex").as_str().map(regex::Regex::new) {
+        crate::tf_model! {
+            struct NameFilter {
+                name_regex: crate::framework::Attr<String>,
+            }
+        }
+        use crate::framework::model::Model;
+        let filter = NameFilter::from_value(config).unwrap_or_default();
+        let re = match filter.name_regex.as_deref().map(regex::Regex::new) {
             Some(Err(e)) => {
                 diags.error_at(
                     crate::framework::AttrPath::attr("name_regex"),

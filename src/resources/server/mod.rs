@@ -1,4 +1,10 @@
-//! `nova_server`.
+//! `nova_server`: a server, created from an image or booted from a volume,
+//! with its networks, block devices, metadata, tags and power state.
+//!
+//! - [`model`]: the model and its mapping to and from compute documents;
+//! - [`schema`]: the schema and its plan-time rules;
+//! - here: reading a server (with its interfaces, and its volumes at
+//!   import), planning, and create, update and delete with their waits.
 
 pub mod actions;
 pub mod model;
@@ -6,20 +12,22 @@ pub mod schema;
 #[cfg(test)]
 mod seed_fixtures;
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::{json, Value as J};
 
-use crate::client::waiter::{wait_server, Observed, Wait, WaitError};
+use crate::client::documents::{self, Flavor, InterfaceAttachment, VolumeAttachment};
+use crate::client::waiter::{wait_server, Observed, Wait, WaitError, GONE_STATUSES};
 use crate::client::{wire, ApiError};
 use crate::configured::NovaData;
-use crate::framework::model::decode;
+use crate::framework::model::{decode, Model};
 use crate::framework::*;
 
 use super::{api_error, path_segment, require_feature};
-use model::{BootVolumeImageRef, CreateOptions};
+use model::{BlockDeviceModel, BootVolumeImageRef, CreateOptions, NetworkModel, ServerModel};
 
 pub struct Server;
 
@@ -42,31 +50,66 @@ fn wait_error(summary: &str, e: WaitError) -> Diagnostic {
     }
 }
 
+/// Reads a server document.
+fn server_doc(j: &J) -> Result<documents::Server, ApiError> {
+    documents::parse("server", j)
+}
+
+/// Reads every item of a listing as document `what`.
+fn docs<T: serde::de::DeserializeOwned>(what: &str, items: &[J]) -> Result<Vec<T>, ApiError> {
+    items.iter().map(|j| documents::parse(what, j)).collect()
+}
+
 /// Flavors of the cloud, fetched once per process (again when a name or
 /// ID is not found, as flavors may be created during the run).
-async fn flavors(data: &NovaData, refresh: bool) -> Result<Vec<J>, ApiError> {
+async fn flavors(data: &NovaData, refresh: bool) -> Result<Vec<Flavor>, ApiError> {
     let mut cache = data.flavors.lock().await;
     if refresh || cache.is_none() {
         let body = data
             .cloud
             .get_all("/flavors/detail?is_public=None", "flavors")
             .await?;
-        *cache = Some(body["flavors"].as_array().cloned().unwrap_or_default());
+        let items = body["flavors"].as_array().cloned().unwrap_or_default();
+        *cache = Some(docs("flavor", &items)?);
     }
     Ok(cache.clone().unwrap_or_default())
 }
 
-async fn find_flavor(data: &NovaData, by: &str, value: &str) -> Result<Option<J>, ApiError> {
+/// The first flavor that `matches`, looked for in the cached list, then
+/// in a fresh one.
+async fn find_flavor(
+    data: &NovaData,
+    matches: impl Fn(&Flavor) -> bool,
+) -> Result<Option<Flavor>, ApiError> {
     for refresh in [false, true] {
-        let all = flavors(data, refresh).await?;
-        if let Some(f) = all
-            .into_iter()
-            .find(|f| wire::string(&f[by]).as_deref() == Some(value))
-        {
+        if let Some(f) = flavors(data, refresh).await?.into_iter().find(&matches) {
             return Ok(Some(f));
         }
     }
     Ok(None)
+}
+
+/// The flavor ID to send for the plan: `flavor_id`, or the ID of the
+/// flavor named `flavor_name`.
+async fn flavor_ref(data: &NovaData, p: &ServerModel) -> Result<String, Diagnostic> {
+    if let Some(id) = p.flavor_id.if_known() {
+        return Ok(id.clone());
+    }
+    let Some(name) = p.flavor_name.if_known() else {
+        return Err(Diagnostic::error(
+            "Missing flavor",
+            "Give flavor_id or flavor_name.",
+        ));
+    };
+    match find_flavor(data, |f| f.name.as_deref() == Some(name)).await {
+        Ok(Some(Flavor { id: Some(id), .. })) => Ok(id),
+        Ok(_) => Err(Diagnostic::error(
+            "Unknown flavor",
+            format!("No flavor is named \"{name}\"."),
+        )
+        .at(AttrPath::attr("flavor_name"))),
+        Err(e) => Err(api_error("Cannot list flavors", &e)),
+    }
 }
 
 /// Posts a server action; the request ID Nova gave it (its instance action
@@ -166,34 +209,33 @@ async fn set_power_state(
     Ok(())
 }
 
-/// Reads the server into `state`; `false` when it is gone. Reads that run
+/// Reads the server into `m`; `false` when it is gone. Reads that run
 /// together share one listing (see `client::batch`).
 async fn refresh(
     data: &NovaData,
     id: &str,
-    prior: &Value,
-    state: &mut Value,
+    prior: &ServerModel,
+    m: &mut ServerModel,
 ) -> Result<bool, ApiError> {
     let Some(s) = data.cloud.server(id).await? else {
         return Ok(false);
     };
-    fill(data, id, &s, prior, state, false).await
+    fill(data, id, &server_doc(&s)?, prior, m, false).await
 }
 
 /// Security groups written as IDs stay IDs while those groups are on the
 /// server (one network API look-up, only when IDs were written).
-async fn security_groups_as_written(data: &NovaData, prior: &Value, state: &mut Value) {
-    let Ok(written) = prior.get("security_groups").string_list() else {
+async fn security_groups_as_written(data: &NovaData, prior: &ServerModel, m: &mut ServerModel) {
+    let (Ok(written), Ok(reported)) = (
+        prior.security_groups.known_elements(),
+        m.security_groups.known_elements(),
+    ) else {
         return;
     };
     let ids: Vec<&String> = written
         .iter()
         .filter(|w| crate::framework::validators::is_uuid(w))
         .collect();
-    let Ok(reported) = state.get("security_groups").string_list() else {
-        return;
-    };
-    let reported: std::collections::BTreeSet<String> = reported.into_iter().collect();
     let mut names = std::collections::HashMap::new();
     if !ids.is_empty() {
         let q: Vec<String> = ids
@@ -201,14 +243,8 @@ async fn security_groups_as_written(data: &NovaData, prior: &Value, state: &mut 
             .map(|i| format!("id={}", path_segment(i)))
             .collect();
         let path = format!("/v2.0/security-groups?{}", q.join("&"));
-        match crate::client::batch::list_all(
-            &data.cloud,
-            crate::client::Service::Network,
-            &path,
-            "security_groups",
-        )
-        .await
-        {
+        let network = crate::client::Service::Network;
+        match crate::client::batch::list_all(&data.cloud, network, &path, "security_groups").await {
             Ok(groups) => {
                 for g in groups {
                     if let (Some(id), Some(n)) = (wire::string(&g["id"]), wire::string(&g["name"]))
@@ -220,97 +256,94 @@ async fn security_groups_as_written(data: &NovaData, prior: &Value, state: &mut 
             Err(e) => tracing::debug!(error = %e, "security groups not resolved"),
         }
     }
+    let reported = reported.into_iter().collect();
     let out = model::security_groups_as_written(&written, &reported, &names);
-    state.set(
-        "security_groups",
-        Value::Set(out.into_iter().map(Value::String).collect()),
-    );
+    m.security_groups = Attr::from_known(out);
 }
 
-/// Writes a server document into `state`. `settled`: the document comes
-/// from a wait that has just ended, so its interfaces are looked up fresh.
+/// Writes a server document into `m`. `settled`: the document comes from
+/// a wait that has just ended, so its interfaces are looked up fresh.
+/// `false` when the server is gone (a deleted status).
 async fn fill(
     data: &NovaData,
     id: &str,
-    s: &J,
-    prior: &Value,
-    state: &mut Value,
+    s: &documents::Server,
+    prior: &ServerModel,
+    m: &mut ServerModel,
     settled: bool,
 ) -> Result<bool, ApiError> {
-    let status = wire::string(&s["status"])
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    if crate::client::waiter::GONE_STATUSES.contains(&status.as_str()) {
+    if GONE_STATUSES.contains(&s.status().as_str()) {
         return Ok(false);
     }
-    model::flatten(s, prior, state);
-    resolve_flavor(data, s, prior, state).await?;
-    security_groups_as_written(data, prior, state).await;
-    let importing = prior.get("name").is_null();
-    if importing || !state.get("network").walk().is_empty() {
+    model::flatten(s, Some(prior), m);
+    resolve_flavor(data, s, prior, m).await?;
+    security_groups_as_written(data, prior, m).await;
+    let importing = prior.name.is_null();
+    if importing || !m.networks().is_empty() {
         let list = if settled {
             data.cloud.fresh_interfaces(id).await?
         } else {
-            data.cloud.interfaces(id, s).await?
+            data.cloud.interfaces(id, s.has_addresses()).await?
         };
-        if importing && state.get("network").walk().is_empty() && !list.is_empty() {
-            // rebuild the blocks from the interfaces (import)
-            let ty = schema::schema()
-                .block
-                .nested("network")
-                .map(|b| b.block.ty())
-                .unwrap_or(Type::String);
-            state.set(
-                "network",
-                Value::List(list.iter().map(|_| Value::null_object(&ty)).collect()),
-            );
+        let list: Vec<InterfaceAttachment> = docs("interface", &list)?;
+        if importing && m.networks().is_empty() && !list.is_empty() {
+            // import: one block per interface, filled below
+            m.network = Attr::Known(vec![NetworkModel::default(); list.len()]);
         }
-        model::flatten_networks(&list, state);
+        model::flatten_networks(&list, m);
     }
-    if importing && state.get("block_device").walk().is_empty() {
+    if importing && m.block_devices().is_empty() {
         let recovered = recover_block_devices(data, id, s).await?;
         if !recovered.is_empty() {
-            state.set("block_device", Value::List(recovered));
+            m.block_device = Attr::Known(recovered);
         }
     }
     Ok(true)
+}
+
+/// A block storage API record, or `None` (logged) when that API cannot
+/// be read: a cloud without it, or a user without access.
+async fn volume_api(data: &NovaData, path: String) -> Option<J> {
+    let call = crate::client::Call::new(crate::client::Service::Volume, Method::GET, &path);
+    match data.cloud.session.call(call).await {
+        Ok(r) => Some(r.body),
+        Err(e) => {
+            tracing::debug!(path = %path, error = %e, "block storage record not readable at import");
+            None
+        }
+    }
 }
 
 /// Import: the `block_device` entries the server's volumes show (see
 /// `model::recovered_block_devices`). The block storage record of each
 /// volume is read when the cloud offers that API; without it, only a root
 /// volume is recovered, as a `volume` source.
-async fn recover_block_devices(data: &NovaData, id: &str, s: &J) -> Result<Vec<Value>, ApiError> {
-    let attached: Vec<&J> = s["os-extended-volumes:volumes_attached"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .collect();
-    if attached.is_empty() {
+async fn recover_block_devices(
+    data: &NovaData,
+    id: &str,
+    s: &documents::Server,
+) -> Result<Vec<BlockDeviceModel>, ApiError> {
+    if s.volumes_attached.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = attached
+    let ids: Vec<String> = s
+        .volumes_attached
         .iter()
-        .filter_map(|v| wire::string(&v["id"]))
+        .filter_map(|v| v.id.clone())
         .collect();
-    let atts = data.cloud.volume_attachments(id, &ids).await?;
-    let volume_api = |path: String| async move {
-        let call = crate::client::Call::new(crate::client::Service::Volume, Method::GET, &path);
-        match data.cloud.session.call(call).await {
-            Ok(r) => Some(r.body),
-            Err(e) => {
-                tracing::debug!(path = %path, error = %e, "block storage record not readable at import");
-                None
-            }
-        }
-    };
+    let atts: Vec<VolumeAttachment> = docs(
+        "volume attachment",
+        &data.cloud.volume_attachments(id, &ids).await?,
+    )?;
     let mut volumes = Vec::with_capacity(atts.len());
     for a in &atts {
-        let vid = wire::string(&a["volumeId"]).unwrap_or_default();
-        let vol = volume_api(format!("/volumes/{}", path_segment(&vid))).await;
-        volumes.push(vol.map(|b| b["volume"].clone()));
+        let vid = a.volume_id.clone().unwrap_or_default();
+        let body = volume_api(data, format!("/volumes/{}", path_segment(&vid))).await;
+        volumes.push(
+            body.and_then(|b| documents::parse::<documents::Volume>("volume", &b["volume"]).ok()),
+        );
     }
-    let default_type = volume_api("/types/default".to_string())
+    let default_type = volume_api(data, "/types/default".to_string())
         .await
         .and_then(|b| wire::string(&b["volume_type"]["name"]));
     let seen: Vec<model::SeenVolume> = atts
@@ -318,33 +351,28 @@ async fn recover_block_devices(data: &NovaData, id: &str, s: &J) -> Result<Vec<V
         .zip(&volumes)
         .map(|(a, v)| model::SeenVolume {
             attachment: a,
-            delete_on_termination: attached
+            delete_on_termination: s
+                .volumes_attached
                 .iter()
-                .find(|x| x["id"] == a["volumeId"])
-                .and_then(|x| wire::boolean(&x["delete_on_termination"]))
-                .or_else(|| wire::boolean(&a["delete_on_termination"])),
+                .find(|x| x.id.is_some() && x.id == a.volume_id)
+                .and_then(|x| x.delete_on_termination)
+                .or(a.delete_on_termination),
             volume: v.as_ref(),
         })
         .collect();
     // the root device: reported to administrators; else, for a server with
     // no image, its first device
-    let volume_backed = s["image"].get("id").is_none();
-    let root = wire::string(&s["OS-EXT-SRV-ATTR:root_device_name"]).or_else(|| {
-        volume_backed
-            .then(|| atts.iter().filter_map(|a| wire::string(&a["device"])).min())
+    let root = s.root_device_name.clone().or_else(|| {
+        s.image
+            .is_none()
+            .then(|| atts.iter().filter_map(|a| a.device.clone()).min())
             .flatten()
     });
-    let ty = schema::schema()
-        .block
-        .nested("block_device")
-        .map(|b| b.block.ty())
-        .unwrap_or(Type::String);
     Ok(model::recovered_block_devices(
         id,
         root.as_deref(),
         default_type.as_deref(),
         &seen,
-        &ty,
     ))
 }
 
@@ -352,33 +380,23 @@ async fn recover_block_devices(data: &NovaData, id: &str, s: &J) -> Result<Vec<V
 /// when the name still matches, else look it up.
 async fn resolve_flavor(
     data: &NovaData,
-    s: &J,
-    prior: &Value,
-    state: &mut Value,
+    s: &documents::Server,
+    prior: &ServerModel,
+    m: &mut ServerModel,
 ) -> Result<(), ApiError> {
-    if s["flavor"].get("id").is_some() {
-        if let Some(f) = find_flavor(
-            data,
-            "id",
-            &wire::string(&s["flavor"]["id"]).unwrap_or_default(),
-        )
-        .await?
-        {
-            state.set("flavor_name", Value::from_opt_str(wire::string(&f["name"])));
+    if let Some(fid) = &s.flavor.id {
+        if let Some(f) = find_flavor(data, |f| f.id.as_ref() == Some(fid)).await? {
+            m.flavor_name = Attr::from_option(f.name);
         }
         return Ok(());
     }
-    let name = wire::string(&s["flavor"]["original_name"]).unwrap_or_default();
-    if prior.get("flavor_name").as_str() == Some(name.as_str())
-        && prior.get("flavor_id").as_str().is_some()
-    {
-        state.set("flavor_id", prior.get("flavor_id").clone());
+    let name = s.flavor.original_name.clone().unwrap_or_default();
+    if prior.flavor_name.as_deref() == Some(name.as_str()) && prior.flavor_id.if_known().is_some() {
+        m.flavor_id = prior.flavor_id.clone();
         return Ok(());
     }
-    let id = find_flavor(data, "name", &name)
-        .await?
-        .and_then(|f| wire::string(&f["id"]));
-    state.set("flavor_id", Value::from_opt_str(id));
+    let found = find_flavor(data, |f| f.name.as_deref() == Some(name.as_str())).await?;
+    m.flavor_id = Attr::from_option(found.and_then(|f| f.id));
     Ok(())
 }
 
@@ -391,15 +409,17 @@ async fn adopt(data: &NovaData, name: &str, token: &str) -> Result<Option<String
         path_segment(&format!("^{}$", regex::escape(name)))
     );
     let body = data.cloud.get_all(&q, "servers").await?;
-    let mut mine: Vec<&J> = body["servers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|s| s["metadata"][model::CREATE_TOKEN_KEY].as_str() == Some(token))
+    let listed: Vec<documents::Server> = docs(
+        "server",
+        body["servers"].as_array().map_or(&[], Vec::as_slice),
+    )?;
+    let mut mine: Vec<&documents::Server> = listed
+        .iter()
+        .filter(|s| s.metadata.get(model::CREATE_TOKEN_KEY).map(String::as_str) == Some(token))
         .collect();
-    mine.sort_by_key(|s| wire::string(&s["created"]).unwrap_or_default());
+    mine.sort_by_key(|s| s.created.clone().unwrap_or_default());
     for extra in mine.iter().skip(1) {
-        if let Some(id) = wire::string(&extra["id"]) {
+        if let Some(id) = &extra.id {
             tracing::warn!(server = %id, "deleting a duplicate made by a repeated create");
             let _ = data
                 .cloud
@@ -407,7 +427,416 @@ async fn adopt(data: &NovaData, name: &str, token: &str) -> Result<Option<String
                 .await;
         }
     }
-    Ok(mine.first().and_then(|s| wire::string(&s["id"])))
+    Ok(mine.first().and_then(|s| s.id.clone()))
+}
+
+/// An attribute to act on at apply: it differs from the prior state and is
+/// known (an unknown planned value is the cloud's to decide).
+fn changed<T: PartialEq>(old: &Attr<T>, new: &Attr<T>) -> bool {
+    old != new && !new.is_unknown()
+}
+
+/// One in-place update of a server: the prior state, the plan and the
+/// configuration (for write-only arguments), and what the steps share.
+struct Update<'a> {
+    data: &'a NovaData,
+    id: &'a str,
+    old: &'a ServerModel,
+    new: &'a ServerModel,
+    config: &'a ServerModel,
+    dl: Instant,
+    stop: &'a StopSignal,
+}
+
+impl Update<'_> {
+    async fn compute(&self, method: Method, path: &str, body: Option<&J>) -> Result<(), ApiError> {
+        self.data
+            .cloud
+            .compute(method, path, body, Some(self.dl))
+            .await
+            .map(|_| ())
+    }
+
+    async fn action(&self, body: &J) -> Result<Option<String>, ApiError> {
+        action(self.data, self.id, body, self.dl).await
+    }
+
+    async fn wait(&self, targets: &[&str], rid: Option<&str>) -> Result<Observed, WaitError> {
+        wait_for(self.data, self.id, targets, self.dl, self.stop, rid).await
+    }
+
+    /// Name, description, access addresses and hostname: one `PUT`.
+    async fn fields(&self) -> Result<(), Diagnostic> {
+        let (o, n) = (self.old, self.new);
+        let mut put = serde_json::Map::new();
+        for (key, old, new) in [
+            ("name", &o.name, &n.name),
+            ("description", &o.description, &n.description),
+            ("accessIPv4", &o.access_ip_v4, &n.access_ip_v4),
+            ("accessIPv6", &o.access_ip_v6, &n.access_ip_v6),
+            ("hostname", &o.hostname, &n.hostname),
+        ] {
+            if changed(old, new) {
+                put.insert(
+                    key.into(),
+                    new.if_known().map_or(J::Null, |s| J::from(s.as_str())),
+                );
+            }
+        }
+        if put.is_empty() {
+            return Ok(());
+        }
+        let path = format!("/servers/{}", self.id);
+        self.compute(Method::PUT, &path, Some(&json!({ "server": put })))
+            .await
+            .map_err(|e| api_error("Cannot update server", &e))
+    }
+
+    /// Metadata: Terraform's keys are set, the ones it dropped deleted.
+    async fn metadata(&self) -> Result<(), Diagnostic> {
+        if !changed(&self.old.metadata, &self.new.metadata) {
+            return Ok(());
+        }
+        let not_known = |_| Diagnostic::not_known("metadata");
+        let want = self.new.metadata.known_entries().map_err(not_known)?;
+        let have = self.old.metadata.known_entries().map_err(not_known)?;
+        let set: serde_json::Map<String, J> = want
+            .iter()
+            .filter(|(k, v)| have.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), J::String(v.clone())))
+            .collect();
+        if !set.is_empty() {
+            let path = format!("/servers/{}/metadata", self.id);
+            self.compute(Method::POST, &path, Some(&json!({ "metadata": set })))
+                .await
+                .map_err(|e| api_error("Cannot set server metadata", &e))?;
+        }
+        for k in have.keys().filter(|k| !want.contains_key(*k)) {
+            let path = format!("/servers/{}/metadata/{}", self.id, path_segment(k));
+            match self.compute(Method::DELETE, &path, None).await {
+                Err(e) if !e.is_not_found() => {
+                    return Err(api_error(
+                        &format!("Cannot delete server metadata key {k}"),
+                        &e,
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Tags: Terraform's own are added and removed, one request each.
+    async fn tags(&self) -> Result<(), Diagnostic> {
+        if !changed(&self.old.tags, &self.new.tags) {
+            return Ok(());
+        }
+        let not_known = |_| Diagnostic::not_known("tags");
+        let want: BTreeSet<String> = self
+            .new
+            .tags
+            .known_elements()
+            .map_err(not_known)?
+            .into_iter()
+            .collect();
+        let have: BTreeSet<String> = self
+            .old
+            .tags
+            .known_elements()
+            .map_err(not_known)?
+            .into_iter()
+            .collect();
+        for t in want.difference(&have) {
+            let path = format!("/servers/{}/tags/{}", self.id, path_segment(t));
+            self.compute(Method::PUT, &path, None)
+                .await
+                .map_err(|e| api_error(&format!("Cannot add tag {t}"), &e))?;
+        }
+        for t in have.difference(&want) {
+            let path = format!("/servers/{}/tags/{}", self.id, path_segment(t));
+            match self.compute(Method::DELETE, &path, None).await {
+                Err(e) if !e.is_not_found() => {
+                    return Err(api_error(&format!("Cannot remove tag {t}"), &e))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Security groups: added and removed by name (or ID, as written).
+    async fn security_groups(&self) -> Result<(), Diagnostic> {
+        let (old, new) = (&self.old.security_groups, &self.new.security_groups);
+        if !changed(old, new) {
+            return Ok(());
+        }
+        let not_known = |_| Diagnostic::not_known("security_groups");
+        let want: BTreeSet<String> = new
+            .known_elements()
+            .map_err(not_known)?
+            .into_iter()
+            .collect();
+        let have: BTreeSet<String> = old
+            .known_elements()
+            .map_err(not_known)?
+            .into_iter()
+            .collect();
+        let steps = [
+            (
+                want.difference(&have).collect::<Vec<_>>(),
+                "addSecurityGroup",
+            ),
+            (have.difference(&want).collect(), "removeSecurityGroup"),
+        ];
+        for (names, verb) in steps {
+            for n in names {
+                if let Err(e) = self.action(&json!({verb: {"name": n}})).await {
+                    return Err(api_error(
+                        &format!("Cannot change security group {n} ({verb})"),
+                        &e,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Resize to the planned flavor, and confirm it. `settled`: the
+    /// statuses of the server's power state when done.
+    async fn resize(&self, settled: &[&str]) -> Result<(), Diagnostic> {
+        let (o, n) = (self.old, self.new);
+        let by_id = changed(&o.flavor_id, &n.flavor_id) && !n.flavor_id.is_null();
+        let by_name = changed(&o.flavor_name, &n.flavor_name) && !n.flavor_name.is_null();
+        if !by_id && !by_name {
+            return Ok(());
+        }
+        let target = flavor_ref(self.data, n).await?;
+        let rid = self
+            .action(&json!({"resize": {"flavorRef": target}}))
+            .await
+            .map_err(|e| api_error("Cannot resize server", &e))?;
+        // VERIFY_RESIZE, or back where it was: a cloud that confirms
+        // resizes itself, or a resize that failed (its instance action
+        // tells which)
+        let mut targets = vec!["VERIFY_RESIZE"];
+        targets.extend_from_slice(settled);
+        let s = match self.wait(&targets, rid.as_deref()).await {
+            Ok(Observed::Settled(s)) => s,
+            Ok(Observed::Gone) => Box::new(J::Null),
+            Err(e) => return Err(wait_error("Resize did not finish", e)),
+        };
+        if wire::string(&s["status"]).as_deref() == Some("VERIFY_RESIZE") {
+            return self.confirm_resize(settled).await;
+        }
+        if let Some(rid) = rid.as_deref() {
+            let cloud = &self.data.cloud;
+            if let Some(a) = crate::client::waiter::read_action(cloud, self.id, rid, self.dl).await
+            {
+                if let Some(e) = crate::client::waiter::failed_action(&a, &s) {
+                    return Err(wait_error("Resize failed", e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Confirms a resize in VERIFY_RESIZE. A 400/409 answer may mean the
+    /// cloud is confirming it itself (`resize_confirm_window`): the wait
+    /// that follows tells, within two minutes.
+    async fn confirm_resize(&self, settled: &[&str]) -> Result<(), Diagnostic> {
+        let refused = match self.action(&json!({"confirmResize": null})).await {
+            Ok(_) => None,
+            Err(e) if matches!(e.status(), Some(400 | 409)) => Some(e),
+            Err(e) => return Err(api_error("Cannot confirm the resize", &e)),
+        };
+        let settle_by = match refused {
+            Some(_) => self.dl.min(deadline_after(Duration::from_secs(120))),
+            None => self.dl,
+        };
+        let stop = self.stop;
+        match wait_for(self.data, self.id, settled, settle_by, stop, None).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(match refused {
+                Some(r) => api_error("Cannot confirm the resize", &r),
+                None => wait_error("Server did not settle after the resize", e),
+            }),
+        }
+    }
+
+    /// Rebuild from the planned image (image-backed servers only).
+    async fn rebuild(&self, settled: &[&str]) -> Result<(), Diagnostic> {
+        let (o, n) = (self.old, self.new);
+        let Some(image) = n.image_id.if_known() else {
+            return Ok(());
+        };
+        if !changed(&o.image_id, &n.image_id) || o.image_id.is_null() {
+            return Ok(());
+        }
+        let mut rb = json!({ "imageRef": image });
+        if let Some(pw) = n.admin_password(self.config) {
+            rb["adminPass"] = pw.into();
+        }
+        let rid = self
+            .action(&json!({ "rebuild": rb }))
+            .await
+            .map_err(|e| api_error("Cannot rebuild server", &e))?;
+        self.wait(settled, rid.as_deref())
+            .await
+            .map(|_| ())
+            .map_err(|e| wait_error("Rebuild did not finish", e))
+    }
+
+    /// The administrator password: the write-only one when its version
+    /// changed, else the stored one when it changed.
+    async fn password(&self) -> Result<(), Diagnostic> {
+        let (o, n) = (self.old, self.new);
+        let write_only = changed(&o.admin_pass_wo_version, &n.admin_pass_wo_version)
+            .then(|| self.config.admin_pass_wo.as_deref())
+            .flatten();
+        let stored = changed(&o.admin_pass, &n.admin_pass)
+            .then(|| n.admin_pass.as_deref())
+            .flatten();
+        let Some(pw) = write_only.or(stored) else {
+            return Ok(());
+        };
+        self.action(&json!({"changePassword": {"adminPass": pw}}))
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("Cannot change the administrator password", &e))
+    }
+
+    /// Every step, in the order the server's state allows: power
+    /// transitions first when they unlock the other changes (a
+    /// shelved-offloaded server takes no metadata, resize or rebuild),
+    /// last when they lock them (shelve, pause, suspend, stop).
+    /// `progress` records what is done, for the state kept on failure.
+    async fn run(&self, progress: &mut ServerModel) -> Result<(), Diagnostic> {
+        let (from, to) = (self.old.power(), self.new.power());
+        let power_first = from != to && (from == "shelved" || to == "active");
+        let mut now = from;
+        if power_first {
+            set_power_state(self.data, self.id, from, to, self.dl, self.stop).await?;
+            progress.power_state = Attr::Known(to.to_string());
+            now = to;
+        }
+        self.fields().await?;
+        self.metadata().await?;
+        self.tags().await?;
+        self.security_groups().await?;
+        let settled = status_for(now);
+        self.resize(settled).await?;
+        self.rebuild(settled).await?;
+        self.password().await?;
+        set_power_state(self.data, self.id, now, to, self.dl, self.stop).await
+    }
+}
+
+/// The hash of the configured user data (unknown while the data is); only
+/// the hash is kept.
+fn planned_user_data_hash(config: &ServerModel) -> Attr<String> {
+    match &config.user_data {
+        Attr::Known(s) => Attr::Known(model::user_data_hash(s)),
+        Attr::Unknown => Attr::Unknown,
+        Attr::Null => Attr::Null,
+    }
+}
+
+/// The arguments whose microversion the cloud must speak (at least, or at
+/// most), checked when they are set or changed.
+async fn check_versions(
+    data: &NovaData,
+    config: &ServerModel,
+    prior: Option<&ServerModel>,
+    diags: &mut Diagnostics,
+) {
+    for (attr, version, at_least) in model::version_requirements(config, prior) {
+        if at_least {
+            require_feature(data, version, attr, diags).await;
+        } else if let Ok(v) = data.cloud.session.compute_version().await {
+            if v > version {
+                diags.error_at(
+                    AttrPath::attr(attr),
+                    "Not supported at this microversion",
+                    format!("{attr} is accepted up to compute microversion {version}; the provider speaks {v}. Set compute_microversion = \"{version}\" in the provider block to use it."),
+                );
+            }
+        }
+    }
+}
+
+/// The plan of an update, beyond what the schema plans: a resize may move
+/// a server whose zone was not asked for to another zone, and the flavor
+/// named by ID or by name has the other side derived (known while the
+/// flavor stays, unknown when it changes).
+fn plan_flavor(config: &ServerModel, prior: &ServerModel, planned: &mut ServerModel) {
+    let by_id = !config.flavor_id.is_null() && config.flavor_id != prior.flavor_id;
+    let by_name = !config.flavor_name.is_null() && config.flavor_name != prior.flavor_name;
+    if (by_id || by_name) && config.availability_zone.is_null() {
+        planned.availability_zone = Attr::Unknown;
+    }
+    if config.flavor_name.is_null() && !config.flavor_id.is_null() {
+        planned.flavor_name = match config.flavor_id == prior.flavor_id {
+            true => prior.flavor_name.clone(),
+            false => Attr::Unknown,
+        };
+    }
+    if config.flavor_id.is_null() && !config.flavor_name.is_null() {
+        planned.flavor_id = match config.flavor_name == prior.flavor_name {
+            true => prior.flavor_id.clone(),
+            false => Attr::Unknown,
+        };
+    }
+}
+
+/// Sends the create request; the new server's ID. A lost answer is
+/// recovered by the create token: the server is adopted, or the request
+/// (same token) sent again; sent more than once, the oldest server with
+/// the token is kept and the others deleted.
+async fn create_server(
+    data: &NovaData,
+    p: &ServerModel,
+    config: &ServerModel,
+    dl: Instant,
+) -> Result<String, Diagnostic> {
+    let flavor_ref = flavor_ref(data, p).await?;
+    let microversion = data
+        .cloud
+        .session
+        .compute_version()
+        .await
+        .map_err(|e| api_error("Cannot reach the compute API", &e))?;
+    let token = hex::encode(rand::random::<[u8; 12]>());
+    let opts = CreateOptions {
+        microversion,
+        flavor_ref: &flavor_ref,
+        boot_volume_image_ref: BootVolumeImageRef::parse(&data.boot_volume_image_ref),
+        create_token: Some(&token),
+    };
+    let body = model::create_body(p, config, &opts);
+    let name = p.name.as_deref().unwrap_or_default();
+    let find = || async {
+        Ok(adopt(data, name, &token)
+            .await?
+            .map(|id| json!({"server": {"id": id}})))
+    };
+    let created = data
+        .cloud
+        .create_tracked("/servers", &body, Some(dl), find)
+        .await;
+    let id = match created {
+        Ok((r, true)) => match adopt(data, name, &token).await {
+            Ok(Some(first)) => Some(first),
+            _ => wire::string(&r["server"]["id"]),
+        },
+        Ok((r, false)) => wire::string(&r["server"]["id"]),
+        Err(e) => return Err(api_error("Cannot create server", &e)),
+    };
+    id.ok_or_else(|| {
+        Diagnostic::error(
+            "Cannot create server",
+            "The compute API accepted the request but returned no server ID.",
+        )
+    })
 }
 
 #[async_trait]
@@ -451,23 +880,25 @@ impl Resource<NovaData> for Server {
     /// one, each network by its ID (ports and addresses are the cloud's).
     /// `user_data` is never read back, so it is left out; added by hand, the
     /// next apply records it in place.
-    fn generated_config(&self, state: &Value, mut config: Value) -> Value {
-        config.set("flavor_id", state.get("flavor_id").clone());
-        config.set("image_id", state.get("image_id").clone());
-        // generated from state, which is always known
-        let nets: Vec<Value> = config
-            .get("network")
-            .walk()
-            .iter()
-            .zip(state.get("network").walk())
-            .map(|(c, st)| {
-                let mut c = c.clone();
-                c.set("uuid", st.get("uuid").clone());
-                c
-            })
-            .collect();
-        config.set("network", Value::List(nets));
-        config
+    /// Generated configuration: the flavor by ID, the image when there is
+    /// one, each network by its ID (ports and addresses are the cloud's).
+    /// `user_data` is never read back, so it is left out; added by hand, the
+    /// next apply records it in place.
+    fn generated_config(&self, state: &Value, config: Value) -> Value {
+        let (Ok(st), Ok(mut c)) = (
+            ServerModel::from_value(state),
+            ServerModel::from_value(&config),
+        ) else {
+            return config;
+        };
+        c.flavor_id = st.flavor_id.clone();
+        c.image_id = st.image_id.clone();
+        if let Attr::Known(nets) = &mut c.network {
+            for (n, from) in nets.iter_mut().zip(st.networks()) {
+                n.uuid = from.uuid.clone();
+            }
+        }
+        c.to_value(&schema::schema().ty())
     }
 
     fn schema(&self) -> Schema {
@@ -483,169 +914,81 @@ impl Resource<NovaData> for Server {
     }
 
     async fn plan(&self, data: Option<&NovaData>, req: &PlanRequest<'_>, resp: &mut PlanResponse) {
-        let (prior, config) = (req.prior, req.config);
-        let creating = prior.is_null();
+        let diags = &mut resp.diags;
+        let Some(config) = decode::<ServerModel>("configuration", req.config, diags) else {
+            return;
+        };
+        let prior = match req.prior.is_null() {
+            true => None,
+            false => match decode::<ServerModel>("prior state", req.prior, diags) {
+                Some(p) => Some(p),
+                None => return,
+            },
+        };
+        let Some(mut planned) = decode::<ServerModel>("plan", &resp.planned, diags) else {
+            return;
+        };
         if let Some(data) = data {
-            for (attr, version, at_least) in model::version_requirements(config) {
-                let changed = creating || config.get(attr) != prior.get(attr);
-                if !changed {
-                    continue;
-                }
-                if at_least {
-                    require_feature(data, version, attr, &mut resp.diags).await;
-                } else if let Ok(v) = data.cloud.session.compute_version().await {
-                    if v > version {
-                        resp.diags.error_at(
-                            AttrPath::attr(attr),
-                            "Not supported at this microversion",
-                            format!("{attr} is accepted up to compute microversion {version}; the provider speaks {v}. Set compute_microversion = \"{version}\" in the provider block to use it."),
-                        );
-                    }
-                }
-            }
+            check_versions(data, &config, prior.as_ref(), diags).await;
         }
         // user data: only its hash is kept; a change replaces the server
-        let hash = match config.get("user_data") {
-            Value::String(s) => Value::string(model::user_data_hash(s)),
-            Value::Unknown => Value::Unknown,
-            _ => Value::Null,
-        };
-        if !creating {
-            let old = prior.get("user_data_hash");
-            if !old.is_null() && *old != hash {
+        planned.user_data_hash = planned_user_data_hash(&config);
+        if let Some(prior) = &prior {
+            let old = &prior.user_data_hash;
+            if !old.is_null() && *old != planned.user_data_hash {
                 resp.requires_replace.push(AttrPath::attr("user_data"));
             }
+            plan_flavor(&config, prior, &mut planned);
         }
-        resp.planned.set("user_data_hash", hash);
-        // a resize may move a server whose zone was not asked for to another zone
-        let resizing = !creating
-            && ((!config.get("flavor_id").is_null()
-                && config.get("flavor_id") != prior.get("flavor_id"))
-                || (!config.get("flavor_name").is_null()
-                    && config.get("flavor_name") != prior.get("flavor_name")));
-        if resizing && config.get("availability_zone").is_null() {
-            resp.planned.set("availability_zone", Value::Unknown);
-        }
-        // the flavor is named by ID or by name; the other side is derived
-        if !creating {
-            for (given, derived) in [("flavor_id", "flavor_name"), ("flavor_name", "flavor_id")] {
-                if config.get(derived).is_null() && !config.get(given).is_null() {
-                    let same = config.get(given) == prior.get(given);
-                    resp.planned.set(
-                        derived,
-                        if same {
-                            prior.get(derived).clone()
-                        } else {
-                            Value::Unknown
-                        },
-                    );
-                }
-            }
-        }
+        resp.planned = planned.to_value(&schema::schema().ty());
     }
 
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let dl = deadline(&req.config, "create");
-        let p = &req.planned;
-        let flavor_ref = match (p.get("flavor_id").as_str(), p.get("flavor_name").as_str()) {
-            (Some(id), _) => id.to_string(),
-            (None, Some(name)) => match find_flavor(data, "name", name).await {
-                Ok(Some(f)) => wire::string(&f["id"]).unwrap_or_default(),
-                Ok(None) => {
-                    return resp.diags.push(
-                        Diagnostic::error(
-                            "Unknown flavor",
-                            format!("No flavor is named \"{name}\"."),
-                        )
-                        .at(AttrPath::attr("flavor_name")),
-                    );
-                }
-                Err(e) => return resp.diags.push(api_error("Cannot list flavors", &e)),
-            },
-            _ => {
-                return resp
-                    .diags
-                    .error("Missing flavor", "Give flavor_id or flavor_name.")
-            }
+        let ty = schema::schema().ty();
+        let (Some(p), Some(config)) = (
+            decode::<ServerModel>("plan", &req.planned, &mut resp.diags),
+            decode::<ServerModel>("configuration", &req.config, &mut resp.diags),
+        ) else {
+            return;
         };
-        let microversion = match data.cloud.session.compute_version().await {
-            Ok(v) => v,
-            Err(e) => {
-                return resp
-                    .diags
-                    .push(api_error("Cannot reach the compute API", &e))
-            }
-        };
-        let token = hex::encode(rand::random::<[u8; 12]>());
-        let opts = CreateOptions {
-            microversion,
-            flavor_ref: &flavor_ref,
-            boot_volume_image_ref: BootVolumeImageRef::parse(&data.boot_volume_image_ref),
-            create_token: Some(&token),
-        };
-        let body = model::create_body(p, &req.config, &opts);
-        let name = p.get("name").as_str().unwrap_or_default().to_string();
-        // a lost answer is recovered by the create token: the server is
-        // adopted, or the request (same token) sent again
-        let find = || async {
-            Ok(adopt(data, &name, &token)
-                .await?
-                .map(|id| json!({"server": {"id": id}})))
-        };
-        let id = match data
-            .cloud
-            .create_tracked("/servers", &body, Some(dl), find)
-            .await
-        {
-            // sent more than once: the first attempt may have made a server
-            // too; the oldest with the token is kept, the others deleted
-            Ok((r, true)) => match adopt(data, &name, &token).await {
-                Ok(Some(first)) => Some(first),
-                _ => wire::string(&r["server"]["id"]),
-            },
-            Ok((r, false)) => wire::string(&r["server"]["id"]),
-            Err(e) => return resp.diags.push(api_error("Cannot create server", &e)),
-        };
-        let Some(id) = id else {
-            return resp.diags.error(
-                "Cannot create server",
-                "The compute API accepted the request but returned no server ID.",
-            );
+        let id = match create_server(data, &p, &config, dl).await {
+            Ok(id) => id,
+            Err(d) => return resp.diags.push(d),
         };
         // From here on the server exists: its ID stays in state whatever happens.
-        let mut state = p.clone();
-        state.set("id", Value::string(&id));
-        resp.state = state;
+        let mut st = p.clone();
+        st.id = Attr::Known(id.clone());
+        resp.state = st.to_value(&ty);
         let settled = match wait_for(data, &id, &["ACTIVE"], dl, &req.stop, None).await {
             Ok(Observed::Settled(s)) => Some(s),
             Ok(Observed::Gone) => None,
             Err(e) => {
-                let mut st = resp.state.clone();
                 if let WaitError::Fault { server, .. } = &e {
-                    model::flatten(server, p, &mut st);
+                    if let Ok(doc) = server_doc(server) {
+                        model::flatten(&doc, Some(&p), &mut st);
+                        resp.state = st.to_value(&ty);
+                    }
                 }
-                resp.state = st;
                 return resp
                     .diags
                     .push(wait_error("Server did not become ACTIVE", e));
             }
         };
-        let target = p
-            .get("power_state")
-            .as_str()
-            .unwrap_or("active")
-            .to_string();
-        if let Err(d) = set_power_state(data, &id, "active", &target, dl, &req.stop).await {
+        let target = p.power();
+        if let Err(d) = set_power_state(data, &id, "active", target, dl, &req.stop).await {
             resp.diags.push(d);
         }
-        let mut st = resp.state.clone();
         let read = match settled.filter(|_| target == "active") {
             // the wait's last look is the server as it is now
-            Some(s) => fill(data, &id, &s, p, &mut st, true).await,
-            None => refresh(data, &id, p, &mut st).await,
+            Some(s) => match server_doc(&s) {
+                Ok(doc) => fill(data, &id, &doc, &p, &mut st, true).await,
+                Err(e) => Err(e),
+            },
+            None => refresh(data, &id, &p, &mut st).await,
         };
         match read {
-            Ok(_) => resp.state = st,
+            Ok(_) => resp.state = st.to_value(&ty),
             Err(e) => resp
                 .diags
                 .push(api_error("Server created, but reading it failed", &e)),
@@ -653,334 +996,68 @@ impl Resource<NovaData> for Server {
     }
 
     async fn read(&self, data: &NovaData, req: ReadRequest, resp: &mut ReadResponse) {
-        let id = req.state.get("id").opt_str().unwrap_or_default();
-        let mut st = req.state.clone();
+        let Some(prior) = decode::<ServerModel>("state", &req.state, &mut resp.diags) else {
+            return;
+        };
+        let id = prior.id.as_deref().unwrap_or_default().to_string();
         // a server in a cell that is down comes as a partial record
         // (microversion 2.69+): the state stays as it was
         let company = req.company.clone();
         let s = match data.cloud.server_among(&id, &move || company.now()).await {
-            Ok(Some(s)) => s,
+            Ok(Some(s)) => server_doc(&s),
             Ok(None) => {
                 resp.state = Value::Null;
                 return;
             }
+            Err(e) => Err(e),
+        };
+        let s = match s {
+            Ok(s) => s,
             Err(e) => return resp.diags.push(api_error("Cannot read server", &e)),
         };
-        if model::is_partial(&s) {
+        if s.is_partial() {
             resp.state = req.state.clone();
             return resp.diags.push(Diagnostic::warning(
                 "Server partly unavailable",
-                format!("The cloud returned a partial record for server {id} (status {}): its cell is unreachable. The state is kept as it was; refresh again later.", wire::string(&s["status"]).unwrap_or_default()),
+                format!("The cloud returned a partial record for server {id} (status {}): its cell is unreachable. The state is kept as it was; refresh again later.", s.status()),
             ));
         }
-        match fill(data, &id, &s, &req.state, &mut st, false).await {
-            Ok(true) => resp.state = st,
+        let mut m = prior.clone();
+        match fill(data, &id, &s, &prior, &mut m, false).await {
+            Ok(true) => resp.state = m.to_value(&schema::schema().ty()),
             Ok(false) => resp.state = Value::Null,
             Err(e) => resp.diags.push(api_error("Cannot read server", &e)),
         }
     }
 
     async fn update(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let dl = deadline(&req.config, "update");
-        let (old, new) = (&req.prior, &req.planned);
-        let id = old.get("id").opt_str().unwrap_or_default();
-        resp.state = old.clone();
-        let changed = |k: &str| old.get(k) != new.get(k) && !new.get(k).is_unknown();
-        let from_power = old
-            .get("power_state")
-            .as_str()
-            .unwrap_or("active")
-            .to_string();
-        let to_power = new
-            .get("power_state")
-            .as_str()
-            .unwrap_or("active")
-            .to_string();
-        // power transitions go first when they unlock the other changes (a
-        // shelved-offloaded server takes no metadata, resize or rebuild),
-        // last when they lock them (shelve, pause, suspend, stop)
-        let power_first =
-            from_power != to_power && (from_power == "shelved" || to_power == "active");
-        if power_first {
-            if let Err(d) = set_power_state(data, &id, &from_power, &to_power, dl, &req.stop).await
-            {
-                return resp.diags.push(d);
-            }
-            resp.state.set("power_state", Value::string(&to_power));
-        }
-        let current_power = if power_first { &to_power } else { &from_power };
-        // name, description, access addresses, hostname
-        let mut put = serde_json::Map::new();
-        for (attr, key) in [
-            ("name", "name"),
-            ("description", "description"),
-            ("access_ip_v4", "accessIPv4"),
-            ("access_ip_v6", "accessIPv6"),
-            ("hostname", "hostname"),
-        ] {
-            if changed(attr) {
-                put.insert(
-                    key.into(),
-                    new.get(attr).as_str().map(J::from).unwrap_or(J::Null),
-                );
-            }
-        }
-        if !put.is_empty() {
-            if let Err(e) = data
-                .cloud
-                .compute(
-                    Method::PUT,
-                    &format!("/servers/{id}"),
-                    Some(&json!({"server": put})),
-                    Some(dl),
-                )
-                .await
-            {
-                return resp.diags.push(api_error("Cannot update server", &e));
-            }
-        }
-        // metadata: set Terraform's keys, delete the ones it dropped
-        if changed("metadata") {
-            let (Some(want), Some(have)) = (
-                resp.diags
-                    .known("metadata", new.get("metadata").string_map()),
-                resp.diags
-                    .known("metadata", old.get("metadata").string_map()),
-            ) else {
-                return;
-            };
-            let set: serde_json::Map<String, J> = want
-                .iter()
-                .filter(|(k, v)| have.get(*k) != Some(*v))
-                .map(|(k, v)| (k.clone(), J::String(v.clone())))
-                .collect();
-            if !set.is_empty() {
-                if let Err(e) = data
-                    .cloud
-                    .compute(
-                        Method::POST,
-                        &format!("/servers/{id}/metadata"),
-                        Some(&json!({"metadata": set})),
-                        Some(dl),
-                    )
-                    .await
-                {
-                    return resp.diags.push(api_error("Cannot set server metadata", &e));
-                }
-            }
-            for k in have.keys().filter(|k| !want.contains_key(*k)) {
-                match data
-                    .cloud
-                    .compute(
-                        Method::DELETE,
-                        &format!("/servers/{id}/metadata/{}", path_segment(k)),
-                        None,
-                        Some(dl),
-                    )
-                    .await
-                {
-                    Ok(_) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => {
-                        return resp.diags.push(api_error(
-                            &format!("Cannot delete server metadata key {k}"),
-                            &e,
-                        ))
-                    }
-                }
-            }
-        }
-        // tags: add and remove Terraform's own
-        if changed("tags") {
-            let (Some(want), Some(have)) = (
-                resp.diags.known("tags", new.get("tags").string_list()),
-                resp.diags.known("tags", old.get("tags").string_list()),
-            ) else {
-                return;
-            };
-            let want: std::collections::BTreeSet<String> = want.into_iter().collect();
-            let have: std::collections::BTreeSet<String> = have.into_iter().collect();
-            for t in want.difference(&have) {
-                if let Err(e) = data
-                    .cloud
-                    .compute(
-                        Method::PUT,
-                        &format!("/servers/{id}/tags/{}", path_segment(t)),
-                        None,
-                        Some(dl),
-                    )
-                    .await
-                {
-                    return resp
-                        .diags
-                        .push(api_error(&format!("Cannot add tag {t}"), &e));
-                }
-            }
-            for t in have.difference(&want) {
-                match data
-                    .cloud
-                    .compute(
-                        Method::DELETE,
-                        &format!("/servers/{id}/tags/{}", path_segment(t)),
-                        None,
-                        Some(dl),
-                    )
-                    .await
-                {
-                    Ok(_) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => {
-                        return resp
-                            .diags
-                            .push(api_error(&format!("Cannot remove tag {t}"), &e))
-                    }
-                }
-            }
-        }
-        // security groups
-        if changed("security_groups") {
-            let (Some(want), Some(have)) = (
-                resp.diags
-                    .known("security_groups", new.get("security_groups").string_list()),
-                resp.diags
-                    .known("security_groups", old.get("security_groups").string_list()),
-            ) else {
-                return;
-            };
-            let want: std::collections::BTreeSet<String> = want.into_iter().collect();
-            let have: std::collections::BTreeSet<String> = have.into_iter().collect();
-            for (names, verb) in [
-                (
-                    want.difference(&have).cloned().collect::<Vec<_>>(),
-                    "addSecurityGroup",
-                ),
-                (
-                    have.difference(&want).cloned().collect(),
-                    "removeSecurityGroup",
-                ),
-            ] {
-                for n in names {
-                    if let Err(e) = action(data, &id, &json!({verb: {"name": n}}), dl).await {
-                        return resp.diags.push(api_error(
-                            &format!("Cannot change security group {n} ({verb})"),
-                            &e,
-                        ));
-                    }
-                }
-            }
-        }
-        let settled = status_for(current_power);
-        // resize, with confirmation
-        let flavor_changed = (changed("flavor_id") && !new.get("flavor_id").is_null())
-            || (changed("flavor_name") && !new.get("flavor_name").is_null());
-        if flavor_changed {
-            let target = match (
-                new.get("flavor_id").as_str(),
-                new.get("flavor_name").as_str(),
-            ) {
-                (Some(fid), _) => Some(fid.to_string()),
-                (None, Some(name)) => find_flavor(data, "name", name)
-                    .await
-                    .ok()
-                    .flatten()
-                    .and_then(|f| wire::string(&f["id"])),
-                _ => None,
-            };
-            let Some(target) = target else {
-                return resp.diags.push(
-                    Diagnostic::error("Unknown flavor", "The new flavor was not found.")
-                        .at(AttrPath::attr("flavor_name")),
-                );
-            };
-            let rid = match action(data, &id, &json!({"resize": {"flavorRef": target}}), dl).await {
-                Ok(rid) => rid,
-                Err(e) => return resp.diags.push(api_error("Cannot resize server", &e)),
-            };
-            // VERIFY_RESIZE, or back where it was: a cloud that confirms
-            // resizes itself, or a resize that failed (its instance action
-            // tells which)
-            let mut targets = vec!["VERIFY_RESIZE"];
-            targets.extend_from_slice(settled);
-            let s = match wait_for(data, &id, &targets, dl, &req.stop, rid.as_deref()).await {
-                Ok(Observed::Settled(s)) => s,
-                Ok(Observed::Gone) => J::Null.into(),
-                Err(e) => return resp.diags.push(wait_error("Resize did not finish", e)),
-            };
-            if wire::string(&s["status"]).as_deref() == Some("VERIFY_RESIZE") {
-                // a 400/409 answer: the cloud may be confirming it itself
-                // (resize_confirm_window); the wait that follows tells
-                let refused = match action(data, &id, &json!({"confirmResize": null}), dl).await {
-                    Ok(_) => None,
-                    Err(e) if matches!(e.status(), Some(400 | 409)) => Some(e),
-                    Err(e) => return resp.diags.push(api_error("Cannot confirm the resize", &e)),
-                };
-                // after a refusal the cloud's own confirmation shows soon
-                let settle_by = match refused {
-                    Some(_) => dl.min(deadline_after(Duration::from_secs(120))),
-                    None => dl,
-                };
-                if let Err(e) = wait_for(data, &id, settled, settle_by, &req.stop, None).await {
-                    return resp.diags.push(match refused {
-                        Some(r) => api_error("Cannot confirm the resize", &r),
-                        None => wait_error("Server did not settle after the resize", e),
-                    });
-                }
-            } else if let Some(rid) = rid.as_deref() {
-                if let Some(a) = crate::client::waiter::read_action(&data.cloud, &id, rid, dl).await
-                {
-                    if let Some(e) = crate::client::waiter::failed_action(&a, &s) {
-                        return resp.diags.push(wait_error("Resize failed", e));
-                    }
-                }
-            }
-        }
-        // rebuild from a new image (image-backed servers)
-        if changed("image_id") && !new.get("image_id").is_null() && !old.get("image_id").is_null() {
-            let mut rb = json!({"imageRef": new.get("image_id").as_str()});
-            if let Some(pw) = req
-                .config
-                .get("admin_pass_wo")
-                .as_str()
-                .or_else(|| new.get("admin_pass").as_str())
-            {
-                rb["adminPass"] = pw.into();
-            }
-            let rid = match action(data, &id, &json!({"rebuild": rb}), dl).await {
-                Ok(rid) => rid,
-                Err(e) => return resp.diags.push(api_error("Cannot rebuild server", &e)),
-            };
-            if let Err(e) = wait_for(data, &id, settled, dl, &req.stop, rid.as_deref()).await {
-                return resp.diags.push(wait_error("Rebuild did not finish", e));
-            }
-        }
-        // administrator password
-        let new_pw = if changed("admin_pass_wo_version") {
-            req.config.get("admin_pass_wo").as_str()
-        } else {
-            None
-        }
-        .or_else(|| {
-            if changed("admin_pass") {
-                new.get("admin_pass").as_str()
-            } else {
-                None
-            }
-        });
-        if let Some(pw) = new_pw {
-            if let Err(e) =
-                action(data, &id, &json!({"changePassword": {"adminPass": pw}}), dl).await
-            {
-                return resp
-                    .diags
-                    .push(api_error("Cannot change the administrator password", &e));
-            }
-        }
-        if let Err(d) = set_power_state(data, &id, current_power, &to_power, dl, &req.stop).await {
+        let ty = schema::schema().ty();
+        resp.state = req.prior.clone();
+        let (Some(old), Some(new), Some(config)) = (
+            decode::<ServerModel>("prior state", &req.prior, &mut resp.diags),
+            decode::<ServerModel>("plan", &req.planned, &mut resp.diags),
+            decode::<ServerModel>("configuration", &req.config, &mut resp.diags),
+        ) else {
+            return;
+        };
+        let id = old.id.as_deref().unwrap_or_default().to_string();
+        let u = Update {
+            data,
+            id: &id,
+            old: &old,
+            new: &new,
+            config: &config,
+            dl: deadline(&req.config, "update"),
+            stop: &req.stop,
+        };
+        let mut progress = old.clone();
+        if let Err(d) = u.run(&mut progress).await {
+            resp.state = progress.to_value(&ty);
             return resp.diags.push(d);
         }
         let mut st = new.clone();
-        match refresh(data, &id, new, &mut st).await {
-            Ok(true) => resp.state = st,
+        match refresh(data, &id, &new, &mut st).await {
+            Ok(true) => resp.state = st.to_value(&ty),
             Ok(false) => resp.diags.error(
                 "Server disappeared",
                 "The server was deleted while it was being updated.",
@@ -993,10 +1070,13 @@ impl Resource<NovaData> for Server {
 
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let dl = deadline(&req.prior, "delete");
-        let id = req.prior.get("id").opt_str().unwrap_or_default();
-        if req.prior.get("stop_before_destroy").as_bool() == Some(true)
-            && req.prior.get("status").as_str() == Some("ACTIVE")
-        {
+        let Some(prior) = decode::<ServerModel>("state", &req.prior, &mut resp.diags) else {
+            return;
+        };
+        let id = prior.id.as_deref().unwrap_or_default().to_string();
+        let stop_first = prior.stop_before_destroy.if_known() == Some(&true)
+            && prior.status.as_deref() == Some("ACTIVE");
+        if stop_first {
             match action(data, &id, &json!({"os-stop": null}), dl).await {
                 Ok(rid) => {
                     let _ = wait_for(data, &id, &["SHUTOFF"], dl, &req.stop, rid.as_deref()).await;
@@ -1025,42 +1105,60 @@ impl Resource<NovaData> for Server {
             }
             Err(e) => return resp.diags.push(api_error("Cannot delete server", &e)),
         }
-        let stopped = || req.stop.is_stopped();
-        let gone = |statuses| Wait {
-            server_id: &id,
-            targets: &[],
-            gone_ok: true,
-            gone: statuses,
-            deadline: dl,
-            stopped: &stopped,
-            request_id: None,
+        let observed = match wait_gone(data, &id, GONE_STATUSES, dl, &req.stop).await {
+            Ok(o) => o,
+            Err(e) => return resp.diags.push(wait_error("Server was not deleted", e)),
         };
-        let observed =
-            match wait_server(&data.cloud, gone(crate::client::waiter::GONE_STATUSES)).await {
-                Ok(o) => o,
-                Err(e) => return resp.diags.push(wait_error("Server was not deleted", e)),
-            };
-        if req.prior.get("force_delete").as_bool() != Some(true) || observed != Observed::Gone {
-            return;
-        }
-        // soft-deleted servers (recycle bin) are purged on request
-        let soft = match data.cloud.get(&format!("/servers/{id}")).await {
-            Ok(b) => wire::string(&b["server"]["status"]).as_deref() == Some("SOFT_DELETED"),
-            Err(_) => false,
-        };
-        if soft {
-            match action(data, &id, &json!({"forceDelete": null}), dl).await {
-                Ok(_) => {
-                    if let Err(e) = wait_server(&data.cloud, gone(&["DELETED"])).await {
-                        resp.diags
-                            .push(wait_error("Soft-deleted server was not purged", e));
-                    }
-                }
-                Err(e) if e.is_not_found() => {}
-                Err(e) => resp
-                    .diags
-                    .push(api_error("Cannot purge the soft-deleted server", &e)),
+        if prior.force_delete.if_known() == Some(&true) && observed == Observed::Gone {
+            if let Err(d) = purge(data, &id, dl, &req.stop).await {
+                resp.diags.push(d);
             }
         }
+    }
+}
+
+/// Waits until the server is gone: 404, or one of `statuses`.
+async fn wait_gone(
+    data: &NovaData,
+    id: &str,
+    statuses: &[&str],
+    dl: Instant,
+    stop: &StopSignal,
+) -> Result<Observed, WaitError> {
+    let stopped = || stop.is_stopped();
+    let w = Wait {
+        server_id: id,
+        targets: &[],
+        gone_ok: true,
+        gone: statuses,
+        deadline: dl,
+        stopped: &stopped,
+        request_id: None,
+    };
+    wait_server(&data.cloud, w).await
+}
+
+/// Purges a soft-deleted server (recycle bin) with `forceDelete`; nothing
+/// to do when the cloud deleted it outright.
+async fn purge(
+    data: &NovaData,
+    id: &str,
+    dl: Instant,
+    stop: &StopSignal,
+) -> Result<(), Diagnostic> {
+    let soft = match data.cloud.get(&format!("/servers/{id}")).await {
+        Ok(b) => server_doc(&b["server"]).is_ok_and(|s| s.status() == "SOFT_DELETED"),
+        Err(_) => false,
+    };
+    if !soft {
+        return Ok(());
+    }
+    match action(data, id, &json!({"forceDelete": null}), dl).await {
+        Ok(_) => wait_gone(data, id, &["DELETED"], dl, stop)
+            .await
+            .map(|_| ())
+            .map_err(|e| wait_error("Soft-deleted server was not purged", e)),
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(api_error("Cannot purge the soft-deleted server", &e)),
     }
 }

@@ -1,18 +1,189 @@
-//! Pure mapping between `nova_server` values and compute API documents.
+//! `nova_server`'s model (configuration, plan and state) and its mapping
+//! to and from compute API documents: the create request, and a server
+//! document, its interfaces and its volumes read back into state.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
 use serde_json::{json, Map, Value as J};
 use sha2::Digest;
 
+use crate::client::documents::{self, InterfaceAttachment, VolumeAttachment};
 use crate::client::microversion::{self as mv, Microversion};
-use crate::client::wire;
-use crate::framework::Value;
+use crate::framework::model::{StringMap, Strings};
+use crate::framework::value::{same_text, same_zone};
+use crate::framework::{Attr, Value};
+use crate::tf_model;
 
 /// Metadata key that marks a create request, so a server whose create
 /// response was lost can be found and adopted instead of duplicated.
 pub const CREATE_TOKEN_KEY: &str = "nova-provider:create-token";
+
+tf_model! {
+    /// A `network` block: one interface of the server.
+    pub struct NetworkModel {
+        pub uuid: Attr<String>,
+        pub port: Attr<String>,
+        pub fixed_ip_v4: Attr<String>,
+        pub fixed_ip_v6: Attr<String>,
+        pub tag: Attr<String>,
+        pub subnet_id: Attr<String>,
+        pub mac: Attr<String>,
+    }
+}
+
+tf_model! {
+    /// A `block_device` block (`block_device_mapping_v2`); `volume_size`
+    /// in GiB (MiB for swap).
+    pub struct BlockDeviceModel {
+        pub source_type: Attr<String>,
+        pub destination_type: Attr<String>,
+        pub uuid: Attr<String>,
+        pub volume_size: Attr<i64>,
+        pub boot_index: Attr<i64>,
+        pub delete_on_termination: Attr<bool>,
+        pub device_type: Attr<String>,
+        pub disk_bus: Attr<String>,
+        pub guest_format: Attr<String>,
+        pub volume_type: Attr<String>,
+        pub tag: Attr<String>,
+    }
+}
+
+tf_model! {
+    /// The `scheduler_hints` block (`os:scheduler_hints`).
+    pub struct SchedulerHintsModel {
+        pub group: Attr<String>,
+        pub different_host: Strings,
+        pub same_host: Strings,
+        pub query: Attr<String>,
+        pub target_cell: Attr<String>,
+        pub different_cell: Strings,
+        pub build_near_host_ip: Attr<String>,
+        pub cidr: Attr<String>,
+        pub additional: StringMap,
+    }
+}
+
+tf_model! {
+    /// A `personality` block: a file injected at boot.
+    pub struct PersonalityModel {
+        pub file: Attr<String>,
+        pub content: Attr<String>,
+    }
+}
+
+tf_model! {
+    /// An item of `addresses`.
+    pub struct AddressModel {
+        pub network: Attr<String>,
+        pub addr: Attr<String>,
+        pub version: Attr<i64>,
+        pub r#type: Attr<String>,
+        pub mac: Attr<String>,
+    }
+}
+
+tf_model! {
+    /// `flavor`: the flavor the server runs with (`ram` and `swap` in MiB,
+    /// `disk` and `ephemeral` in GiB).
+    pub struct FlavorModel {
+        pub name: Attr<String>,
+        pub vcpus: Attr<i64>,
+        pub ram: Attr<i64>,
+        pub disk: Attr<i64>,
+        pub ephemeral: Attr<i64>,
+        pub swap: Attr<i64>,
+    }
+}
+
+tf_model! {
+    /// `fault`: Nova's fault of a server in ERROR.
+    pub struct FaultModel {
+        pub code: Attr<i64>,
+        pub message: Attr<String>,
+    }
+}
+
+tf_model! {
+    /// `nova_server` configuration, plan and state; the `nova_server` data
+    /// source reads into it too (its view has the attributes only).
+    ///
+    /// Collections keep each element's null or unknown (`Strings`,
+    /// `StringMap`), so a plan written back from the model is exactly the
+    /// plan read.
+    pub struct ServerModel {
+        pub id: Attr<String>,
+        pub name: Attr<String>,
+        pub image_id: Attr<String>,
+        pub flavor_id: Attr<String>,
+        pub flavor_name: Attr<String>,
+        pub key_name: Attr<String>,
+        pub availability_zone: Attr<String>,
+        pub user_data: Attr<String>,
+        pub user_data_hash: Attr<String>,
+        pub metadata: StringMap,
+        pub tags: Strings,
+        pub description: Attr<String>,
+        pub config_drive: Attr<bool>,
+        pub disk_config: Attr<String>,
+        pub admin_pass: Attr<String>,
+        pub admin_pass_wo: Attr<String>,
+        pub admin_pass_wo_version: Attr<f64>,
+        pub security_groups: Strings,
+        pub access_ip_v4: Attr<String>,
+        pub access_ip_v6: Attr<String>,
+        pub hostname: Attr<String>,
+        pub host: Attr<String>,
+        pub hypervisor_hostname: Attr<String>,
+        pub trusted_image_certificates: Strings,
+        pub network_mode: Attr<String>,
+        pub power_state: Attr<String>,
+        pub stop_before_destroy: Attr<bool>,
+        pub force_delete: Attr<bool>,
+        pub status: Attr<String>,
+        pub addresses: Attr<Vec<AddressModel>>,
+        pub created: Attr<String>,
+        pub updated: Attr<String>,
+        pub host_id: Attr<String>,
+        pub all_metadata: Attr<BTreeMap<String, String>>,
+        pub all_tags: Attr<Vec<String>>,
+        pub volumes_attached: Attr<Vec<String>>,
+        pub flavor: Attr<FlavorModel>,
+        pub fault: Attr<FaultModel>,
+        pub network: Attr<Vec<NetworkModel>>,
+        pub block_device: Attr<Vec<BlockDeviceModel>>,
+        pub scheduler_hints: Attr<SchedulerHintsModel>,
+        pub personality: Attr<Vec<PersonalityModel>>,
+        pub timeouts: Value,
+    }
+}
+
+impl ServerModel {
+    /// The power state asked for (`active` when not given).
+    pub fn power(&self) -> &str {
+        self.power_state.as_deref().unwrap_or("active")
+    }
+
+    /// The network blocks (none while unknown).
+    pub fn networks(&self) -> &[NetworkModel] {
+        self.network.if_known().map_or(&[], Vec::as_slice)
+    }
+
+    /// The block devices (none while unknown).
+    pub fn block_devices(&self) -> &[BlockDeviceModel] {
+        self.block_device.if_known().map_or(&[], Vec::as_slice)
+    }
+
+    /// The administrator password to send: the write-only one from the
+    /// configuration (`config`), else the stored one.
+    pub fn admin_password<'a>(&'a self, config: &'a ServerModel) -> Option<&'a str> {
+        config
+            .admin_pass_wo
+            .as_deref()
+            .or_else(|| self.admin_pass.as_deref())
+    }
+}
 
 pub fn user_data_hash(s: &str) -> String {
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
@@ -43,286 +214,238 @@ pub struct CreateOptions<'a> {
     pub create_token: Option<&'a str>,
 }
 
-fn put_str(m: &mut Map<String, J>, key: &str, v: &Value) {
-    if let Some(s) = v.as_str() {
-        m.insert(key.to_string(), J::String(s.to_string()));
+/// Inserts `key` when the value is known. At apply, an unknown planned
+/// value is a computed one the configuration left out: the cloud chooses.
+fn put_str(m: &mut Map<String, J>, key: &str, v: &Attr<String>) {
+    if let Some(s) = v.if_known() {
+        m.insert(key.to_string(), J::String(s.clone()));
     }
 }
 
-/// The planned value of `attr` when it is known, else the configuration's,
-/// which Terraform sends wholly known at apply (a computed attribute the
-/// configuration leaves null is planned unknown on create: nothing is sent).
-fn known<'a>(planned: &'a Value, config: &'a Value, attr: &str) -> &'a Value {
-    let p = planned.get(attr);
-    if p.is_wholly_known() {
-        p
-    } else {
-        config.get(attr)
+/// A list of strings, or nothing when it is empty.
+fn put_list(m: &mut Map<String, J>, key: &str, items: Vec<String>) {
+    if !items.is_empty() {
+        m.insert(key.to_string(), items.into());
     }
 }
 
-/// The blocks of `attr` read through [`known`]: Terraform sends the
-/// configuration's blocks wholly known at apply.
-fn blocks<'a>(planned: &'a Value, config: &'a Value, attr: &str) -> &'a [Value] {
-    known(planned, config, attr).elements().unwrap_or_default()
-}
-
-/// Strings of a collection read through [`known`]; an unknown one (never
-/// seen there) contributes nothing.
-fn strings(v: &Value) -> Vec<J> {
-    v.string_list()
-        .unwrap_or_default()
-        .into_iter()
-        .map(J::String)
-        .collect()
-}
-
-pub fn block_device_mapping(b: &Value) -> J {
+/// One `block_device_mapping_v2` item.
+pub fn block_device_mapping(b: &BlockDeviceModel) -> J {
     let mut m = Map::new();
-    put_str(&mut m, "source_type", b.get("source_type"));
-    put_str(&mut m, "destination_type", b.get("destination_type"));
-    put_str(&mut m, "uuid", b.get("uuid"));
-    if let Some(n) = b.get("volume_size").as_i64() {
-        m.insert("volume_size".into(), n.into());
+    put_str(&mut m, "source_type", &b.source_type);
+    put_str(&mut m, "destination_type", &b.destination_type);
+    put_str(&mut m, "uuid", &b.uuid);
+    if let Some(n) = b.volume_size.if_known() {
+        m.insert("volume_size".into(), (*n).into());
     }
-    if let Some(n) = b.get("boot_index").as_i64() {
-        m.insert("boot_index".into(), n.into());
+    if let Some(n) = b.boot_index.if_known() {
+        m.insert("boot_index".into(), (*n).into());
     }
-    if let Some(d) = b.get("delete_on_termination").as_bool() {
-        m.insert("delete_on_termination".into(), d.into());
+    if let Some(d) = b.delete_on_termination.if_known() {
+        m.insert("delete_on_termination".into(), (*d).into());
     }
-    for k in [
-        "device_type",
-        "disk_bus",
-        "guest_format",
-        "volume_type",
-        "tag",
-    ] {
-        put_str(&mut m, k, b.get(k));
-    }
+    put_str(&mut m, "device_type", &b.device_type);
+    put_str(&mut m, "disk_bus", &b.disk_bus);
+    put_str(&mut m, "guest_format", &b.guest_format);
+    put_str(&mut m, "volume_type", &b.volume_type);
+    put_str(&mut m, "tag", &b.tag);
     J::Object(m)
 }
 
-pub fn network_request(n: &Value) -> J {
+/// One `networks` item: by network or port, with a fixed IP (IPv4 first).
+pub fn network_request(n: &NetworkModel) -> J {
     let mut m = Map::new();
-    put_str(&mut m, "uuid", n.get("uuid"));
-    put_str(&mut m, "port", n.get("port"));
-    if let Some(ip) = n
-        .get("fixed_ip_v4")
-        .as_str()
-        .or_else(|| n.get("fixed_ip_v6").as_str())
-    {
+    put_str(&mut m, "uuid", &n.uuid);
+    put_str(&mut m, "port", &n.port);
+    if let Some(ip) = n.fixed_ip_v4.as_deref().or(n.fixed_ip_v6.as_deref()) {
         m.insert("fixed_ip".into(), ip.into());
     }
-    put_str(&mut m, "tag", n.get("tag"));
-    put_str(&mut m, "subnet_id", n.get("subnet_id"));
+    put_str(&mut m, "tag", &n.tag);
+    put_str(&mut m, "subnet_id", &n.subnet_id);
     J::Object(m)
 }
 
-/// The `POST /servers` body. `planned` holds the arguments, `config` the
-/// write-only ones (user data, write-only admin password).
-pub fn create_body(planned: &Value, config: &Value, o: &CreateOptions) -> J {
-    let mut s = Map::new();
-    put_str(&mut s, "name", planned.get("name"));
-    s.insert("flavorRef".into(), o.flavor_ref.into());
-    let bds = blocks(planned, config, "block_device");
-    match planned.get("image_id").as_str() {
-        Some(img) => {
-            s.insert("imageRef".into(), img.into());
-        }
-        None => match o.boot_volume_image_ref {
-            BootVolumeImageRef::Omit => {}
-            BootVolumeImageRef::Empty => {
-                s.insert("imageRef".into(), "".into());
-            }
-            BootVolumeImageRef::Image => {
-                if let Some(u) = bds
-                    .iter()
-                    .find(|b| {
-                        b.get("boot_index").as_i64() == Some(0)
-                            && b.get("source_type").as_str() == Some("image")
-                    })
-                    .and_then(|b| b.get("uuid").as_str())
-                {
-                    s.insert("imageRef".into(), u.into());
-                }
-            }
-        },
+/// `imageRef` of a server without `image_id` (booted from a volume), as
+/// the cloud wants it.
+fn boot_volume_image_ref(p: &ServerModel, how: BootVolumeImageRef) -> Option<String> {
+    match how {
+        BootVolumeImageRef::Omit => None,
+        BootVolumeImageRef::Empty => Some(String::new()),
+        BootVolumeImageRef::Image => p
+            .block_devices()
+            .iter()
+            .find(|b| {
+                b.boot_index.if_known() == Some(&0) && b.source_type.as_deref() == Some("image")
+            })
+            .and_then(|b| b.uuid.if_known().cloned()),
     }
-    put_str(&mut s, "key_name", planned.get("key_name"));
-    put_str(
-        &mut s,
-        "availability_zone",
-        planned.get("availability_zone"),
-    );
-    if let Some(ud) = config.get("user_data").as_str() {
-        s.insert(
-            "user_data".into(),
-            base64::engine::general_purpose::STANDARD.encode(ud).into(),
-        );
+}
+
+/// `networks`: the mode, the blocks, or from 2.37 (where it is required)
+/// `auto`.
+fn networks(p: &ServerModel, microversion: Microversion) -> Option<J> {
+    if let Some(mode) = p.network_mode.if_known() {
+        Some(mode.as_str().into())
+    } else if !p.networks().is_empty() {
+        Some(p.networks().iter().map(network_request).collect())
+    } else if microversion >= mv::NETWORK_MODE {
+        Some("auto".into())
+    } else {
+        None
     }
-    let mut md: Map<String, J> = known(planned, config, "metadata")
-        .string_map()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, J::String(v)))
-        .collect();
-    if let Some(t) = o.create_token {
+}
+
+/// `metadata`: the planned keys, and the create token that finds the
+/// server again if the answer to the request is lost.
+fn put_metadata(s: &mut Map<String, J>, p: &ServerModel, token: Option<&str>) {
+    let md = p.metadata.known_so_far().into_iter();
+    let mut md: Map<String, J> = md.map(|(k, v)| (k, J::String(v))).collect();
+    if let Some(t) = token {
         md.insert(CREATE_TOKEN_KEY.into(), t.into());
     }
     if !md.is_empty() {
         s.insert("metadata".into(), J::Object(md));
     }
-    let tags = strings(known(planned, config, "tags"));
-    if !tags.is_empty() {
-        s.insert("tags".into(), J::Array(tags));
+}
+
+/// The `POST /servers` body. `p` is the plan, `config` the configuration,
+/// which alone holds the write-only arguments (user data, write-only
+/// administrator password).
+pub fn create_body(p: &ServerModel, config: &ServerModel, o: &CreateOptions) -> J {
+    let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+    let mut s = Map::new();
+    put_str(&mut s, "name", &p.name);
+    s.insert("flavorRef".into(), o.flavor_ref.into());
+    let image = match p.image_id.if_known() {
+        Some(img) => Some(img.clone()),
+        None => boot_volume_image_ref(p, o.boot_volume_image_ref),
+    };
+    if let Some(img) = image {
+        s.insert("imageRef".into(), img.into());
     }
-    put_str(&mut s, "description", planned.get("description"));
-    if let Some(cd) = planned.get("config_drive").as_bool() {
-        s.insert("config_drive".into(), cd.into());
+    put_str(&mut s, "key_name", &p.key_name);
+    put_str(&mut s, "availability_zone", &p.availability_zone);
+    if let Some(ud) = config.user_data.if_known() {
+        s.insert("user_data".into(), b64(ud).into());
     }
-    put_str(&mut s, "OS-DCF:diskConfig", planned.get("disk_config"));
-    let pass = config
-        .get("admin_pass_wo")
-        .as_str()
-        .or_else(|| planned.get("admin_pass").as_str());
-    if let Some(p) = pass {
-        s.insert("adminPass".into(), p.into());
+    put_metadata(&mut s, p, o.create_token);
+    put_list(&mut s, "tags", p.tags.known_so_far());
+    put_str(&mut s, "description", &p.description);
+    if let Some(cd) = p.config_drive.if_known() {
+        s.insert("config_drive".into(), (*cd).into());
     }
-    let sgs: Vec<J> = known(planned, config, "security_groups")
-        .string_list()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|n| json!({"name": n}))
-        .collect();
+    put_str(&mut s, "OS-DCF:diskConfig", &p.disk_config);
+    if let Some(pw) = p.admin_password(config) {
+        s.insert("adminPass".into(), pw.into());
+    }
+    let sgs = p.security_groups.known_so_far().into_iter();
+    let sgs: Vec<J> = sgs.map(|n| json!({ "name": n })).collect();
     if !sgs.is_empty() {
         s.insert("security_groups".into(), J::Array(sgs));
     }
-    put_str(&mut s, "accessIPv4", planned.get("access_ip_v4"));
-    put_str(&mut s, "accessIPv6", planned.get("access_ip_v6"));
-    put_str(&mut s, "hostname", planned.get("hostname"));
-    put_str(&mut s, "host", planned.get("host"));
-    put_str(
+    put_str(&mut s, "accessIPv4", &p.access_ip_v4);
+    put_str(&mut s, "accessIPv6", &p.access_ip_v6);
+    put_str(&mut s, "hostname", &p.hostname);
+    put_str(&mut s, "host", &p.host);
+    put_str(&mut s, "hypervisor_hostname", &p.hypervisor_hostname);
+    put_list(
         &mut s,
-        "hypervisor_hostname",
-        planned.get("hypervisor_hostname"),
+        "trusted_image_certificates",
+        p.trusted_image_certificates.known_so_far(),
     );
-    let certs = strings(planned.get("trusted_image_certificates"));
-    if !certs.is_empty() {
-        s.insert("trusted_image_certificates".into(), J::Array(certs));
-    }
-    let files: Vec<J> = blocks(planned, config, "personality")
-        .iter()
-        .map(|p| {
-            json!({"path": p.get("file").as_str(),
-                   "contents": base64::engine::general_purpose::STANDARD.encode(p.get("content").as_str().unwrap_or_default())})
-        })
+    let files: Vec<J> = p
+        .personality
+        .if_known()
+        .into_iter()
+        .flatten()
+        .map(|f| json!({"path": f.file.as_deref(), "contents": b64(f.content.as_deref().unwrap_or_default())}))
         .collect();
     if !files.is_empty() {
         s.insert("personality".into(), J::Array(files));
     }
-    let nets = blocks(planned, config, "network");
-    if let Some(mode) = planned.get("network_mode").as_str() {
-        s.insert("networks".into(), mode.into());
-    } else if !nets.is_empty() {
-        s.insert(
-            "networks".into(),
-            J::Array(nets.iter().map(network_request).collect()),
-        );
-    } else if o.microversion >= mv::NETWORK_MODE {
-        // required from 2.37: let the cloud pick the network
-        s.insert("networks".into(), "auto".into());
+    if let Some(n) = networks(p, o.microversion) {
+        s.insert("networks".into(), n);
     }
-    if !bds.is_empty() {
-        s.insert(
-            "block_device_mapping_v2".into(),
-            J::Array(bds.iter().map(block_device_mapping).collect()),
-        );
+    if !p.block_devices().is_empty() {
+        let bdm = p.block_devices().iter().map(block_device_mapping).collect();
+        s.insert("block_device_mapping_v2".into(), J::Array(bdm));
     }
     let mut body = json!({"server": J::Object(s)});
-    let hints = scheduler_hints(planned.get("scheduler_hints"));
+    let hints = p
+        .scheduler_hints
+        .if_known()
+        .map(scheduler_hints)
+        .unwrap_or_default();
     if !hints.is_empty() {
         body["os:scheduler_hints"] = J::Object(hints);
     }
     body
 }
 
-pub fn scheduler_hints(h: &Value) -> Map<String, J> {
+/// `os:scheduler_hints`: the named hints, then the vendor ones.
+pub fn scheduler_hints(h: &SchedulerHintsModel) -> Map<String, J> {
     let mut m = Map::new();
-    if h.is_null() {
-        return m;
-    }
-    for k in [
-        "group",
-        "query",
-        "target_cell",
-        "build_near_host_ip",
-        "cidr",
-    ] {
-        put_str(&mut m, k, h.get(k));
-    }
-    for k in ["different_host", "same_host", "different_cell"] {
-        let l = strings(h.get(k));
-        if !l.is_empty() {
-            m.insert(k.into(), J::Array(l));
-        }
-    }
-    for (k, v) in h.get("additional").string_map().unwrap_or_default() {
+    put_str(&mut m, "group", &h.group);
+    put_str(&mut m, "query", &h.query);
+    put_str(&mut m, "target_cell", &h.target_cell);
+    put_str(&mut m, "build_near_host_ip", &h.build_near_host_ip);
+    put_str(&mut m, "cidr", &h.cidr);
+    put_list(&mut m, "different_host", h.different_host.known_so_far());
+    put_list(&mut m, "same_host", h.same_host.known_so_far());
+    put_list(&mut m, "different_cell", h.different_cell.known_so_far());
+    for (k, v) in h.additional.known_so_far() {
         m.insert(k, J::String(v));
     }
     m
 }
 
-/// Which microversion each configured argument needs (at least / at most).
-pub fn version_requirements(c: &Value) -> Vec<(&'static str, Microversion, bool)> {
+/// A microversion an argument needs: its attribute, the version, and
+/// whether the provider must speak at least (`true`) or at most that one.
+pub type Requirement = (&'static str, Microversion, bool);
+
+/// The microversions the configuration `c` needs for the arguments it
+/// sets that differ from `prior` (all of them at create).
+pub fn version_requirements(c: &ServerModel, prior: Option<&ServerModel>) -> Vec<Requirement> {
     let mut out = Vec::new();
-    let mut need = |attr: &'static str, set: bool, v: Microversion| {
-        if set {
-            out.push((attr, v, true));
-        }
-    };
-    need(
-        "description",
-        !c.get("description").is_null(),
-        mv::SERVER_DESCRIPTION,
-    );
-    need(
-        "tags",
-        !c.get("tags").is_null() && !c.get("tags").walk().is_empty(),
-        mv::SERVER_TAGS,
-    );
-    need(
-        "network_mode",
-        !c.get("network_mode").is_null(),
-        mv::NETWORK_MODE,
-    );
-    need(
-        "hostname",
-        !c.get("hostname").is_null(),
-        mv::SERVER_HOSTNAME,
-    );
-    need("host", !c.get("host").is_null(), mv::HOST_AT_CREATE);
-    need(
-        "hypervisor_hostname",
-        !c.get("hypervisor_hostname").is_null(),
-        mv::HOST_AT_CREATE,
-    );
-    need(
-        "trusted_image_certificates",
-        !c.get("trusted_image_certificates").is_null(),
-        mv::TRUSTED_CERTS,
-    );
-    need(
-        "block_device",
-        c.get("block_device")
-            .walk()
-            .iter()
-            .any(|b| !b.get("volume_type").is_null()),
-        mv::BDM_VOLUME_TYPE,
-    );
-    if !c.get("personality").walk().is_empty() {
-        out.push(("personality", mv::PERSONALITY_MAX, false));
+    macro_rules! need {
+        ($field:ident, $set:expr, $v:expr, $at_least:expr) => {
+            if $set && prior.is_none_or(|p| p.$field != c.$field) {
+                out.push((stringify!($field), $v, $at_least));
+            }
+        };
     }
+    need!(
+        description,
+        !c.description.is_null(),
+        mv::SERVER_DESCRIPTION,
+        true
+    );
+    let tags = c.tags.if_known().is_some_and(|t| !t.is_empty());
+    need!(tags, tags, mv::SERVER_TAGS, true);
+    need!(
+        network_mode,
+        !c.network_mode.is_null(),
+        mv::NETWORK_MODE,
+        true
+    );
+    need!(hostname, !c.hostname.is_null(), mv::SERVER_HOSTNAME, true);
+    need!(host, !c.host.is_null(), mv::HOST_AT_CREATE, true);
+    need!(
+        hypervisor_hostname,
+        !c.hypervisor_hostname.is_null(),
+        mv::HOST_AT_CREATE,
+        true
+    );
+    need!(
+        trusted_image_certificates,
+        !c.trusted_image_certificates.is_null(),
+        mv::TRUSTED_CERTS,
+        true
+    );
+    let typed = c.block_devices().iter().any(|b| !b.volume_type.is_null());
+    need!(block_device, typed, mv::BDM_VOLUME_TYPE, true);
+    let files = c.personality.if_known().is_some_and(|p| !p.is_empty());
+    need!(personality, files, mv::PERSONALITY_MAX, false);
     out
 }
 
@@ -330,18 +453,44 @@ pub fn version_requirements(c: &Value) -> Vec<(&'static str, Microversion, bool)
 /// (`os-volume_attachments`), whether the server deletes it, and the block
 /// storage record when the volume API could be read.
 pub struct SeenVolume<'a> {
-    pub attachment: &'a J,
+    pub attachment: &'a VolumeAttachment,
     pub delete_on_termination: Option<bool>,
-    pub volume: Option<&'a J>,
+    pub volume: Option<&'a documents::Volume>,
 }
 
-/// Rebuilds `block_device` entries from a server's volumes (import). Which
-/// mapping made a volume is read from what Nova leaves on it: a volume it
+/// How a volume was made, read from what Nova leaves on it: a volume it
 /// made from an image carries the image's metadata, from a snapshot the
-/// snapshot ID, a blank one the name `<server>-blank-vol`. Other volumes are
-/// pre-existing ones: the root one is a `volume` source; the rest are left
-/// to `nova_volume_attachment`, which imports attachments. Local disks
-/// (swap, ephemeral) are not visible through the compute API.
+/// snapshot ID, a blank one the name `<server>-blank-vol`. Any other volume
+/// is a pre-existing one: a `volume` source when it is the root one, and
+/// `None` (left to `nova_volume_attachment`) otherwise.
+fn volume_source(
+    server_id: &str,
+    v: &SeenVolume,
+    is_root: bool,
+) -> Option<(&'static str, Option<String>)> {
+    let vol = v.volume.cloned().unwrap_or_default();
+    let name = vol.name.unwrap_or_default();
+    let made_by_nova = name.is_empty();
+    if name == format!("{server_id}-blank-vol") {
+        Some(("blank", None))
+    } else if let Some(img) = vol
+        .volume_image_metadata
+        .get("image_id")
+        .filter(|_| made_by_nova)
+    {
+        Some(("image", Some(img.clone())))
+    } else if let Some(snap) = vol.snapshot_id.filter(|_| made_by_nova) {
+        Some(("snapshot", Some(snap)))
+    } else if is_root {
+        Some(("volume", v.attachment.volume_id.clone()))
+    } else {
+        None
+    }
+}
+
+/// Rebuilds `block_device` entries from a server's volumes (import), the
+/// root one first (see [`volume_source`]). Local disks (swap, ephemeral)
+/// are not visible through the compute API.
 ///
 /// A volume of the cloud's default type (`default_type`) is taken to have
 /// been created without `volume_type`.
@@ -350,55 +499,36 @@ pub fn recovered_block_devices(
     root_device: Option<&str>,
     default_type: Option<&str>,
     seen: &[SeenVolume],
-    ty: &crate::framework::Type,
-) -> Vec<Value> {
+) -> Vec<BlockDeviceModel> {
+    let device = |v: &SeenVolume| v.attachment.device.clone().unwrap_or_default();
     let mut ordered: Vec<&SeenVolume> = seen.iter().collect();
-    let device = |v: &SeenVolume| wire::string(&v.attachment["device"]).unwrap_or_default();
     ordered.sort_by_key(|v| (Some(device(v).as_str()) != root_device, device(v)));
     let mut out = Vec::new();
     for v in ordered {
         let is_root = Some(device(v).as_str()) == root_device;
-        let vid = wire::string(&v.attachment["volumeId"]).unwrap_or_default();
-        let vol = v.volume.cloned().unwrap_or(J::Null);
-        let name = wire::string(&vol["name"]).unwrap_or_default();
-        let (source, uuid) = if name == format!("{server_id}-blank-vol") {
-            ("blank", None)
-        } else if let Some(img) =
-            wire::string(&vol["volume_image_metadata"]["image_id"]).filter(|_| name.is_empty())
-        {
-            ("image", Some(img))
-        } else if let Some(snap) = wire::string(&vol["snapshot_id"]).filter(|_| name.is_empty()) {
-            ("snapshot", Some(snap))
-        } else if is_root {
-            ("volume", Some(vid))
-        } else {
+        let Some((source, uuid)) = volume_source(server_id, v, is_root) else {
             continue;
         };
-        let mut b = Value::null_object(ty);
-        b.set("source_type", Value::string(source));
-        b.set("destination_type", Value::string("volume"));
-        b.set("uuid", Value::from_opt_str(uuid));
-        if source != "volume" {
-            b.set("volume_size", Value::from_opt_i64(wire::int(&vol["size"])));
-            let vt = wire::string(&vol["volume_type"]).filter(|t| Some(t.as_str()) != default_type);
-            b.set("volume_type", Value::from_opt_str(vt));
-        }
-        if is_root {
-            b.set("boot_index", Value::from(0));
-        }
-        if let Some(d) = v.delete_on_termination {
-            b.set("delete_on_termination", Value::Bool(d));
-        }
-        b.set(
-            "tag",
-            Value::from_opt_str(wire::string(&v.attachment["tag"])),
-        );
-        out.push(b);
+        let vol = v.volume.cloned().unwrap_or_default();
+        let created = source != "volume";
+        out.push(BlockDeviceModel {
+            source_type: Attr::Known(source.into()),
+            destination_type: Attr::Known("volume".into()),
+            uuid: Attr::from_option(uuid),
+            volume_size: Attr::from_option(vol.size.filter(|_| created)),
+            volume_type: Attr::from_option(
+                vol.volume_type
+                    .filter(|t| created && Some(t.as_str()) != default_type),
+            ),
+            boot_index: if is_root { Attr::Known(0) } else { Attr::Null },
+            delete_on_termination: Attr::from_option(v.delete_on_termination),
+            tag: Attr::from_option(v.attachment.tag.clone()),
+            ..Default::default()
+        });
     }
     out
 }
 
-/// `status` to the `power_state` argument's vocabulary.
 /// The server's security groups as the configuration wrote them: the cloud
 /// reports names; an entry written as an ID stays while the group of that
 /// ID (`names_by_id`, from the network API) is on the server. Groups gone
@@ -420,12 +550,7 @@ pub fn security_groups_as_written(
     out
 }
 
-/// A partial server record: what Nova answers (2.69+) for a server in a
-/// cell it cannot reach. Such records have no `name`, and `UNKNOWN` status.
-pub fn is_partial(s: &J) -> bool {
-    s.get("name").is_none() && wire::string(&s["status"]).as_deref() == Some("UNKNOWN")
-}
-
+/// `status` to the `power_state` argument's vocabulary.
 pub fn power_state_of(status: &str) -> Option<&'static str> {
     Some(match status {
         "ACTIVE" => "active",
@@ -437,358 +562,307 @@ pub fn power_state_of(status: &str) -> Option<&'static str> {
     })
 }
 
-fn managed<'a>(all: &'a [String], prior: &Value) -> Vec<&'a String> {
-    // keys Terraform manages: those in the prior state; all of them when
-    // nothing is known yet (import)
-    if prior.is_null() || prior.is_unknown() {
-        return all.iter().collect();
+/// The keys or tags Terraform manages: those of the prior state (`prior`),
+/// or all of them when nothing is known yet (import).
+fn managed(all: &[String], prior: Option<BTreeSet<String>>) -> Vec<&String> {
+    match prior {
+        None => all.iter().collect(),
+        Some(keep) => all.iter().filter(|k| keep.contains(*k)).collect(),
     }
-    let keep: BTreeSet<String> = match prior {
-        Value::Map(m) => m.keys().cloned().collect(),
-        // prior state is always known
-        _ => prior
-            .string_list()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-    };
-    all.iter().filter(|k| keep.contains(*k)).collect()
 }
 
-/// Copies a server document (`GET /servers/{id}`) into state. `prior`
-/// decides which metadata keys and tags are Terraform's.
-pub fn flatten(s: &J, prior: &Value, state: &mut Value) {
-    let status = wire::string(&s["status"])
-        .unwrap_or_else(|| "UNKNOWN".into())
-        .to_ascii_uppercase();
-    // nothing known yet (import, list): every argument is read back
-    let importing = prior.is_null() || prior.get("name").is_null();
-    state.set("id", Value::from_opt_str(wire::string(&s["id"])));
-    state.set("name", Value::from_opt_str(wire::string(&s["name"])));
-    state.set("status", Value::string(&status));
+/// Copies a server document (`GET /servers/{id}`) into `m`. `prior` (the
+/// prior state; `None` at import) decides which metadata keys and tags
+/// are Terraform's; with nothing known yet every argument is read back.
+pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut ServerModel) {
+    let importing = prior.is_none_or(|p| p.name.is_null());
+    let status = s.status();
+    m.id = Attr::from_option(s.id.clone());
+    m.name = Attr::from_option(s.name.clone());
     if let Some(p) = power_state_of(&status) {
-        state.set("power_state", Value::string(p));
+        m.power_state = Attr::Known(p.into());
     }
+    m.status = Attr::Known(status);
     // image: {"id": ...} for image-backed servers, "" for volume-backed ones
-    if let Some(img) = s["image"].get("id").and_then(wire::string) {
-        state.set("image_id", Value::string(img));
-    } else if state.get("image_id").is_unknown() {
-        state.set("image_id", Value::Null);
+    match &s.image {
+        Some(img) => m.image_id = Attr::Known(img.clone()),
+        None if m.image_id.is_unknown() => m.image_id = Attr::Null,
+        None => {}
     }
-    let f = &s["flavor"];
-    if let Some(name) = wire::string(&f["original_name"]) {
-        state.set("flavor_name", Value::string(name));
-    }
-    if let Some(id) = wire::string(&f["id"]) {
-        state.set("flavor_id", Value::string(id));
-    }
-    state.set(
-        "flavor",
-        Value::Object(
-            [
-                (
-                    "name".to_string(),
-                    Value::from_opt_str(
-                        wire::string(&f["original_name"]).or_else(|| wire::string(&f["id"])),
-                    ),
-                ),
-                (
-                    "vcpus".to_string(),
-                    Value::from_opt_i64(wire::int(&f["vcpus"])),
-                ),
-                ("ram".to_string(), Value::from_opt_i64(wire::int(&f["ram"]))),
-                (
-                    "disk".to_string(),
-                    Value::from_opt_i64(wire::int(&f["disk"])),
-                ),
-                (
-                    "ephemeral".to_string(),
-                    Value::from_opt_i64(wire::int(&f["ephemeral"])),
-                ),
-                (
-                    "swap".to_string(),
-                    Value::from_opt_i64(wire::int(&f["swap"])),
-                ),
-            ]
-            .into(),
-        ),
-    );
-    if importing || !prior.get("key_name").is_null() || state.get("key_name").is_unknown() {
-        state.set(
-            "key_name",
-            Value::from_opt_str(wire::string(&s["key_name"])),
-        );
+    flatten_flavor(&s.flavor, s.flavor_name(), m);
+    let keyed = prior.is_some_and(|p| !p.key_name.is_null());
+    if importing || keyed || m.key_name.is_unknown() {
+        m.key_name = Attr::from_option(s.key_name.clone());
     }
     // a shelved-offloaded server is on no host and reports no zone: the
-    // zone it was placed in stays
-    // `zone:host` as written stays while the server is in that zone
-    match wire::string(&s["OS-EXT-AZ:availability_zone"]) {
-        Some(z) => {
-            let v = state
-                .get("availability_zone")
-                .as_written(Value::String(z), crate::framework::value::same_zone);
-            state.set("availability_zone", v)
-        }
-        None if state.get("availability_zone").as_str().is_some() => {}
-        None => state.set("availability_zone", Value::Null),
+    // zone it was placed in stays; `zone:host` as written stays while the
+    // server is in that zone
+    match &s.availability_zone {
+        Some(z) => m.availability_zone = m.availability_zone.as_written(Some(z.clone()), same_zone),
+        None if m.availability_zone.if_known().is_some() => {}
+        None => m.availability_zone = Attr::Null,
     }
-    // metadata: Terraform's keys only; everything in all_metadata
-    let mut all_md = wire::string_map(&s["metadata"]);
-    all_md.remove(CREATE_TOKEN_KEY);
-    let keys: Vec<String> = all_md.keys().cloned().collect();
-    let prior_md = prior.get("metadata");
-    if importing || !prior_md.is_null() {
-        let mine = managed(&keys, prior_md);
-        let v = if importing && mine.is_empty() {
-            Value::Null
-        } else {
-            Value::from_string_map(mine.into_iter().map(|k| (k.clone(), all_md[k].clone())))
-        };
-        state.set("metadata", v);
-    }
-    state.set("all_metadata", Value::from_string_map(all_md.clone()));
-    let mut all_tags = wire::strings(&s["tags"]);
-    all_tags.sort();
-    let prior_tags = prior.get("tags");
-    if (importing || !prior_tags.is_null()) && s.get("tags").is_some() {
-        let mine: Vec<Value> = managed(&all_tags, prior_tags)
-            .into_iter()
-            .map(|t| Value::string(t.clone()))
-            .collect();
-        state.set(
-            "tags",
-            if importing && mine.is_empty() {
-                Value::Null
-            } else {
-                Value::Set(mine)
-            },
-        );
-    }
-    state.set(
-        "all_tags",
-        Value::Set(all_tags.into_iter().map(Value::String).collect()),
-    );
+    flatten_metadata_and_tags(s, prior, importing, m);
     // "" and null (and surrounding spaces) are the same description
-    if s.get("description").is_some() {
-        let reported = Value::from_opt_str(wire::string(&s["description"]));
-        let v = state
-            .get("description")
-            .as_written(reported, crate::framework::value::same_text);
-        state.set("description", v);
+    if let Some(d) = &s.description {
+        m.description = m.description.as_written(d.clone(), same_text);
     }
-    if let Some(dc) = wire::string(&s["OS-DCF:diskConfig"]) {
-        state.set("disk_config", Value::string(dc));
+    if let Some(dc) = &s.disk_config {
+        m.disk_config = Attr::Known(dc.clone());
     }
-    state.set(
-        "access_ip_v4",
-        Value::from_opt_str(wire::string(&s["accessIPv4"])),
-    );
-    state.set(
-        "access_ip_v6",
-        Value::from_opt_str(wire::string(&s["accessIPv6"])),
-    );
-    if let Some(h) = wire::string(&s["OS-EXT-SRV-ATTR:hostname"]) {
-        state.set("hostname", Value::string(h));
-    } else if state.get("hostname").is_unknown() {
-        state.set("hostname", Value::Null);
+    m.access_ip_v4 = Attr::from_option(s.access_ip_v4.clone());
+    m.access_ip_v6 = Attr::from_option(s.access_ip_v6.clone());
+    match &s.hostname {
+        Some(h) => m.hostname = Attr::Known(h.clone()),
+        None if m.hostname.is_unknown() => m.hostname = Attr::Null,
+        None => {}
     }
-    state.set("created", Value::from_opt_str(wire::string(&s["created"])));
-    state.set("updated", Value::from_opt_str(wire::string(&s["updated"])));
-    state.set("host_id", Value::from_opt_str(wire::string(&s["hostId"])));
-    let vols: Vec<Value> = s["os-extended-volumes:volumes_attached"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| wire::string(&v["id"]))
-                .map(Value::String)
-                .collect()
-        })
-        .unwrap_or_default();
-    state.set("volumes_attached", Value::List(vols));
-    if let Some(sgs) = s["security_groups"].as_array() {
-        let names: BTreeSet<String> = sgs
+    m.created = Attr::from_option(s.created.clone());
+    m.updated = Attr::from_option(s.updated.clone());
+    m.host_id = Attr::from_option(s.host_id.clone());
+    m.volumes_attached = Attr::Known(
+        s.volumes_attached
             .iter()
-            .filter_map(|g| wire::string(&g["name"]))
-            .collect();
-        state.set(
-            "security_groups",
-            Value::Set(names.into_iter().map(Value::String).collect()),
-        );
-    } else if state.get("security_groups").is_unknown() {
-        state.set("security_groups", Value::Set(vec![]));
-    }
-    let mut addrs = Vec::new();
-    if let Some(nets) = s["addresses"].as_object() {
-        for (net, list) in nets {
-            for a in list.as_array().into_iter().flatten() {
-                addrs.push(Value::Object(
-                    [
-                        ("network".to_string(), Value::string(net)),
-                        (
-                            "addr".to_string(),
-                            Value::from_opt_str(wire::string(&a["addr"])),
-                        ),
-                        (
-                            "version".to_string(),
-                            Value::from_opt_i64(wire::int(&a["version"])),
-                        ),
-                        (
-                            "type".to_string(),
-                            Value::from_opt_str(wire::string(&a["OS-EXT-IPS:type"])),
-                        ),
-                        (
-                            "mac".to_string(),
-                            Value::from_opt_str(wire::string(&a["OS-EXT-IPS-MAC:mac_addr"])),
-                        ),
-                    ]
-                    .into(),
-                ));
-            }
+            .filter_map(|v| v.id.clone())
+            .collect(),
+    );
+    match &s.security_groups {
+        Some(groups) => {
+            let names: BTreeSet<String> = groups.iter().filter_map(|g| g.name.clone()).collect();
+            m.security_groups = Attr::from_known(names);
         }
+        None if m.security_groups.is_unknown() => m.security_groups = Attr::Known(vec![]),
+        None => {}
     }
-    state.set("addresses", Value::List(addrs));
-    let fault = if s.get("fault").map(|f| f.is_object()).unwrap_or(false) {
-        Value::Object(
-            [
-                (
-                    "code".to_string(),
-                    Value::from_opt_i64(wire::int(&s["fault"]["code"])),
-                ),
-                (
-                    "message".to_string(),
-                    Value::from_opt_str(wire::string(&s["fault"]["message"])),
-                ),
-            ]
-            .into(),
-        )
-    } else {
-        Value::Null
-    };
-    state.set("fault", fault);
+    m.addresses = Attr::Known(addresses(s));
+    m.fault = Attr::from_option(s.fault.as_ref().map(|f| FaultModel {
+        code: Attr::from_option(f.code),
+        message: Attr::from_option(f.message.clone()),
+    }));
 }
 
-/// Fills the network blocks from the server's interfaces, matching each
-/// block to an interface by port, then MAC, then network and position.
-pub fn flatten_networks(interfaces: &[J], state: &mut Value) {
-    // state: always known
-    let blocks = state.get("network").walk().to_vec();
+/// `flavor_id`, `flavor_name` (when the document has them) and `flavor`.
+fn flatten_flavor(f: &documents::FlavorRef, name: Option<&str>, m: &mut ServerModel) {
+    if let Some(n) = &f.original_name {
+        m.flavor_name = Attr::Known(n.clone());
+    }
+    if let Some(id) = &f.id {
+        m.flavor_id = Attr::Known(id.clone());
+    }
+    m.flavor = Attr::Known(FlavorModel {
+        name: Attr::from_option(name.map(str::to_string)),
+        vcpus: Attr::from_option(f.vcpus),
+        ram: Attr::from_option(f.ram),
+        disk: Attr::from_option(f.disk),
+        ephemeral: Attr::from_option(f.ephemeral),
+        swap: Attr::from_option(f.swap),
+    });
+}
+
+/// `metadata` and `tags`: Terraform's own keys and tags (see [`managed`]);
+/// `all_metadata` and `all_tags`: everything but the create token.
+fn flatten_metadata_and_tags(
+    s: &documents::Server,
+    prior: Option<&ServerModel>,
+    importing: bool,
+    m: &mut ServerModel,
+) {
+    let mut all_md = s.metadata.clone();
+    all_md.remove(CREATE_TOKEN_KEY);
+    let keys: Vec<String> = all_md.keys().cloned().collect();
+    let prior_md = prior.map_or(&Attr::Null, |p| &p.metadata);
+    if importing || !prior_md.is_null() {
+        let known = prior_md.if_known().map(|p| p.keys().cloned().collect());
+        let mine = managed(&keys, known);
+        m.metadata = if importing && mine.is_empty() {
+            Attr::Null
+        } else {
+            Attr::from_known_entries(mine.into_iter().map(|k| (k.clone(), all_md[k].clone())))
+        };
+    }
+    m.all_metadata = Attr::Known(all_md);
+    let mut all_tags = s.tags.clone().unwrap_or_default();
+    all_tags.sort();
+    let prior_tags = prior.map_or(&Attr::Null, |p| &p.tags);
+    if (importing || !prior_tags.is_null()) && s.tags.is_some() {
+        let known = prior_tags
+            .if_known()
+            .map(|_| prior_tags.known_so_far().into_iter().collect());
+        let mine = managed(&all_tags, known);
+        m.tags = if importing && mine.is_empty() {
+            Attr::Null
+        } else {
+            Attr::from_known(mine.into_iter().cloned())
+        };
+    }
+    m.all_tags = Attr::Known(all_tags);
+}
+
+/// `addresses`, network by network (in name order), each in the cloud's
+/// order.
+fn addresses(s: &documents::Server) -> Vec<AddressModel> {
+    let mut out = Vec::new();
+    for (net, list) in &s.addresses {
+        for a in list {
+            out.push(AddressModel {
+                network: Attr::Known(net.clone()),
+                addr: Attr::from_option(a.addr.clone()),
+                version: Attr::from_option(a.version),
+                r#type: Attr::from_option(a.ip_type.clone()),
+                mac: Attr::from_option(a.mac_addr.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// The first address of an interface that parses as an `A` address.
+fn first_ip<A: std::str::FromStr>(i: &InterfaceAttachment) -> Option<String> {
+    i.addresses().into_iter().find(|ip| ip.parse::<A>().is_ok())
+}
+
+/// Two spellings of the same IP address (case, IPv6 zero compression).
+fn same_ip(written: &str, reported: &str) -> bool {
+    !written.is_empty()
+        && written.parse::<std::net::IpAddr>().ok() == reported.parse::<std::net::IpAddr>().ok()
+}
+
+/// The interface a network block stands for: by port, then MAC, then
+/// network; a block with nothing to match on (import) takes the next
+/// interface. `used` marks interfaces already taken.
+fn match_interface(
+    b: &NetworkModel,
+    interfaces: &[InterfaceAttachment],
+    used: &mut [bool],
+) -> Option<usize> {
+    let mut pick = |pred: &dyn Fn(&InterfaceAttachment) -> bool| {
+        let i = (0..interfaces.len()).find(|i| !used[*i] && pred(&interfaces[*i]))?;
+        used[i] = true;
+        Some(i)
+    };
+    let (port, mac, net) = (b.port.as_deref(), b.mac.as_deref(), b.uuid.as_deref());
+    if let Some(p) = port {
+        if let Some(i) = pick(&|x| x.port_id.as_deref() == Some(p)) {
+            return Some(i);
+        }
+    }
+    if let Some(m) = mac {
+        if let Some(i) = pick(&|x| {
+            x.mac_addr
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(m))
+        }) {
+            return Some(i);
+        }
+    }
+    if let Some(n) = net {
+        if let Some(i) = pick(&|x| x.net_id.as_deref() == Some(n)) {
+            return Some(i);
+        }
+    }
+    if port.is_none() && mac.is_none() && net.is_none() {
+        return pick(&|_| true);
+    }
+    None
+}
+
+/// Fills the network blocks from the server's interfaces (see
+/// [`match_interface`]). MAC and addresses stay as written when the
+/// cloud's spelling means the same. A block whose port is gone (detached
+/// outside Terraform) leaves the state: drift. Ports added by others (or
+/// by `nova_interface_attachment`) are not blocks.
+pub fn flatten_networks(interfaces: &[InterfaceAttachment], m: &mut ServerModel) {
+    let blocks = m.networks().to_vec();
     let mut used = vec![false; interfaces.len()];
     let mut out = Vec::with_capacity(blocks.len());
-    let v4 = |i: &J| {
-        i["fixed_ips"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| wire::string(&f["ip_address"]))
-            .find(|ip| ip.parse::<std::net::Ipv4Addr>().is_ok())
-    };
-    let v6 = |i: &J| {
-        i["fixed_ips"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| wire::string(&f["ip_address"]))
-            .find(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
-    };
-    for b in &blocks {
-        let pick = |pred: &dyn Fn(&J) -> bool, used: &mut Vec<bool>| -> Option<usize> {
-            let i = interfaces
-                .iter()
-                .enumerate()
-                .find(|(i, x)| !used[*i] && pred(x))
-                .map(|(i, _)| i)?;
-            used[i] = true;
-            Some(i)
-        };
-        let port = b.get("port").as_str().map(str::to_string);
-        let mac = b.get("mac").as_str().map(str::to_string);
-        let net = b.get("uuid").as_str().map(str::to_string);
-        let found = port
-            .as_ref()
-            .and_then(|p| pick(&|x: &J| x["port_id"].as_str() == Some(p), &mut used))
-            .or_else(|| {
-                mac.as_ref().and_then(|m| {
-                    pick(
-                        &|x: &J| {
-                            x["mac_addr"]
-                                .as_str()
-                                .is_some_and(|a| a.eq_ignore_ascii_case(m))
-                        },
-                        &mut used,
-                    )
-                })
-            })
-            .or_else(|| {
-                net.as_ref()
-                    .and_then(|n| pick(&|x: &J| x["net_id"].as_str() == Some(n), &mut used))
-            })
-            // a block with nothing to match on (import) takes the next interface
-            .or_else(|| {
-                if port.is_none() && mac.is_none() && net.is_none() {
-                    pick(&|_: &J| true, &mut used)
-                } else {
-                    None
-                }
-            });
+    for b in blocks {
         let mut nb = b.clone();
-        match found {
+        match match_interface(&b, interfaces, &mut used) {
             Some(i) => {
                 let x = &interfaces[i];
-                // MAC and address as written when the cloud's spelling
-                // means the same (case, IPv6 zero compression)
-                let same_ip = |w: &str, r: &str| {
-                    w.parse::<std::net::IpAddr>().ok() == r.parse::<std::net::IpAddr>().ok()
-                        && !w.is_empty()
-                };
-                let keep = |nb: &Value,
-                            k: &str,
-                            reported: Option<String>,
-                            same: &dyn Fn(&str, &str) -> bool| {
-                    nb.get(k).as_written(Value::from_opt_str(reported), same)
-                };
-                nb.set("uuid", Value::from_opt_str(wire::string(&x["net_id"])));
-                nb.set("port", Value::from_opt_str(wire::string(&x["port_id"])));
-                let mac = keep(&nb, "mac", wire::string(&x["mac_addr"]), &|w, r| {
+                nb.uuid = Attr::from_option(x.net_id.clone());
+                nb.port = Attr::from_option(x.port_id.clone());
+                nb.mac = nb.mac.as_written(x.mac_addr.clone(), |w, r| {
                     !w.is_empty() && w.eq_ignore_ascii_case(r)
                 });
-                nb.set("mac", mac);
-                let ip4 = keep(&nb, "fixed_ip_v4", v4(x), &same_ip);
-                nb.set("fixed_ip_v4", ip4);
-                let ip6 = keep(&nb, "fixed_ip_v6", v6(x), &same_ip);
-                nb.set("fixed_ip_v6", ip6);
+                nb.fixed_ip_v4 = nb
+                    .fixed_ip_v4
+                    .as_written(first_ip::<std::net::Ipv4Addr>(x), same_ip);
+                nb.fixed_ip_v6 = nb
+                    .fixed_ip_v6
+                    .as_written(first_ip::<std::net::Ipv6Addr>(x), same_ip);
             }
-            // the port this block was read with is gone (detached outside
-            // Terraform): drift, so the block leaves the state. Ports added
-            // by others (or by nova_interface_attachment) are not blocks.
-            None if b.get("port").as_str().is_some() => continue,
+            None if b.port.if_known().is_some() => continue,
             None => {
-                for k in ["uuid", "port", "mac", "fixed_ip_v4", "fixed_ip_v6"] {
-                    if nb.get(k).is_unknown() {
-                        nb.set(k, Value::Null);
+                for a in [
+                    &mut nb.uuid,
+                    &mut nb.port,
+                    &mut nb.mac,
+                    &mut nb.fixed_ip_v4,
+                    &mut nb.fixed_ip_v6,
+                ] {
+                    if a.is_unknown() {
+                        *a = Attr::Null;
                     }
                 }
             }
         }
         out.push(nb);
     }
-    state.set("network", Value::List(out));
+    m.network = Attr::Known(out);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::model::Model;
     use crate::resources::server::schema::schema;
-
-    fn obj(block_ty: &crate::framework::Type, pairs: &[(&str, Value)]) -> Value {
-        let mut v = Value::null_object(block_ty);
-        for (k, x) in pairs {
-            v.set(k, x.clone());
-        }
-        v
-    }
 
     fn s(x: &str) -> Value {
         Value::string(x)
+    }
+
+    fn k(x: &str) -> Attr<String> {
+        Attr::Known(x.to_string())
+    }
+
+    fn doc(j: J) -> documents::Server {
+        documents::parse("server", &j).unwrap()
+    }
+
+    /// The model as the state Terraform would see.
+    fn state(m: &ServerModel) -> Value {
+        m.to_value(&schema().ty())
+    }
+
+    #[test]
+    fn the_model_fits_the_schema() {
+        ServerModel::check_against(&schema().ty()).unwrap();
+    }
+
+    /// A plan read into the model and written back is the plan read, with
+    /// unknown and null elements where they were.
+    #[test]
+    fn a_plan_survives_the_model() {
+        let ty = schema().ty();
+        let mut v = Value::null_object(&ty);
+        v.set("name", s("web"));
+        v.set("tags", Value::Set(vec![s("a"), Value::Unknown]));
+        v.set(
+            "metadata",
+            Value::Map([("k".to_string(), Value::Unknown)].into()),
+        );
+        v.set("security_groups", Value::Unknown);
+        v.set("network", Value::Unknown);
+        v.set("block_device", Value::List(vec![]));
+        let m = ServerModel::from_value(&v).unwrap();
+        assert!(
+            m.tags.known_elements().is_err(),
+            "an unknown tag is not read as none"
+        );
+        assert!(m.metadata.known_entries().is_err());
+        assert!(m.network.is_unknown());
+        assert_eq!(m.to_value(&ty), v);
     }
 
     /// F-000-create-bfv (DIGEST §7.1), as the provider writes it: the seed's
@@ -796,46 +870,34 @@ mod tests {
     /// "image" setting, which is what that cloud's sample does).
     #[test]
     fn seed_000_boot_from_volume_body() {
-        let sch = schema();
-        let bd_ty = sch.block.nested("block_device").unwrap().block.ty();
-        let net_ty = sch.block.nested("network").unwrap().block.ty();
-        let planned = obj(
-            &sch.ty(),
-            &[
-                ("name", s("Ubuntu24")),
-                ("key_name", s("Docs Writter")),
-                ("disk_config", s("AUTO")),
-                (
-                    "network",
-                    Value::List(vec![obj(
-                        &net_ty,
-                        &[("uuid", s("8ae2b710-ad3d-469e-a75a-c3e203887d2e"))],
-                    )]),
-                ),
-                (
-                    "block_device",
-                    Value::List(vec![obj(
-                        &bd_ty,
-                        &[
-                            ("boot_index", 0.into()),
-                            ("uuid", s("b4d9c688-1b96-4604-8cf1-d78c5c80a984")),
-                            ("source_type", s("image")),
-                            ("volume_size", 10.into()),
-                            ("destination_type", s("volume")),
-                            ("volume_type", s("nvmer3")),
-                            ("delete_on_termination", true.into()),
-                        ],
-                    )]),
-                ),
-            ],
-        );
+        let planned = ServerModel {
+            name: k("Ubuntu24"),
+            key_name: k("Docs Writter"),
+            disk_config: k("AUTO"),
+            network: Attr::Known(vec![NetworkModel {
+                uuid: k("8ae2b710-ad3d-469e-a75a-c3e203887d2e"),
+                ..Default::default()
+            }]),
+            block_device: Attr::Known(vec![BlockDeviceModel {
+                boot_index: Attr::Known(0),
+                uuid: k("b4d9c688-1b96-4604-8cf1-d78c5c80a984"),
+                source_type: k("image"),
+                volume_size: Attr::Known(10),
+                destination_type: k("volume"),
+                volume_type: k("nvmer3"),
+                delete_on_termination: Attr::Known(true),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let none = ServerModel::default();
         let o = CreateOptions {
             microversion: Microversion(2, 67),
             flavor_ref: "468c0c15-08bd-4e1d-8564-5053ce12966b",
             boot_volume_image_ref: BootVolumeImageRef::Image,
             create_token: None,
         };
-        insta::assert_json_snapshot!(create_body(&planned, &Value::Null, &o), @r#"
+        insta::assert_json_snapshot!(create_body(&planned, &none, &o), @r#"
         {
           "server": {
             "OS-DCF:diskConfig": "AUTO",
@@ -867,7 +929,7 @@ mod tests {
             boot_volume_image_ref: BootVolumeImageRef::Omit,
             ..o
         };
-        assert!(create_body(&planned, &Value::Null, &omit)["server"]
+        assert!(create_body(&planned, &none, &omit)["server"]
             .get("imageRef")
             .is_none());
         let empty = CreateOptions {
@@ -875,7 +937,7 @@ mod tests {
             ..omit
         };
         assert_eq!(
-            create_body(&planned, &Value::Null, &empty)["server"]["imageRef"],
+            create_body(&planned, &none, &empty)["server"]["imageRef"],
             ""
         );
     }
@@ -883,18 +945,12 @@ mod tests {
     /// F-001-create-ha-disabled: a legacy v2 cloud (no microversions), vendor metadata.
     #[test]
     fn seed_001_minimal_body() {
-        let sch = schema();
-        let planned = obj(
-            &sch.ty(),
-            &[
-                ("name", s("Testvm1")),
-                ("image_id", s("a3bf7a3d-f842-4bb7-b005-cbe8e42fc843")),
-                (
-                    "metadata",
-                    Value::from_string_map([("HA_Enabled", "false")]),
-                ),
-            ],
-        );
+        let planned = ServerModel {
+            name: k("Testvm1"),
+            image_id: k("a3bf7a3d-f842-4bb7-b005-cbe8e42fc843"),
+            metadata: Attr::from_known_entries([("HA_Enabled".to_string(), "false".to_string())]),
+            ..Default::default()
+        };
         let o = CreateOptions {
             microversion: mv::BASE,
             flavor_ref: "1CPU-4GB",
@@ -902,7 +958,7 @@ mod tests {
             create_token: None,
         };
         assert_eq!(
-            create_body(&planned, &Value::Null, &o),
+            create_body(&planned, &ServerModel::default(), &o),
             json!({"server": {"flavorRef": "1CPU-4GB", "name": "Testvm1", "imageRef": "a3bf7a3d-f842-4bb7-b005-cbe8e42fc843",
                               "metadata": {"HA_Enabled": "false"}}})
         );
@@ -910,36 +966,25 @@ mod tests {
 
     #[test]
     fn write_only_values_come_from_config_and_hints_are_a_sibling() {
-        let sch = schema();
-        let hints_ty = sch.block.nested("scheduler_hints").unwrap().block.ty();
-        let planned = obj(
-            &sch.ty(),
-            &[
-                ("name", s("a")),
-                ("image_id", s("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
-                ("network_mode", s("none")),
-                (
-                    "scheduler_hints",
-                    obj(
-                        &hints_ty,
-                        &[
-                            ("group", s("4f72629e-35e6-40de-a648-7f4ae106a7fa")),
-                            (
-                                "additional",
-                                Value::from_string_map([("tenancy", "dedicated")]),
-                            ),
-                        ],
-                    ),
-                ),
-            ],
-        );
-        let config = obj(
-            &sch.ty(),
-            &[
-                ("user_data", s("#cloud-config\n")),
-                ("admin_pass_wo", s("pw")),
-            ],
-        );
+        let planned = ServerModel {
+            name: k("a"),
+            image_id: k("155d900f-4e14-4e4c-a73d-069cbf4541e6"),
+            network_mode: k("none"),
+            scheduler_hints: Attr::Known(SchedulerHintsModel {
+                group: k("4f72629e-35e6-40de-a648-7f4ae106a7fa"),
+                additional: Attr::from_known_entries([(
+                    "tenancy".to_string(),
+                    "dedicated".to_string(),
+                )]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let config = ServerModel {
+            user_data: k("#cloud-config\n"),
+            admin_pass_wo: k("pw"),
+            ..Default::default()
+        };
         let o = CreateOptions {
             microversion: Microversion(2, 90),
             flavor_ref: "1",
@@ -959,20 +1004,20 @@ mod tests {
 
     #[test]
     fn flatten_keeps_only_managed_metadata_and_tags() {
-        let sch = schema();
-        let prior = obj(
-            &sch.ty(),
-            &[
-                ("metadata", Value::from_string_map([("role", "web")])),
-                ("tags", Value::Set(vec![s("mine")])),
-            ],
-        );
-        let doc = json!({"id": "x", "name": "n", "status": "SHUTOFF", "image": "", "flavor": {"original_name": "m1.tiny", "vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0, "swap": 0},
+        let prior = ServerModel {
+            metadata: Attr::from_known_entries([("role".to_string(), "web".to_string())]),
+            tags: Attr::from_known(["mine".to_string()]),
+            ..Default::default()
+        };
+        let d = doc(
+            json!({"id": "x", "name": "n", "status": "SHUTOFF", "image": "", "flavor": {"original_name": "m1.tiny", "vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0, "swap": 0},
             "metadata": {"role": "web", "owner": "someone-else", CREATE_TOKEN_KEY: "t"}, "tags": ["mine", "theirs"],
             "addresses": {"private": [{"addr": "192.168.1.10", "version": 4, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:00:00:01"}]},
-            "OS-DCF:diskConfig": " MANUAL", "os-extended-volumes:volumes_attached": [{"id": "v1"}]});
-        let mut st = prior.clone();
-        flatten(&doc, &prior, &mut st);
+            "OS-DCF:diskConfig": " MANUAL", "os-extended-volumes:volumes_attached": [{"id": "v1"}]}),
+        );
+        let mut m = prior.clone();
+        flatten(&d, Some(&prior), &mut m);
+        let st = state(&m);
         assert_eq!(
             st.get("metadata"),
             &Value::from_string_map([("role", "web")])
@@ -996,16 +1041,24 @@ mod tests {
 
     #[test]
     fn block_devices_are_recovered_from_the_volumes() {
-        let ty = schema().block.nested("block_device").unwrap().block.ty();
-        let att = |dev: &str, vid: &str| json!({"device": dev, "volumeId": vid, "serverId": "srv"});
+        let att = |dev: &str, vid: &str| -> VolumeAttachment {
+            documents::parse(
+                "attachment",
+                &json!({"device": dev, "volumeId": vid, "serverId": "srv"}),
+            )
+            .unwrap()
+        };
+        let vol = |j: J| -> documents::Volume { documents::parse("volume", &j).unwrap() };
         let (a_root, a_blank, a_later) = (
             att("/dev/vda", "v-root"),
             att("/dev/vdb", "v-blank"),
             att("/dev/vdc", "v-later"),
         );
-        let root = json!({"name": "", "size": 2, "volume_type": "fast", "volume_image_metadata": {"image_id": "img"}});
-        let blank = json!({"name": "srv-blank-vol", "size": 1, "volume_type": "lvm-1"});
-        let later = json!({"name": "data", "size": 5, "volume_type": "lvm-1"});
+        let root = vol(
+            json!({"name": "", "size": 2, "volume_type": "fast", "volume_image_metadata": {"image_id": "img"}}),
+        );
+        let blank = vol(json!({"name": "srv-blank-vol", "size": 1, "volume_type": "lvm-1"}));
+        let later = vol(json!({"name": "data", "size": 5, "volume_type": "lvm-1"}));
         // listed out of order: the root one comes first all the same
         let seen = [
             SeenVolume {
@@ -1024,27 +1077,27 @@ mod tests {
                 volume: Some(&root),
             },
         ];
-        let got = recovered_block_devices("srv", Some("/dev/vda"), Some("lvm-1"), &seen, &ty);
+        let got = recovered_block_devices("srv", Some("/dev/vda"), Some("lvm-1"), &seen);
         assert_eq!(
             got.len(),
             2,
             "a volume attached later is left to nova_volume_attachment"
         );
-        assert_eq!(got[0].get("source_type"), &s("image"));
-        assert_eq!(got[0].get("uuid"), &s("img"));
-        assert_eq!(got[0].get("boot_index"), &Value::from(0));
-        assert_eq!(got[0].get("volume_size"), &Value::from(2));
-        assert_eq!(got[0].get("volume_type"), &s("fast"));
-        assert_eq!(got[0].get("destination_type"), &s("volume"));
-        assert_eq!(got[1].get("source_type"), &s("blank"));
-        assert_eq!(got[1].get("uuid"), &Value::Null);
+        assert_eq!(got[0].source_type, k("image"));
+        assert_eq!(got[0].uuid, k("img"));
+        assert_eq!(got[0].boot_index, Attr::Known(0));
+        assert_eq!(got[0].volume_size, Attr::Known(2));
+        assert_eq!(got[0].volume_type, k("fast"));
+        assert_eq!(got[0].destination_type, k("volume"));
+        assert_eq!(got[1].source_type, k("blank"));
+        assert_eq!(got[1].uuid, Attr::Null);
         assert_eq!(
-            got[1].get("volume_type"),
-            &Value::Null,
+            got[1].volume_type,
+            Attr::Null,
             "the default type is not recovered"
         );
-        assert_eq!(got[1].get("boot_index"), &Value::Null);
-        assert_eq!(got[1].get("delete_on_termination"), &Value::Bool(true));
+        assert_eq!(got[1].boot_index, Attr::Null);
+        assert_eq!(got[1].delete_on_termination, Attr::Known(true));
         // without the block storage record only the root volume is known
         let blind = [
             SeenVolume {
@@ -1058,84 +1111,95 @@ mod tests {
                 volume: None,
             },
         ];
-        let got = recovered_block_devices("srv", Some("/dev/vda"), None, &blind, &ty);
+        let got = recovered_block_devices("srv", Some("/dev/vda"), None, &blind);
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].get("source_type"), &s("volume"));
-        assert_eq!(got[0].get("uuid"), &s("v-root"));
-        assert_eq!(got[0].get("volume_size"), &Value::Null);
-        assert_eq!(got[0].get("delete_on_termination"), &Value::Null);
+        assert_eq!(got[0].source_type, k("volume"));
+        assert_eq!(got[0].uuid, k("v-root"));
+        assert_eq!(got[0].volume_size, Attr::Null);
+        assert_eq!(got[0].delete_on_termination, Attr::Null);
     }
 
     #[test]
     fn an_offloaded_server_keeps_its_zone() {
-        let sch = schema();
-        let mut st = obj(&sch.ty(), &[("availability_zone", s("nova"))]);
-        let doc = json!({"id": "x", "name": "n", "status": "SHELVED_OFFLOADED", "OS-EXT-AZ:availability_zone": ""});
-        flatten(&doc, &st.clone(), &mut st);
-        assert_eq!(st.get("availability_zone"), &s("nova"));
-        assert_eq!(st.get("power_state"), &s("shelved"));
+        let mut m = ServerModel {
+            availability_zone: k("nova"),
+            ..Default::default()
+        };
+        let d = doc(
+            json!({"id": "x", "name": "n", "status": "SHELVED_OFFLOADED", "OS-EXT-AZ:availability_zone": ""}),
+        );
+        flatten(&d, Some(&m.clone()), &mut m);
+        assert_eq!(m.availability_zone, k("nova"));
+        assert_eq!(m.power_state, k("shelved"));
         // nothing known before (import): null
-        let mut fresh = obj(&sch.ty(), &[]);
-        flatten(&doc, &Value::Null, &mut fresh);
-        assert_eq!(fresh.get("availability_zone"), &Value::Null);
+        let mut fresh = ServerModel::default();
+        flatten(&d, None, &mut fresh);
+        assert_eq!(fresh.availability_zone, Attr::Null);
     }
 
     #[test]
     fn networks_match_by_port_then_mac_not_position() {
-        let sch = schema();
-        let net_ty = sch.block.nested("network").unwrap().block.ty();
-        let mut st = obj(
-            &sch.ty(),
-            &[(
-                "network",
-                Value::List(vec![
-                    obj(
-                        &net_ty,
-                        &[("uuid", s("net-a")), ("mac", s("fa:16:3e:00:00:0a"))],
-                    ),
-                    obj(&net_ty, &[("uuid", s("net-b")), ("port", s("port-b"))]),
-                ]),
-            )],
-        );
+        let iface = |j: J| -> InterfaceAttachment { documents::parse("interface", &j).unwrap() };
+        let mut m = ServerModel {
+            network: Attr::Known(vec![
+                NetworkModel {
+                    uuid: k("net-a"),
+                    mac: k("fa:16:3e:00:00:0a"),
+                    ..Default::default()
+                },
+                NetworkModel {
+                    uuid: k("net-b"),
+                    port: k("port-b"),
+                    ..Default::default()
+                },
+            ]),
+            ..Default::default()
+        };
         // the cloud lists the interfaces in the other order
         let ifaces = vec![
-            json!({"port_id": "port-b", "net_id": "net-b", "mac_addr": "fa:16:3e:00:00:0b", "fixed_ips": [{"ip_address": "10.0.0.5"}]}),
-            json!({"port_id": "port-a", "net_id": "net-a", "mac_addr": "fa:16:3e:00:00:0a", "fixed_ips": [{"ip_address": "192.168.1.9"}, {"ip_address": "fd00::9"}]}),
+            iface(
+                json!({"port_id": "port-b", "net_id": "net-b", "mac_addr": "fa:16:3e:00:00:0b", "fixed_ips": [{"ip_address": "10.0.0.5"}]}),
+            ),
+            iface(
+                json!({"port_id": "port-a", "net_id": "net-a", "mac_addr": "fa:16:3e:00:00:0a", "fixed_ips": [{"ip_address": "192.168.1.9"}, {"ip_address": "fd00::9"}]}),
+            ),
         ];
-        flatten_networks(&ifaces, &mut st);
-        let nets = st.get("network").walk();
-        assert_eq!(nets[0].get("port"), &s("port-a"));
-        assert_eq!(nets[0].get("fixed_ip_v4"), &s("192.168.1.9"));
-        assert_eq!(nets[0].get("fixed_ip_v6"), &s("fd00::9"));
-        assert_eq!(nets[1].get("fixed_ip_v4"), &s("10.0.0.5"));
+        flatten_networks(&ifaces, &mut m);
+        let nets = m.networks();
+        assert_eq!(nets[0].port, k("port-a"));
+        assert_eq!(nets[0].fixed_ip_v4, k("192.168.1.9"));
+        assert_eq!(nets[0].fixed_ip_v6, k("fd00::9"));
+        assert_eq!(nets[1].fixed_ip_v4, k("10.0.0.5"));
         // port-b is detached outside Terraform: its block leaves the state
         // (drift); a port attached by others adds no block
         let after = vec![
             ifaces[1].clone(),
-            json!({"port_id": "port-c", "net_id": "net-c", "mac_addr": "fa:16:3e:00:00:0c", "fixed_ips": []}),
+            iface(
+                json!({"port_id": "port-c", "net_id": "net-c", "mac_addr": "fa:16:3e:00:00:0c", "fixed_ips": []}),
+            ),
         ];
-        let mut again = st.clone();
+        let mut again = m.clone();
         flatten_networks(&after, &mut again);
-        let nets = again.get("network").walk();
+        let nets = again.networks();
         assert_eq!(nets.len(), 1);
-        assert_eq!(nets[0].get("port"), &s("port-a"));
+        assert_eq!(nets[0].port, k("port-a"));
         // a MAC and an IPv6 address as written stay; a changed one shows
         let mut written = again.clone();
         let mut n0 = nets[0].clone();
-        n0.set("mac", s("FA:16:3E:00:00:0A"));
-        n0.set("fixed_ip_v6", s("fd00:0:0:0:0:0:0:9"));
-        written.set("network", Value::List(vec![n0]));
+        n0.mac = k("FA:16:3E:00:00:0A");
+        n0.fixed_ip_v6 = k("fd00:0:0:0:0:0:0:9");
+        written.network = Attr::Known(vec![n0]);
         flatten_networks(&after, &mut written);
-        let n = &written.get("network").walk()[0];
-        assert_eq!(n.get("mac"), &s("FA:16:3E:00:00:0A"));
-        assert_eq!(n.get("fixed_ip_v6"), &s("fd00:0:0:0:0:0:0:9"));
+        let n = &written.networks()[0];
+        assert_eq!(n.mac, k("FA:16:3E:00:00:0A"));
+        assert_eq!(n.fixed_ip_v6, k("fd00:0:0:0:0:0:0:9"));
         let mut moved = after.clone();
-        moved[0]["fixed_ips"] = json!([{"ip_address": "fd00::10"}]);
+        moved[0].fixed_ips = vec![documents::FixedIp {
+            ip_address: Some("fd00::10".into()),
+            subnet_id: None,
+        }];
         flatten_networks(&moved, &mut written);
-        assert_eq!(
-            written.get("network").walk()[0].get("fixed_ip_v6"),
-            &s("fd00::10")
-        );
+        assert_eq!(written.networks()[0].fixed_ip_v6, k("fd00::10"));
     }
 
     #[test]
@@ -1163,37 +1227,30 @@ mod tests {
     #[test]
     fn down_cell_records_are_partial() {
         // the compute API reference's down-cell example (2.69)
-        let partial = json!({"id": "33748c23-38dd-4f70-b774-522fc69e7b67", "status": "UNKNOWN",
+        let partial = doc(
+            json!({"id": "33748c23-38dd-4f70-b774-522fc69e7b67", "status": "UNKNOWN",
             "tenant_id": "6f70656e737461636b20342065766572", "created": "2018-12-03T21:06:18Z",
-            "links": []});
-        assert!(is_partial(&partial));
-        assert!(!is_partial(
-            &json!({"id": "x", "name": "web", "status": "UNKNOWN"})
-        ));
-        assert!(!is_partial(
-            &json!({"id": "x", "name": "web", "status": "ACTIVE"})
-        ));
+            "links": []}),
+        );
+        assert!(partial.is_partial());
+        assert!(!doc(json!({"id": "x", "name": "web", "status": "UNKNOWN"})).is_partial());
+        assert!(!doc(json!({"id": "x", "name": "web", "status": "ACTIVE"})).is_partial());
     }
 
     #[test]
     fn personality_needs_an_old_microversion() {
-        let sch = schema();
-        let p_ty = sch.block.nested("personality").unwrap().block.ty();
-        let c = obj(
-            &sch.ty(),
-            &[
-                (
-                    "personality",
-                    Value::Set(vec![obj(
-                        &p_ty,
-                        &[("file", s("/etc/motd")), ("content", s("hi"))],
-                    )]),
-                ),
-                ("tags", Value::Set(vec![s("t")])),
-            ],
-        );
-        let req = version_requirements(&c);
+        let c = ServerModel {
+            personality: Attr::Known(vec![PersonalityModel {
+                file: k("/etc/motd"),
+                content: k("hi"),
+            }]),
+            tags: Attr::from_known(["t".to_string()]),
+            ..Default::default()
+        };
+        let req = version_requirements(&c, None);
         assert!(req.contains(&("personality", mv::PERSONALITY_MAX, false)));
         assert!(req.contains(&("tags", mv::SERVER_TAGS, true)));
+        // unchanged since the prior state: nothing to check
+        assert!(version_requirements(&c, Some(&c)).is_empty());
     }
 }

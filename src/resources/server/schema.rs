@@ -1,10 +1,13 @@
 //! Schema of `nova_server` and its plan-time validation rules.
 
+use crate::framework::model::decode_checked;
 use crate::framework::schema::ObjectNesting;
 use crate::framework::validators::{
     IntBetween, MapEntryLength, Matches, MaxItems, OneOf, StringLength, Uuid,
 };
 use crate::framework::*;
+
+use super::model::{BlockDeviceModel, NetworkModel, ServerModel};
 
 pub const POWER_STATES: &[&str] = &["active", "shutoff", "paused", "suspended", "shelved"];
 pub const SOURCE_TYPES: &[&str] = &["image", "volume", "snapshot", "blank"];
@@ -18,16 +21,21 @@ fn tag_validator() -> Matches {
     )
 }
 
-pub fn schema() -> Schema {
-    let network = Block::new("A network interface. Interfaces are matched to the cloud's by port and MAC address, not by position.")
+/// The `network` block.
+fn network_block() -> Block {
+    Block::new("A network interface. Interfaces are matched to the cloud's by port and MAC address, not by position.")
         .attr(Attribute::string("uuid").optional_computed().validate(Uuid).description("Network ID."))
         .attr(Attribute::string("port").optional_computed().validate(Uuid).description("An existing port (must be unbound); computed otherwise."))
         .attr(Attribute::string("fixed_ip_v4").optional_computed().description("Fixed IPv4 address on the network."))
         .attr(Attribute::string("fixed_ip_v6").optional_computed().description("Fixed IPv6 address on the network."))
         .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."))
         .attr(Attribute::string("subnet_id").optional().validate(Uuid).description("Subnet for the interface's address, on clouds that offer this extension (upstream Nova refuses it)."))
-        .attr(Attribute::string("mac").computed().description("MAC address of the interface."));
-    let block_device = Block::new("A block device mapping: boot from volume, blank volumes, swap and ephemeral disks, attached volumes.")
+        .attr(Attribute::string("mac").computed().description("MAC address of the interface."))
+}
+
+/// The `block_device` block.
+fn block_device_block() -> Block {
+    Block::new("A block device mapping: boot from volume, blank volumes, swap and ephemeral disks, attached volumes.")
         .attr(Attribute::string("source_type").required().validate(OneOf(SOURCE_TYPES)).description("`image`, `volume`, `snapshot` or `blank`."))
         .attr(Attribute::string("destination_type").optional().validate(OneOf(DESTINATION_TYPES)).description("`local` (hypervisor disk) or `volume`."))
         .attr(Attribute::string("uuid").optional().validate(Uuid).description("ID of the source image, volume or snapshot; none for `blank`."))
@@ -38,8 +46,12 @@ pub fn schema() -> Schema {
         .attr(Attribute::string("disk_bus").optional().validate(OneOf(&["ide", "usb", "virtio", "scsi", "sata", "fdc", "xen", "lxc", "uml"])).description("Disk bus; the hypervisor chooses when absent."))
         .attr(Attribute::string("guest_format").optional().validate(OneOf(&["swap", "ext2", "ext3", "ext4", "xfs", "ntfs", "vfat"])).description("`swap` for a swap disk, or a filesystem for an ephemeral disk."))
         .attr(Attribute::string("volume_type").optional().validate(StringLength(1, 255)).description("Volume type of a created volume (microversion 2.67)."))
-        .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."));
-    let hints = Block::new("Scheduler hints (`os:scheduler_hints`).")
+        .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."))
+}
+
+/// The `scheduler_hints` block.
+fn hints_block() -> Block {
+    Block::new("Scheduler hints (`os:scheduler_hints`).")
         .attr(
             Attribute::string("group")
                 .optional()
@@ -89,8 +101,12 @@ pub fn schema() -> Schema {
             Attribute::string_map("additional")
                 .optional()
                 .description("Vendor hints, such as `tenancy` and `dedicated_host_id`."),
-        );
-    let personality = Block::new("A file injected at boot (up to microversion 2.56).")
+        )
+}
+
+/// The `personality` block.
+fn personality_block() -> Block {
+    Block::new("A file injected at boot (up to microversion 2.56).")
         .attr(
             Attribute::string("file")
                 .required()
@@ -101,8 +117,59 @@ pub fn schema() -> Schema {
             Attribute::string("content")
                 .required()
                 .description("Content (plain text; the provider encodes it)."),
-        );
-    let b = Block::new("A server (instance). Created from an image or booted from a volume, waited for until ACTIVE (or the requested power state); Nova's fault message is reported when it ends in ERROR.")
+        )
+}
+
+/// The computed `flavor` and `fault` objects.
+fn computed_nested(b: Block) -> Block {
+    b.attr(
+        Attribute::nested(
+            "flavor",
+            ObjectNesting::Single,
+            vec![
+                Attribute::string("name")
+                    .computed()
+                    .description("Flavor name."),
+                Attribute::number("vcpus")
+                    .computed()
+                    .description("Virtual CPUs."),
+                Attribute::number("ram")
+                    .computed()
+                    .description("Memory (MiB)."),
+                Attribute::number("disk")
+                    .computed()
+                    .description("Root disk (GiB)."),
+                Attribute::number("ephemeral")
+                    .computed()
+                    .description("Ephemeral disk (GiB)."),
+                Attribute::number("swap")
+                    .computed()
+                    .description("Swap (MiB)."),
+            ],
+        )
+        .computed()
+        .description("The flavor the server runs with."),
+    )
+    .attr(
+        Attribute::nested(
+            "fault",
+            ObjectNesting::Single,
+            vec![
+                Attribute::number("code")
+                    .computed()
+                    .description("HTTP-style fault code."),
+                Attribute::string("message")
+                    .computed()
+                    .description("Nova's fault message."),
+            ],
+        )
+        .computed()
+        .description("Nova's fault, when the server is in ERROR."),
+    )
+}
+
+pub fn schema() -> Schema {
+    let b = computed_nested(Block::new("A server (instance). Created from an image or booted from a volume, waited for until ACTIVE (or the requested power state); Nova's fault message is reported when it ends in ERROR.")
         .attr(Attribute::string("id").computed().use_state_for_unknown().description("The server ID."))
         .attr(Attribute::string("name").required().validate(StringLength(1, 255)).description("Name; changes in place."))
         .attr(Attribute::string("image_id").optional_computed().validate(Uuid).use_state_for_unknown().description("Image to boot from; a change rebuilds an image-backed server in place."))
@@ -138,76 +205,43 @@ pub fn schema() -> Schema {
         .attr(Attribute::string("host_id").computed().description("Opaque host identifier."))
         .attr(Attribute::string_map("all_metadata").computed().description("All metadata, including keys set outside Terraform."))
         .attr(Attribute::string_set("all_tags").computed().description("All tags, including those set outside Terraform."))
-        .attr(Attribute::string_list("volumes_attached").computed().description("IDs of attached volumes."))
-        .attr(
-            Attribute::nested(
-                "flavor",
-                ObjectNesting::Single,
-                vec![
-                    Attribute::string("name").computed().description("Flavor name."),
-                    Attribute::number("vcpus").computed().description("Virtual CPUs."),
-                    Attribute::number("ram").computed().description("Memory (MiB)."),
-                    Attribute::number("disk").computed().description("Root disk (GiB)."),
-                    Attribute::number("ephemeral").computed().description("Ephemeral disk (GiB)."),
-                    Attribute::number("swap").computed().description("Swap (MiB)."),
-                ],
-            )
-            .computed()
-            .description("The flavor the server runs with."),
-        )
-        .attr(
-            Attribute::nested(
-                "fault",
-                ObjectNesting::Single,
-                vec![
-                    Attribute::number("code").computed().description("HTTP-style fault code."),
-                    Attribute::string("message").computed().description("Nova's fault message."),
-                ],
-            )
-            .computed()
-            .description("Nova's fault, when the server is in ERROR."),
-        )
-        .block(NestedBlock::new("network", Nesting::List, network).requires_replace())
-        .block(NestedBlock::new("block_device", Nesting::List, block_device).requires_replace())
-        .block(NestedBlock::new("scheduler_hints", Nesting::Single, hints).requires_replace())
-        .block(NestedBlock::new("personality", Nesting::Set, personality).requires_replace())
+        .attr(Attribute::string_list("volumes_attached").computed().description("IDs of attached volumes.")))
+        .block(NestedBlock::new("network", Nesting::List, network_block()).requires_replace())
+        .block(NestedBlock::new("block_device", Nesting::List, block_device_block()).requires_replace())
+        .block(NestedBlock::new("scheduler_hints", Nesting::Single, hints_block()).requires_replace())
+        .block(NestedBlock::new("personality", Nesting::Set, personality_block()).requires_replace())
         .block(timeouts_block(&["create", "update", "delete"], "30m"));
     Schema::new(0, b)
 }
 
-fn known_str(v: &Value) -> Option<&str> {
-    v.as_str()
-}
-
 /// Rules across attributes that can be checked before calling the cloud.
+/// Values not known yet are checked when they are.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    let image = config.get("image_id");
-    let bds = config.get("block_device").walk();
-    let nets = config.get("network").walk();
+    let Some(c) = decode_checked::<ServerModel>(config, diags) else {
+        return;
+    };
     let at = |name: &str| AttrPath::attr(name);
-
-    if !config.get("flavor_id").is_null() && !config.get("flavor_name").is_null() {
-        diags.error_at(
+    match (c.flavor_id.is_null(), c.flavor_name.is_null()) {
+        (false, false) => diags.error_at(
             at("flavor_name"),
             "Conflicting arguments",
             "Give flavor_id or flavor_name, not both.",
-        );
-    }
-    if config.get("flavor_id").is_null() && config.get("flavor_name").is_null() {
-        diags.error_at(
+        ),
+        (true, true) => diags.error_at(
             at("flavor_id"),
             "Missing flavor",
             "Give flavor_id or flavor_name.",
-        );
+        ),
+        _ => {}
     }
-    if !config.get("network_mode").is_null() && !nets.is_empty() {
+    if !c.network_mode.is_null() && !c.networks().is_empty() {
         diags.error_at(
             at("network_mode"),
             "Conflicting arguments",
             "network_mode (auto/none) cannot be combined with network blocks.",
         );
     }
-    if let Some(ud) = known_str(config.get("user_data")) {
+    if let Some(ud) = c.user_data.if_known() {
         let encoded = ud.len().div_ceil(3) * 4;
         if encoded > USER_DATA_MAX {
             diags.error_at(
@@ -217,8 +251,8 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
-    for (i, tag) in config.get("tags").walk().iter().enumerate() {
-        if let Some(t) = tag.as_str() {
+    for (i, tag) in c.tags.if_known().into_iter().flatten().enumerate() {
+        if let Some(t) = tag.if_known() {
             if t.is_empty() || t.chars().count() > 60 || t.contains('/') || t.contains(',') {
                 diags.error_at(
                     at("tags").then_index(i),
@@ -228,146 +262,166 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             }
         }
     }
-    // networks
-    for (i, n) in nets.iter().enumerate() {
-        let p = at("network").then_index(i);
-        let (uuid, port) = (n.get("uuid"), n.get("port"));
-        if uuid.is_null() && port.is_null() {
-            diags.error_at(
-                p.then_attr("uuid"),
-                "Missing network",
-                "Each network block needs uuid or port.",
-            );
-        }
-        if !port.is_null() && (!n.get("fixed_ip_v4").is_null() || !n.get("fixed_ip_v6").is_null()) {
-            diags.error_at(
-                p.then_attr("port"),
-                "Conflicting arguments",
-                "A fixed IP cannot be given with an existing port: the port has its own.",
-            );
-        }
-        for (attr, v6) in [("fixed_ip_v4", false), ("fixed_ip_v6", true)] {
-            if let Some(ip) = n.get(attr).as_str() {
-                let ok = match ip.parse::<std::net::IpAddr>() {
-                    Ok(std::net::IpAddr::V4(_)) => !v6,
-                    Ok(std::net::IpAddr::V6(_)) => v6,
-                    Err(_) => false,
-                };
-                if !ok {
-                    diags.error_at(
-                        p.then_attr(attr),
-                        "Invalid IP address",
-                        format!(
-                            "{attr} \"{ip}\" is not an IPv{} address.",
-                            if v6 { 6 } else { 4 }
-                        ),
-                    );
-                }
-            }
-        }
+    for (i, n) in c.networks().iter().enumerate() {
+        validate_network(n, at("network").then_index(i), diags);
     }
-    // block devices
-    let mut boot_indexes = Vec::new();
-    let mut swaps = 0;
-    for (i, b) in bds.iter().enumerate() {
-        let p = at("block_device").then_index(i);
-        let (Some(src), dest) = (
-            known_str(b.get("source_type")),
-            known_str(b.get("destination_type")).unwrap_or("local"),
-        ) else {
-            continue;
-        };
-        let has_uuid = !b.get("uuid").is_null();
-        match src {
-            "blank" if has_uuid => diags.error_at(
-                p.then_attr("uuid"),
-                "Unexpected uuid",
-                "A blank block device has no source: remove uuid.",
-            ),
-            "image" | "volume" | "snapshot" if !has_uuid => diags.error_at(
-                p.then_attr("uuid"),
-                "Missing uuid",
-                format!("A block device with source_type \"{src}\" needs the uuid of the {src}."),
-            ),
-            _ => {}
-        }
-        if matches!(src, "volume" | "snapshot") && dest != "volume" {
-            diags.error_at(
-                p.then_attr("destination_type"),
-                "Invalid combination",
-                format!("source_type \"{src}\" needs destination_type \"volume\"."),
-            );
-        }
-        if dest == "volume" && matches!(src, "image" | "blank") && b.get("volume_size").is_null() {
-            diags.error_at(
-                p.then_attr("volume_size"),
-                "Missing volume_size",
-                format!("A volume created from source_type \"{src}\" needs volume_size (GiB)."),
-            );
-        }
-        if !b.get("volume_type").is_null()
-            && !(dest == "volume" && matches!(src, "image" | "blank" | "snapshot"))
-        {
-            diags.error_at(p.then_attr("volume_type"), "Invalid combination", "volume_type applies to volumes created from image, blank or snapshot sources (destination_type \"volume\").");
-        }
-        if b.get("guest_format").as_str() == Some("swap") {
-            swaps += 1;
-            if src != "blank" || dest != "local" {
-                diags.error_at(
-                    p.then_attr("guest_format"),
-                    "Invalid swap device",
-                    "A swap device has source_type \"blank\" and destination_type \"local\".",
-                );
-            }
-            if swaps > 1 {
-                diags.error_at(
-                    p.then_attr("guest_format"),
-                    "Several swap devices",
-                    "A server has at most one swap device.",
-                );
-            }
-        }
-        if let Some(bi) = b.get("boot_index").as_i64() {
-            if bi >= 0 {
-                boot_indexes.push((bi, i));
-            }
-        }
-    }
-    if !bds.is_empty() && bds.iter().all(|b| b.get("boot_index").is_wholly_known()) {
-        let mut sorted: Vec<i64> = boot_indexes.iter().map(|(b, _)| *b).collect();
-        sorted.sort();
-        let expected: Vec<i64> = (0..sorted.len() as i64).collect();
-        if sorted != expected {
-            let i = boot_indexes.last().map(|(_, i)| *i).unwrap_or(0);
-            diags.error_at(
-                at("block_device").then_index(i).then_attr("boot_index"),
-                "Invalid boot order",
-                format!(
-                    "Boot indexes must run 0, 1, 2... without gaps or repeats; found {sorted:?}."
-                ),
-            );
-        }
-    }
-    let boots_from_volume = bds.iter().any(|b| {
-        b.get("boot_index").as_i64() == Some(0)
-            && b.get("destination_type").as_str() == Some("volume")
+    validate_block_devices(c.block_devices(), diags);
+    let boots_from_volume = c.block_devices().iter().any(|b| {
+        b.boot_index.if_known() == Some(&0) && b.destination_type.as_deref() == Some("volume")
     });
-    if image.is_null()
-        && !boots_from_volume
-        && bds.iter().all(|b| b.get("boot_index").is_wholly_known())
-    {
+    let order_known = c.block_devices().iter().all(|b| !b.boot_index.is_unknown());
+    if c.image_id.is_null() && !boots_from_volume && order_known {
         diags.error_at(
             at("image_id"),
             "Missing boot source",
             "Give image_id, or a block_device with boot_index 0 and destination_type \"volume\".",
         );
     }
-    if !config.get("admin_pass").is_null() && !config.get("admin_pass_wo").is_null() {
+    if !c.admin_pass.is_null() && !c.admin_pass_wo.is_null() {
         diags.error_at(
             at("admin_pass_wo"),
             "Conflicting arguments",
             "Give admin_pass or admin_pass_wo, not both.",
         );
+    }
+}
+
+/// A `network` block: a network or a port, and fixed IPs of the right
+/// version that only a new port can take.
+fn validate_network(n: &NetworkModel, p: AttrPath, diags: &mut Diagnostics) {
+    if n.uuid.is_null() && n.port.is_null() {
+        diags.error_at(
+            p.then_attr("uuid"),
+            "Missing network",
+            "Each network block needs uuid or port.",
+        );
+    }
+    if !n.port.is_null() && (!n.fixed_ip_v4.is_null() || !n.fixed_ip_v6.is_null()) {
+        diags.error_at(
+            p.then_attr("port"),
+            "Conflicting arguments",
+            "A fixed IP cannot be given with an existing port: the port has its own.",
+        );
+    }
+    for (attr, ip, v6) in [
+        ("fixed_ip_v4", &n.fixed_ip_v4, false),
+        ("fixed_ip_v6", &n.fixed_ip_v6, true),
+    ] {
+        let Some(ip) = ip.if_known() else { continue };
+        let ok = match ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => !v6,
+            Ok(std::net::IpAddr::V6(_)) => v6,
+            Err(_) => false,
+        };
+        if !ok {
+            let version = if v6 { 6 } else { 4 };
+            diags.error_at(
+                p.then_attr(attr),
+                "Invalid IP address",
+                format!("{attr} \"{ip}\" is not an IPv{version} address."),
+            );
+        }
+    }
+}
+
+/// The `block_device` blocks: each source with what it needs, one swap
+/// device at most, and boot indexes 0, 1, 2... once known.
+fn validate_block_devices(bds: &[BlockDeviceModel], diags: &mut Diagnostics) {
+    let mut boot_indexes = Vec::new();
+    let mut swaps = 0;
+    for (i, b) in bds.iter().enumerate() {
+        let p = AttrPath::attr("block_device").then_index(i);
+        if b.guest_format.as_deref() == Some("swap") {
+            swaps += 1;
+        }
+        validate_block_device(b, &p, swaps, diags);
+        if let Some(&bi) = b.boot_index.if_known() {
+            if bi >= 0 {
+                boot_indexes.push((bi, i));
+            }
+        }
+    }
+    if bds.is_empty() || bds.iter().any(|b| b.boot_index.is_unknown()) {
+        return;
+    }
+    let mut sorted: Vec<i64> = boot_indexes.iter().map(|(b, _)| *b).collect();
+    sorted.sort();
+    let expected: Vec<i64> = (0..sorted.len() as i64).collect();
+    if sorted != expected {
+        let i = boot_indexes.last().map(|(_, i)| *i).unwrap_or(0);
+        diags.error_at(
+            AttrPath::attr("block_device")
+                .then_index(i)
+                .then_attr("boot_index"),
+            "Invalid boot order",
+            format!("Boot indexes must run 0, 1, 2... without gaps or repeats; found {sorted:?}."),
+        );
+    }
+}
+
+/// One block device: its source and destination, and what they need.
+/// `swaps`: the swap devices so far, this one included.
+fn validate_block_device(
+    b: &BlockDeviceModel,
+    p: &AttrPath,
+    swaps: usize,
+    diags: &mut Diagnostics,
+) {
+    let Some(src) = b.source_type.as_deref() else {
+        return;
+    };
+    let has_uuid = !b.uuid.is_null();
+    match src {
+        "blank" if has_uuid => diags.error_at(
+            p.then_attr("uuid"),
+            "Unexpected uuid",
+            "A blank block device has no source: remove uuid.",
+        ),
+        "image" | "volume" | "snapshot" if !has_uuid => diags.error_at(
+            p.then_attr("uuid"),
+            "Missing uuid",
+            format!("A block device with source_type \"{src}\" needs the uuid of the {src}."),
+        ),
+        _ => {}
+    }
+    // an unknown destination is checked once known
+    let dest = match &b.destination_type {
+        Attr::Unknown => return,
+        d => d.as_deref().unwrap_or("local"),
+    };
+    if matches!(src, "volume" | "snapshot") && dest != "volume" {
+        diags.error_at(
+            p.then_attr("destination_type"),
+            "Invalid combination",
+            format!("source_type \"{src}\" needs destination_type \"volume\"."),
+        );
+    }
+    if dest == "volume" && matches!(src, "image" | "blank") && b.volume_size.is_null() {
+        diags.error_at(
+            p.then_attr("volume_size"),
+            "Missing volume_size",
+            format!("A volume created from source_type \"{src}\" needs volume_size (GiB)."),
+        );
+    }
+    let creates_volume = dest == "volume" && matches!(src, "image" | "blank" | "snapshot");
+    if !b.volume_type.is_null() && !creates_volume {
+        diags.error_at(p.then_attr("volume_type"), "Invalid combination", "volume_type applies to volumes created from image, blank or snapshot sources (destination_type \"volume\").");
+    }
+    if b.guest_format.as_deref() == Some("swap") {
+        if src != "blank" || dest != "local" {
+            diags.error_at(
+                p.then_attr("guest_format"),
+                "Invalid swap device",
+                "A swap device has source_type \"blank\" and destination_type \"local\".",
+            );
+        }
+        if swaps > 1 {
+            diags.error_at(
+                p.then_attr("guest_format"),
+                "Several swap devices",
+                "A server has at most one swap device.",
+            );
+        }
     }
 }
 

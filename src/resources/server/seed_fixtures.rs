@@ -17,10 +17,13 @@
 use base64::Engine;
 use serde_json::{json, Value as J};
 
-use super::model::{create_body, flatten, power_state_of, BootVolumeImageRef, CreateOptions};
+use super::model::{
+    create_body, flatten, power_state_of, BootVolumeImageRef, CreateOptions, ServerModel,
+};
 use super::schema::{schema, validate};
 use crate::client::Microversion;
 use crate::framework::codec::from_json;
+use crate::framework::model::Model;
 use crate::framework::{Diagnostics, Value};
 
 fn fixture(id: &str) -> J {
@@ -267,7 +270,8 @@ fn every_seed_create_request_is_built_from_hcl_arguments() {
             boot_volume_image_ref: c.image_ref,
             create_token: None,
         };
-        let body = create_body(&planned, &config, &o);
+        let model = |v: &Value| ServerModel::from_value(v).expect("the model reads it");
+        let body = create_body(&model(&planned), &model(&config), &o);
         let mut want = canonical(fixture(c.fixture));
         if c.fixture == "F-003-create-existing-volume" {
             want["server"]["block_device_mapping_v2"][0]
@@ -315,10 +319,10 @@ fn volume_type_with_an_existing_volume_is_refused_at_plan_time() {
 }
 
 fn decoded(doc: &J) -> Value {
-    let sch = schema();
-    let mut state = Value::null_object(&sch.ty());
-    flatten(doc, &Value::Null, &mut state);
-    state
+    let doc = crate::client::documents::parse("server", doc).expect("a server document");
+    let mut state = ServerModel::default();
+    flatten(&doc, None, &mut state);
+    state.to_value(&schema().ty())
 }
 
 #[test]
