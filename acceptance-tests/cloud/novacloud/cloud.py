@@ -301,8 +301,13 @@ def populate_keystone(p, profiles=("upstream",), endpoints=None):
     ]
     # each vendor profile also has a region of its name: the same services, its compute endpoint
     regions = [(REGION, None)] + [(n, n) for n in profiles if n != "upstream"]
+    identity = [s["id"] for s in http("GET", ks + "/services?type=identity", token=token)[2]["services"]]
     for r, _ in regions[1:]:
         http("POST", ks + "/regions", {"region": {"id": r}}, token)
+        for sid in identity:
+            for iface in ("public", "internal", "admin"):
+                http("POST", ks + "/endpoints",
+                     {"endpoint": {"service_id": sid, "interface": iface, "url": ks, "region_id": r}}, token)
     for stype, name, endpoint in catalog:
         sid = http("POST", ks + "/services", {"service": {"type": stype, "name": name}}, token)[2]["service"]["id"]
         for region, profile in regions:

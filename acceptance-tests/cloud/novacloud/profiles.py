@@ -177,7 +177,8 @@ def r002_recycle_bin_query(params, ctx):
     if "deleted" in keys or wants_bin:
         params[:] = [(k, v) for k, v in params if k not in ("deleted", "status")]
         if wants_bin:
-            params.append(("status", "SOFT_DELETED"))
+            # Nova lists soft-deleted servers only among the deleted ones (admin)
+            params.extend([("deleted", "True"), ("status", "SOFT_DELETED")])
         elif status:
             params.extend(("status", s) for s in status)
 
