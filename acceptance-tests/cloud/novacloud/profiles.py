@@ -73,7 +73,7 @@ def keystone_style_error(code, message, title):
 
 class Profile:
     def __init__(self, name, seed, versions, project_id, catalog_path, rules, error_body=nova_error,
-                 soft_delete=False, port_offset=0):
+                 soft_delete=False, port_offset=0, not_modelled=()):
         self.name, self.seed = name, seed
         # URL version segments served, each forwarded to Nova's of the same name
         # ("v2.1" = microversioned API, "v2" = Nova's legacy v2 compatible API)
@@ -88,6 +88,8 @@ class Profile:
         self.soft_delete = soft_delete
         # port = port base + 6 + port_offset
         self.port_offset = port_offset
+        # what the seed documents that this stand-in does not model (listed in PROFILES.md)
+        self.not_modelled = not_modelled
 
     def hooks(self, hook):
         return [r for r in self.rules if r.hook == hook and r.fn]
@@ -251,6 +253,17 @@ def r002_subnet_id(body, ctx):
 SEED_002 = Profile(
     "seed-002", "002", versions=("v2.1",), project_id="optional", catalog_path="/v2.1",
     error_body=keystone_style_error, soft_delete=True, port_offset=2,
+    not_modelled=(
+        "Recycle bin of a non-admin: Nova lists soft-deleted servers only to admins (`deleted` filter), so "
+        "`deleted=True` shows the bin to admins only (002 §1.6's sample uses `all_tenants=1`, an admin call).",
+        "`estimated_deleted` is always \"\" (as in every 002 sample); the purge time is Nova's "
+        "reclaim_instance_interval (1 h).",
+        "\"Compute service up\" preconditions of the actions (002 §1.4): Nova's own checks only.",
+        "Offline `resize` stops in VERIFY_RESIZE as in Nova (002 does not say whether it auto-confirms; "
+        "confirmResize/revertResize are not in the seed and are left to Nova).",
+        "The create response stays the short body (002 §1.3.1), not §1.4's full server (D§8.7).",
+        "`RequestId` response header (002 §1.2): Nova's `X-Openstack-Request-Id` is passed on unchanged.",
+    ),
     rules=[
         Rule("002-path", "002 §1.2 (compute URL from the catalog; samples /v2.1/servers), §1.6 "
              "(/v2.1/{project_id}/servers/...); D§1.0, D§6",
@@ -371,6 +384,12 @@ def r001_metadata(body, ctx):
 SEED_001 = Profile(
     "seed-001", "001", versions=("v2",), project_id="required", catalog_path="/v2/$(project_id)s",
     port_offset=1,
+    not_modelled=(
+        "\"network_id required if a tenant has more than two networks\": this cloud has two shared networks and "
+        "Nova asks for one (409) when none is given.",
+        "403 quota conditions (quotas are unlimited here) and the 500s for stopped glance/cinder/neutron.",
+        "404 \"not found a specified project\": Nova answers a project id other than the token's with 400.",
+    ),
     rules=[
         Rule("001-path", "001 HTTP Request Path `{api_endpoint}/v2/{project_id}/servers`; samples; D§1.0, D§6",
              "Catalog compute endpoint `/v2/{project_id}`; only `/v2/{project_id}/...` is served (no project "
@@ -491,6 +510,13 @@ def r003_hints(body, ctx):
 SEED_003 = Profile(
     "seed-003", "003", versions=("v2.1", "v2"), project_id="required", catalog_path="/v2.1/$(project_id)s",
     port_offset=3,
+    not_modelled=(
+        "System disks on shared block storage for image boots (visible as a volume; such servers not found by "
+        "the `image` list filter).",
+        "`availability_zone` \"mandatory\" (text) vs optional (table): not enforced.",
+        "The `group` hint \"should\" be an anti-affinity group: advice, not enforced.",
+        "The leading space of the response's `\" MANUAL\"` (a seed erratum, D§8.5).",
+    ),
     rules=[
         Rule("003-path", "003 URI `POST /v2.1/{project_id}/servers`; \"Native APIs /v2/{project_id}/servers and "
              "/v2.1/{project_id}/servers\"; D§1.0, D§6",
@@ -582,6 +608,12 @@ def r000_volume_type(body, ctx):
 
 SEED_000 = Profile(
     "seed-000", "000", versions=("v2.1",), project_id="none", catalog_path="/v2.1", port_offset=0,
+    not_modelled=(
+        "`networks[].port_security_enabled` (2.42) and `networks[].security_groups` (2.67): a stand-in would "
+        "have to create the port itself, which Nova then keeps after the server is deleted; refused by Nova "
+        "(400) as unknown keys.",
+        "`adminPass` only when `enable_instance_password` is True: Nova's default (True) applies.",
+    ),
     rules=[
         Rule("000-path", "000 \"send a POST request to the /v2.1/servers endpoint\"; samples; D§1.0, D§6",
              "Catalog compute endpoint `/v2.1` without a project id; `/v2.1/{project_id}/...` and `/v2/...` "
@@ -851,6 +883,8 @@ def markdown():
             text, cite = r.text.replace("|", "\\|"), r.cite.replace("|", "\\|")
             out.append(f"| {r.rid} | {where} | {text} | {cite} |")
         out.append("")
+        if p.not_modelled:
+            out += ["Not modelled:", ""] + [f"- {x}" for x in p.not_modelled] + [""]
     return "\n".join(out)
 
 
