@@ -50,12 +50,15 @@ def cloud():
         return
     start = os.path.join(HERE, "cloud", "start")
     stop = os.path.join(HERE, "cloud", "stop")
-    base = free_port_base(int(os.environ.get("NOVA_TEST_PORT_BASE", "18800")))
+    # NOVA_TEST_CLOUD_PROFILE: the cloud's vendor profile(s) (cloud/PROFILES.md); upstream when unset
+    profile = os.environ.get("NOVA_TEST_CLOUD_PROFILE")
+    # a profile's proxy listens on port base + 6..9
+    base = free_port_base(int(os.environ.get("NOVA_TEST_PORT_BASE", "18800")), span=10 if profile else 6)
     # one state directory per cloud, so concurrent runs never share one
     state = os.path.join(STATE, f"test-cloud-{base}")
     page = os.environ.get("NOVA_TEST_PAGE_SIZE", "2")
     subprocess.run([start, "--state-dir", state, "--port-base", str(base), "--soft-delete",
-                    "--page-size", page], check=True)
+                    "--page-size", page] + (["--profile", profile] if profile else []), check=True)
     try:
         with open(os.path.join(state, "cloud.json")) as f:
             yield json.load(f)

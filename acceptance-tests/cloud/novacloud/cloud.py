@@ -56,6 +56,23 @@ def ports(base):
     }
 
 
+def profile_ports(base, names):
+    """Port of each vendor-profile proxy (novacloud.profiles): base + 6 + its offset."""
+    from novacloud import profiles
+
+    return {n: base + 6 + profiles.PROFILES[n].port_offset for n in names if n != "upstream"}
+
+
+def profile_endpoints(p, pp):
+    """The catalog's compute endpoint of each profile (Keystone's $(project_id)s template)."""
+    from novacloud import profiles
+
+    out = {"upstream": url(p["compute"], "/v2.1")}
+    for n, port in pp.items():
+        out[n] = url(port, profiles.PROFILES[n].catalog_path)
+    return out
+
+
 def url(port, path=""):
     return f"http://127.0.0.1:{port}{path}"
 
@@ -234,7 +251,7 @@ def password_token(p, user, password, project):
     return token, data
 
 
-def populate_keystone(p):
+def populate_keystone(p, profiles=("upstream",), endpoints=None):
     token, data = password_token(p, "admin", ADMIN_PASSWORD, "admin")
     ks = url(p["keystone"], "/v3")
     roles = {r["name"]: r["id"] for r in http("GET", ks + "/roles", token=token)[2]["roles"]}
@@ -272,23 +289,36 @@ def populate_keystone(p):
     # the admin user is also an admin of the demo project (for admin-only calls there)
     grant(ids["demo_project_id"], ids["admin_user_id"], "admin")
 
+    endpoints = endpoints or {"upstream": url(p["compute"], "/v2.1")}
+    # RegionOne's compute endpoint is the first profile's (Nova itself for upstream)
     catalog = [
-        ("compute", "nova", url(p["compute"], "/v2.1")),
+        ("compute", "nova", endpoints[profiles[0]]),
         ("placement", "placement", url(p["placement"])),
         ("image", "glance", url(p["image"])),
         ("network", "neutron", url(p["network"])),
         ("volumev3", "cinderv3", url(p["volume"], "/v3/$(project_id)s")),
         ("block-storage", "cinder", url(p["volume"], "/v3/$(project_id)s")),
     ]
+    # each vendor profile also has a region of its name: the same services, its compute endpoint
+    regions = [(REGION, None)] + [(n, n) for n in profiles if n != "upstream"]
+    identity = [s["id"] for s in http("GET", ks + "/services?type=identity", token=token)[2]["services"]]
+    for r, _ in regions[1:]:
+        http("POST", ks + "/regions", {"region": {"id": r}}, token)
+        for sid in identity:
+            for iface in ("public", "internal", "admin"):
+                http("POST", ks + "/endpoints",
+                     {"endpoint": {"service_id": sid, "interface": iface, "url": ks, "region_id": r}}, token)
     for stype, name, endpoint in catalog:
         sid = http("POST", ks + "/services", {"service": {"type": stype, "name": name}}, token)[2]["service"]["id"]
-        for iface in ("public", "internal", "admin"):
-            http(
-                "POST",
-                ks + "/endpoints",
-                {"endpoint": {"service_id": sid, "interface": iface, "url": endpoint, "region_id": REGION}},
-                token,
-            )
+        for region, profile in regions:
+            ep = endpoints[profile] if (profile and stype == "compute") else endpoint
+            for iface in ("public", "internal", "admin"):
+                http(
+                    "POST",
+                    ks + "/endpoints",
+                    {"endpoint": {"service_id": sid, "interface": iface, "url": ep, "region_id": region}},
+                    token,
+                )
     return ids
 
 
@@ -435,6 +465,7 @@ def start_nova(state, p, opts):
             "--page-size", str(opts.get("page_size") or 0),
             "--ports", json.dumps(p),
             "--ready-file", ready,
+            "--profiles", json.dumps(opts.get("profile_ports") or {}),
         ],
         state,
         env={"OS_NOVA_DISABLE_EVENTLET_PATCHING": "1", "OS_NOVA_CONFIG_DIR": d},
@@ -447,6 +478,8 @@ def start_nova(state, p, opts):
             raise SystemExit("nova did not become ready in 240s; see logs/nova.log")
         time.sleep(0.3)
     wait_http(url(p["compute"], "/v2.1"), "nova-api", pid)
+    for name, port in (opts.get("profile_ports") or {}).items():
+        wait_http(url(port, "/"), f"profile {name}", pid)
     return pid
 
 
@@ -465,7 +498,7 @@ def create_flavors(p):
 # Files for users
 
 
-def write_client_files(state, p, ids):
+def write_client_files(state, p, ids, profiles=("upstream",)):
     auth_url = url(p["keystone"], "/v3")
     clouds = {"clouds": {}}
     for cloud, user, password, project in (
@@ -486,6 +519,14 @@ def write_client_files(state, p, ids):
             "interface": "public",
             "identity_api_version": 3,
         }
+    # every vendor profile: the same users in that profile's region
+    for name in profiles:
+        if name == "upstream":
+            continue
+        for who in ("admin", "demo"):
+            entry = json.loads(json.dumps(clouds["clouds"][who]))
+            entry["region_name"] = name
+            clouds["clouds"][f"{who}-{name}"] = entry
     # JSON is valid YAML; it keeps this script free of a YAML dependency.
     write(os.path.join(state, "clouds.yaml"), json.dumps(clouds, indent=2) + "\n")
     write(
@@ -512,11 +553,14 @@ def cmd_start(a):
         shutil.rmtree(state)
     os.makedirs(os.path.join(state, "logs"))
     p = ports(a.port_base)
+    names = parse_profiles(a.profile)
+    pp = profile_ports(a.port_base, names)
+    endpoints = profile_endpoints(p, pp)
     # a cloud just stopped may take a moment to let go of its ports
     deadline = time.time() + 10
-    while time.time() < deadline and any(port_in_use(port) for port in p.values()):
+    while time.time() < deadline and any(port_in_use(port) for port in list(p.values()) + list(pp.values())):
         time.sleep(0.5)
-    for name, port in p.items():
+    for name, port in list(p.items()) + list(pp.items()):
         if port_in_use(port):
             raise SystemExit(
                 f"port {port} ({name}) on 127.0.0.1 is in use: is another local cloud running? "
@@ -524,6 +568,9 @@ def cmd_start(a):
     t0 = time.time()
     pids = {}
     info = {"state_dir": state, "ports": p, "pids": pids}
+    if names != ["upstream"]:
+        info["profile_ports"] = pp
+    soft_delete = bool(a.soft_delete) or any(n != "upstream" and profile_soft_delete(n) for n in names)
 
     def save():
         write(os.path.join(state, "cloud.json"), json.dumps(info, indent=2) + "\n")
@@ -532,7 +579,7 @@ def cmd_start(a):
         log(f"starting keystone on 127.0.0.1:{p['keystone']}")
         pids["keystone"] = start_keystone(state, p)
         save()
-        ids = populate_keystone(p)
+        ids = populate_keystone(p, names, endpoints)
         log(f"starting placement on 127.0.0.1:{p['placement']}")
         pids["placement"] = start_placement(state, p)
         save()
@@ -540,8 +587,9 @@ def cmd_start(a):
         opts = {
             "computes": a.computes,
             "spawn_delay": a.spawn_delay,
-            "reclaim": 3600 if a.soft_delete else 0,
+            "reclaim": 3600 if soft_delete else 0,
             "page_size": a.page_size,
+            "profile_ports": pp,
         }
         pids["nova"] = start_nova(state, p, opts)
         save()
@@ -566,22 +614,55 @@ def cmd_start(a):
             "volume_types": {"lvm-1": "5f9204ec-3e94-4f27-9beb-fe7bb73b6eb9", "fast": "b2a4ec37-1b9b-4a5a-9a3e-2f8c1f2e7d11"},
             "flavors": flavors,
             "compute_hosts": [f"compute{i}" for i in range(1, a.computes + 1)],
-            "soft_delete": bool(a.soft_delete),
+            "soft_delete": soft_delete,
+            # the vendor profile RegionOne's compute endpoint has (novacloud.profiles; PROFILES.md)
+            "profile": names[0],
+            "profiles": {
+                n: {"region": REGION if (n == "upstream") else n,
+                    "compute_endpoint": endpoints[n].replace("$(project_id)s", "{project_id}"),
+                    **({"port": pp[n]} if n in pp else {})}
+                for n in names
+            },
             "page_size": a.page_size,
             "started_in_seconds": round(time.time() - t0, 1),
         }
     )
     save()
-    write_client_files(state, p, ids)
+    write_client_files(state, p, ids, names)
     print(
         f"""local compute cloud ready in {info['started_in_seconds']}s
   keystone  {info['auth_url']}
-  compute   {info['compute_url']}  ({a.computes} fake hosts{', soft delete on' if a.soft_delete else ''})
-  image {IMAGE_ID} "cirros", network {NETWORK_ID} "private"
+  compute   {info['compute_url']}  ({a.computes} fake hosts{', soft delete on' if soft_delete else ''})
+  image {IMAGE_ID} "cirros", network {NETWORK_ID} "private"{profile_lines(info)}
   clouds.yaml: {state}/clouds.yaml (clouds: admin, demo)   openrc: {state}/openrc
   stop with: acceptance-tests/cloud/stop --state-dir {state}""",
         flush=True,
     )
+
+
+def parse_profiles(value):
+    from novacloud import profiles
+
+    names = [n.strip() for n in (value or "upstream").split(",") if n.strip()] or ["upstream"]
+    for n in names:
+        if n not in profiles.NAMES:
+            raise SystemExit(f"unknown profile {n!r}: one of {', '.join(profiles.NAMES)}")
+    if len(set(names)) != len(names):
+        raise SystemExit("a profile is named twice")
+    return names
+
+
+def profile_soft_delete(name):
+    from novacloud import profiles
+
+    return profiles.PROFILES[name].soft_delete
+
+
+def profile_lines(info):
+    if info["profile"] == "upstream" and len(info["profiles"]) == 1:
+        return ""
+    return "".join(f"\n  profile {n:9} {v['compute_endpoint']}  (region {v['region']})"
+                   for n, v in info["profiles"].items())
 
 
 def cmd_stop(a, quiet=False):
@@ -624,6 +705,10 @@ def main():
     s.add_argument("--computes", type=int, default=2)
     s.add_argument("--soft-delete", action="store_true")
     s.add_argument("--spawn-delay", type=float, default=0.0)
+    s.add_argument("--profile", default="upstream",
+                   help="vendor profile(s), comma-separated: upstream (default, Nova as it is), seed-000, "
+                        "seed-001, seed-002, seed-003 (see PROFILES.md); the first is RegionOne's compute "
+                        "endpoint, each other than upstream also has a region of its name")
     s.add_argument("--page-size", type=int, default=0,
                    help="items per page of every listing (Nova's [api] max_limit, Glance's and "
                         "Neutron's page limits); 0 keeps each service's default")

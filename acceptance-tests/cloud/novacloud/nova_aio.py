@@ -558,6 +558,8 @@ def main():
     ap.add_argument("--page-size", type=int, default=0)
     ap.add_argument("--ports", required=True)
     ap.add_argument("--ready-file", required=True)
+    ap.add_argument("--profiles", default="{}",
+                    help="JSON {profile name: port}: a vendor-profile proxy (novacloud.profiles) on each port")
     a = ap.parse_args()
     ports = json.loads(a.ports)
     # Nova parses sys.argv as its own command line
@@ -602,6 +604,13 @@ def main():
         ports["volume"]: RequestLog("volume", authed(VolumeAPI(cinder, a.page_size or 1000))),
     })
     listen = " ".join(f"127.0.0.1:{ports[k]}" for k in ("compute", "image", "network", "volume"))
+    profile_ports = json.loads(a.profiles)
+    if profile_ports:
+        from novacloud import profiles
+
+        for name, port in profile_ports.items():
+            app.apps[int(port)] = profiles.ProfileApp(profiles.PROFILES[name], api_app, neutron)
+            listen += f" 127.0.0.1:{port}"
     server = waitress.create_server(app, listen=listen, threads=16, ident="nova")
     with open(a.ready_file, "w") as f:
         f.write(str(os.getpid()))
