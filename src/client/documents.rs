@@ -292,6 +292,9 @@ pub struct Server {
     pub security_groups: Option<Vec<NamedGroup>>,
     #[serde(deserialize_with = "null_as_default")]
     pub addresses: BTreeMap<String, Vec<Address>>,
+    /// The server groups the server is in (2.71+; empty before).
+    #[serde(deserialize_with = "de::strings")]
+    pub server_groups: Vec<String>,
     /// `None` unless the server has a fault object.
     #[serde(deserialize_with = "if_shaped")]
     pub fault: Option<Fault>,

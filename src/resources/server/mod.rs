@@ -788,6 +788,66 @@ fn plan_flavor(config: &ServerModel, prior: &ServerModel, planned: &mut ServerMo
     }
 }
 
+/// An in-place update plans the computed attributes it cannot change as
+/// they are, so that nothing that depends on them is planned anew: the
+/// flavor and host change only with a resize or a power transition,
+/// `all_metadata` and `all_tags` only with metadata and tags. `updated`
+/// changes with every call; `addresses` and `volumes_attached` may change
+/// through the attachments applied beside the server, so they stay
+/// unknown. A value the configuration gives (known or not) is never
+/// touched.
+fn keep_what_cannot_change(prior: &ServerModel, config: &ServerModel, planned: &mut ServerModel) {
+    let power = prior.power() != planned.power();
+    let resize = planned.flavor_id != prior.flavor_id || planned.flavor_name != prior.flavor_name;
+    let rebuild = planned.image_id != prior.image_id;
+    let unshelve = power && prior.power() == "shelved";
+    let metadata = planned.metadata != prior.metadata;
+    let tags = planned.tags != prior.tags;
+    // the prior value of `$attr`, when the plan left it unknown, the
+    // configuration does not set it, and the change cannot alter it
+    macro_rules! keep {
+        ($attr:ident, $affected:expr) => {
+            if planned.$attr.is_unknown() && config.$attr.is_null() && !$affected {
+                planned.$attr = prior.$attr.clone();
+            }
+        };
+    }
+    keep!(status, power || resize || rebuild);
+    keep!(fault, power || resize || rebuild);
+    keep!(flavor, resize);
+    keep!(host_id, power || resize);
+    keep!(availability_zone, resize || unshelve);
+    keep!(all_metadata, metadata);
+    keep!(all_tags, tags);
+    keep!(server_groups, false);
+    keep!(image_id, false);
+    keep!(access_ip_v4, false);
+    keep!(access_ip_v6, false);
+    keep!(hostname, false);
+    keep!(disk_config, false);
+    keep!(security_groups, false);
+    keep!(created, false);
+}
+
+/// A `scheduler_hints` block that only names the group the server is
+/// already in (an imported server, or hints written down afterwards)
+/// changes nothing on the cloud: it is recorded in place, not by
+/// replacing the server.
+fn hints_already_hold(prior: &ServerModel, config: &ServerModel) -> bool {
+    let (Attr::Null, Some(h)) = (&prior.scheduler_hints, config.scheduler_hints.if_known()) else {
+        return false;
+    };
+    let only_group = model::SchedulerHintsModel {
+        group: h.group.clone(),
+        ..Default::default()
+    } == *h;
+    let groups = prior.server_groups.if_known();
+    only_group
+        && h.group
+            .if_known()
+            .is_some_and(|g| groups.is_some_and(|gs| gs.contains(g)))
+}
+
 /// Sends the create request; the new server's ID. A lost answer is
 /// recovered by the create token: the server is adopted, or the request
 /// (same token) sent again; sent more than once, the oldest server with
@@ -939,6 +999,12 @@ impl Resource<NovaData> for Server {
                 resp.requires_replace.push(AttrPath::attr("user_data"));
             }
             plan_flavor(&config, prior, &mut planned);
+            keep_what_cannot_change(prior, &config, &mut planned);
+            if hints_already_hold(prior, &config) {
+                let hints = AttrPath::attr("scheduler_hints");
+                resp.requires_replace
+                    .retain(|p| p.0.first() != hints.0.first());
+            }
         }
         resp.planned = planned.to_value(&schema::schema().ty());
     }
@@ -1160,5 +1226,127 @@ async fn purge(
             .map_err(|e| wait_error("Soft-deleted server was not purged", e)),
         Err(e) if e.is_not_found() => Ok(()),
         Err(e) => Err(api_error("Cannot purge the soft-deleted server", &e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model::{FlavorModel, SchedulerHintsModel};
+    use super::*;
+
+    fn k(x: &str) -> Attr<String> {
+        Attr::Known(x.to_string())
+    }
+
+    fn running() -> ServerModel {
+        ServerModel {
+            name: k("web"),
+            flavor_id: k("1"),
+            flavor_name: k("m1.tiny"),
+            power_state: k("active"),
+            status: k("ACTIVE"),
+            host_id: k("h1"),
+            flavor: Attr::Known(FlavorModel {
+                name: k("m1.tiny"),
+                ..Default::default()
+            }),
+            all_metadata: Attr::Known([("role".to_string(), "web".to_string())].into()),
+            metadata: Attr::from_known_entries([("role".to_string(), "web".to_string())]),
+            access_ip_v4: Attr::Null,
+            addresses: Attr::Known(vec![]),
+            server_groups: Attr::Known(vec!["g1".to_string()]),
+            ..Default::default()
+        }
+    }
+
+    /// What the framework plans for an update before the server's hook:
+    /// purely computed attributes unknown, and optional+computed ones the
+    /// configuration leaves null unknown when they were null.
+    fn framework_plan(prior: &ServerModel) -> ServerModel {
+        ServerModel {
+            status: Attr::Unknown,
+            host_id: Attr::Unknown,
+            flavor: Attr::Unknown,
+            all_metadata: Attr::Unknown,
+            addresses: Attr::Unknown,
+            updated: Attr::Unknown,
+            access_ip_v4: Attr::Unknown,
+            server_groups: Attr::Unknown,
+            ..prior.clone()
+        }
+    }
+
+    #[test]
+    fn an_update_keeps_what_it_cannot_change() {
+        let prior = running();
+        // a metadata change: the flavor, host and status stay known
+        let mut p = framework_plan(&prior);
+        p.metadata = Attr::from_known_entries([("role".to_string(), "db".to_string())]);
+        keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
+        assert_eq!(p.flavor, prior.flavor);
+        assert_eq!(p.host_id, k("h1"));
+        assert_eq!(p.status, k("ACTIVE"));
+        assert_eq!(p.access_ip_v4, Attr::Null, "null stays null, not unknown");
+        assert_eq!(p.server_groups, prior.server_groups);
+        assert!(p.all_metadata.is_unknown(), "metadata changes all_metadata");
+        assert!(p.updated.is_unknown());
+        assert!(
+            p.addresses.is_unknown(),
+            "attachments beside the server may change it"
+        );
+        // a resize: the flavor and host are the cloud's to say
+        let mut p = framework_plan(&prior);
+        p.flavor_id = Attr::Unknown;
+        p.flavor_name = k("m1.small");
+        keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
+        assert!(p.flavor.is_unknown() && p.host_id.is_unknown() && p.status.is_unknown());
+        assert_eq!(p.all_metadata, prior.all_metadata);
+        // a power transition: status and host
+        let mut p = framework_plan(&prior);
+        p.power_state = k("shelved");
+        keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
+        assert!(p.status.is_unknown() && p.host_id.is_unknown());
+        assert_eq!(p.flavor, prior.flavor);
+    }
+
+    #[test]
+    fn hints_naming_the_servers_group_need_no_replacement() {
+        let prior = running();
+        let hints = |group: Attr<String>| ServerModel {
+            scheduler_hints: Attr::Known(SchedulerHintsModel {
+                group,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert!(hints_already_hold(&prior, &hints(k("g1"))));
+        assert!(
+            !hints_already_hold(&prior, &hints(k("g2"))),
+            "another group"
+        );
+        assert!(
+            !hints_already_hold(&prior, &hints(Attr::Unknown)),
+            "not known yet"
+        );
+        assert!(!hints_already_hold(&prior, &hints(Attr::Null)));
+        let mut more = hints(k("g1"));
+        if let Attr::Known(h) = &mut more.scheduler_hints {
+            h.query = k("[\">=\", \"$free_ram_mb\", 1024]");
+        }
+        assert!(
+            !hints_already_hold(&prior, &more),
+            "other hints would place it anew"
+        );
+        let mut had = prior.clone();
+        had.scheduler_hints = Attr::Known(SchedulerHintsModel::default());
+        assert!(
+            !hints_already_hold(&had, &hints(k("g1"))),
+            "hints were recorded already"
+        );
+        let unknown_groups = ServerModel {
+            server_groups: Attr::Unknown,
+            ..prior.clone()
+        };
+        assert!(!hints_already_hold(&unknown_groups, &hints(k("g1"))));
     }
 }

@@ -149,6 +149,7 @@ tf_model! {
         pub all_metadata: Attr<BTreeMap<String, String>>,
         pub all_tags: Attr<Vec<String>>,
         pub volumes_attached: Attr<Vec<String>>,
+        pub server_groups: Attr<Vec<String>>,
         pub flavor: Attr<FlavorModel>,
         pub fault: Attr<FaultModel>,
         pub network: Attr<Vec<NetworkModel>>,
@@ -620,6 +621,7 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
     m.created = Attr::from_option(s.created.clone());
     m.updated = Attr::from_option(s.updated.clone());
     m.host_id = Attr::from_option(s.host_id.clone());
+    m.server_groups = Attr::Known(s.server_groups.clone());
     m.volumes_attached = Attr::Known(
         s.volumes_attached
             .iter()
@@ -659,8 +661,10 @@ fn flatten_flavor(f: &documents::FlavorRef, name: Option<&str>, m: &mut ServerMo
     });
 }
 
-/// `metadata` and `tags`: Terraform's own keys and tags (see [`managed`]);
-/// `all_metadata` and `all_tags`: everything but the create token.
+/// `metadata` and `tags`: Terraform's own keys and tags (see [`managed`]):
+/// none for an import (`importing` with a prior state), all of them for a
+/// read with no prior state at all (the data source); `all_metadata` and
+/// `all_tags`: everything but the create token.
 fn flatten_metadata_and_tags(
     s: &documents::Server,
     prior: Option<&ServerModel>,
@@ -669,6 +673,17 @@ fn flatten_metadata_and_tags(
 ) {
     let mut all_md = s.metadata.clone();
     all_md.remove(CREATE_TOKEN_KEY);
+    let mut all_tags = s.tags.clone().unwrap_or_default();
+    all_tags.sort();
+    if importing && prior.is_some() {
+        // an imported server owns no keys and tags until an apply sets
+        // them: what others set stays theirs
+        m.metadata = Attr::Null;
+        m.tags = Attr::Null;
+        m.all_metadata = Attr::Known(all_md);
+        m.all_tags = Attr::Known(all_tags);
+        return;
+    }
     let keys: Vec<String> = all_md.keys().cloned().collect();
     let prior_md = prior.map_or(&Attr::Null, |p| &p.metadata);
     if importing || !prior_md.is_null() {
@@ -681,8 +696,6 @@ fn flatten_metadata_and_tags(
         };
     }
     m.all_metadata = Attr::Known(all_md);
-    let mut all_tags = s.tags.clone().unwrap_or_default();
-    all_tags.sort();
     let prior_tags = prior.map_or(&Attr::Null, |p| &p.tags);
     if (importing || !prior_tags.is_null()) && s.tags.is_some() {
         let known = prior_tags
@@ -1005,6 +1018,7 @@ mod tests {
     #[test]
     fn flatten_keeps_only_managed_metadata_and_tags() {
         let prior = ServerModel {
+            name: k("n"),
             metadata: Attr::from_known_entries([("role".to_string(), "web".to_string())]),
             tags: Attr::from_known(["mine".to_string()]),
             ..Default::default()
@@ -1117,6 +1131,39 @@ mod tests {
         assert_eq!(got[0].uuid, k("v-root"));
         assert_eq!(got[0].volume_size, Attr::Null);
         assert_eq!(got[0].delete_on_termination, Attr::Null);
+    }
+
+    /// An imported server owns no keys or tags; the data source (no prior
+    /// state at all) shows them all.
+    #[test]
+    fn an_import_owns_no_metadata_or_tags() {
+        let d = doc(
+            json!({"id": "x", "name": "n", "status": "ACTIVE", "image": "",
+            "metadata": {"owner": "sdk"}, "tags": ["sdk-tag"], "server_groups": ["g1"]}),
+        );
+        let imported = ServerModel {
+            id: k("x"),
+            ..Default::default()
+        };
+        let mut m = imported.clone();
+        flatten(&d, Some(&imported), &mut m);
+        assert_eq!(
+            (m.metadata.clone(), m.tags.clone()),
+            (Attr::Null, Attr::Null)
+        );
+        assert_eq!(
+            m.all_metadata,
+            Attr::Known([("owner".to_string(), "sdk".to_string())].into())
+        );
+        assert_eq!(m.all_tags, Attr::Known(vec!["sdk-tag".to_string()]));
+        assert_eq!(m.server_groups, Attr::Known(vec!["g1".to_string()]));
+        let mut read = ServerModel::default();
+        flatten(&d, None, &mut read);
+        assert_eq!(
+            read.metadata,
+            Attr::from_known_entries([("owner".to_string(), "sdk".to_string())])
+        );
+        assert_eq!(read.tags, Attr::from_known(["sdk-tag".to_string()]));
     }
 
     #[test]

@@ -205,7 +205,8 @@ pub fn schema() -> Schema {
         .attr(Attribute::string("host_id").computed().description("Opaque host identifier."))
         .attr(Attribute::string_map("all_metadata").computed().description("All metadata, including keys set outside Terraform."))
         .attr(Attribute::string_set("all_tags").computed().description("All tags, including those set outside Terraform."))
-        .attr(Attribute::string_list("volumes_attached").computed().description("IDs of attached volumes.")))
+        .attr(Attribute::string_list("volumes_attached").computed().description("IDs of attached volumes."))
+        .attr(Attribute::string_list("server_groups").computed().description("IDs of the server groups the server is in (microversion 2.71; empty before).")))
         .block(NestedBlock::new("network", Nesting::List, network_block()).requires_replace())
         .block(NestedBlock::new("block_device", Nesting::List, block_device_block()).requires_replace())
         .block(NestedBlock::new("scheduler_hints", Nesting::Single, hints_block()).requires_replace())
@@ -275,6 +276,13 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             at("image_id"),
             "Missing boot source",
             "Give image_id, or a block_device with boot_index 0 and destination_type \"volume\".",
+        );
+    }
+    if c.security_groups.if_known().is_some_and(|g| g.is_empty()) {
+        diags.error_at(
+            at("security_groups"),
+            "No security groups",
+            "Nova puts a server without security groups in the project's \"default\" group, so an empty set cannot hold: leave security_groups unset for the default group, or name the groups.",
         );
     }
     if !c.admin_pass.is_null() && !c.admin_pass_wo.is_null() {
