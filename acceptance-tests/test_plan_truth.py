@@ -2,6 +2,7 @@
 values kept as written do not plan changes again, and bad values fail at plan
 time with a diagnostic. Real Terraform against the local real cloud; each
 test leaves nothing behind, even when it fails."""
+import json
 import os
 import re
 import time
@@ -530,3 +531,70 @@ resource "nova_aggregate" "a" {{
     assert "A null element is not allowed in hosts" in out, out
     assert "fault of the provider" not in out, out
     assert not [a for a in sdk.compute.aggregates() if a.name.startswith(PREFIX)]
+
+
+def test_imported_server_keeps_what_others_set(tfc, sdk, cloud):
+    """A server made elsewhere, with metadata, a tag and a group hint, is
+    imported into a configuration that names the same group and one key of
+    its own: nothing is replaced, and the keys and tag others set survive
+    the apply. A later metadata change plans the flavor, host and status
+    as they are (nothing depending on them is planned anew)."""
+    tf = tfc
+    group = sdk.compute.create_server_group(name=f"{PREFIX}imported-group", policy="affinity")
+    made = sdk.compute.create_server(
+        name=f"{PREFIX}imported", image_id=CIRROS, flavor_id="42", networks="none",
+        metadata={"owner": "sdk", "cost": "42"}, tags=["sdk-tag"],
+        scheduler_hints={"group": group.id})
+    sdk.compute.wait_for_server(made, wait=180)
+    sid = made.id
+
+    def body(role):
+        return config(server("imported", f"""
+  metadata = {{ managed = "{role}" }}
+  scheduler_hints {{
+    group = "{group.id}"
+  }}
+"""))
+
+    tf.write(body("yes"))
+    tf.init()
+    tf.run("import", "-no-color", "nova_server.s", sid)
+    actions = plan(tf, 2)
+    assert "must be replaced" not in actions, actions
+    assert "1 to change, 0 to destroy" in actions, actions
+    assert '"owner"' not in actions and "sdk-tag" not in actions, actions
+    tf.apply()
+    s = sdk.compute.get_server(sid)
+    theirs = {k: v for k, v in s.metadata.items() if not k.startswith("nova-provider:")}
+    assert theirs == {"owner": "sdk", "cost": "42", "managed": "yes"}, s.metadata
+    assert s.tags == ["sdk-tag"], s.tags
+    converged(tf)
+
+    # an update of metadata alone: the computed values it cannot change stay known
+    tf.write(body("no"))
+    tf.run("plan", "-input=false", "-no-color", "-out=tfplan")
+    shown = json.loads(tf.run("show", "-json", "tfplan").stdout)
+    change = next(c["change"] for c in shown["resource_changes"] if c["address"] == "nova_server.s")
+    assert change["actions"] == ["update"], change["actions"]
+    unknown = change["after_unknown"]
+    for kept in ("flavor", "host_id", "status", "access_ip_v4", "server_groups", "all_tags"):
+        assert not unknown.get(kept), (kept, unknown)
+    assert unknown.get("all_metadata"), unknown
+    assert change["after"]["server_groups"] == [group.id], change["after"]
+    tf.apply("tfplan")
+    converged(tf)
+    tf.afterwards.append(lambda: sdk.compute.delete_server_group(group.id, ignore_missing=True))
+
+
+def test_empty_security_groups_fail_at_plan(tfc, sdk):
+    """Nova puts a server with no security groups in "default", so
+    `security_groups = []` cannot hold: the plan says so, naming the
+    attribute, and nothing is created."""
+    tf = tfc
+    tf.write(config(server("no-groups", "  security_groups = []\n")))
+    tf.init()
+    r = tf.plan_exit()
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1, out
+    assert "security_groups" in out and "default" in out, out
+    assert not [s for s in list_servers(sdk) if (s["name"] or "").startswith(PREFIX)]

@@ -96,8 +96,8 @@ output "addresses" {{
     tf.apply()
     s = sdk.compute.get_server(sid)
     assert s.name == "tf-acc-web2" and s.status == "SHUTOFF" and s.flavor.original_name == "m1.small"
-    # the create token (for adopting lost creates) stays on the server, out of state
-    assert {k: v for k, v in s.metadata.items() if not k.startswith("nova-provider:")} == {"role": "api", "tier": "1", "owner": "ops"}
+    # the create token (for adopting lost creates) is gone once the server is ACTIVE
+    assert s.metadata == {"role": "api", "tier": "1", "owner": "ops"}, s.metadata
     assert sorted(s.tags) == ["green", "ops-tag"]
     v = tf.resources()["nova_server.web"]["values"]
     assert v["id"] == sid and v["flavor_id"] == "2" and v["power_state"] == "shutoff"

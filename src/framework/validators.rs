@@ -266,9 +266,120 @@ impl Validator for Matches {
     }
 }
 
+/// Whether Nova counts `c` as printable (its API validation's rule for
+/// names and descriptions): no control, format, private-use, surrogate or
+/// unassigned characters, and of the separators only spaces (no line or
+/// paragraph separators).
+pub fn nova_printable(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    !matches!(
+        get_general_category(c),
+        G::Control
+            | G::Format
+            | G::PrivateUse
+            | G::Surrogate
+            | G::Unassigned
+            | G::LineSeparator
+            | G::ParagraphSeparator
+    )
+}
+
+/// Text Nova takes as a description: printable characters only (see
+/// [`nova_printable`]; tabs and line breaks are not).
+pub struct Printable;
+
+impl Validator for Printable {
+    fn description(&self) -> String {
+        "printable characters (no tabs, line breaks or other control characters)".into()
+    }
+    fn validate(&self, path: &AttrPath, v: &Value, diags: &mut Diagnostics) {
+        if let Some(s) = v.as_str() {
+            if let Some((i, c)) = s.chars().enumerate().find(|(_, c)| !nova_printable(*c)) {
+                invalid(
+                    diags,
+                    path,
+                    format!(
+                        "{path} must be printable text; character {} is {:?}.",
+                        i + 1,
+                        c
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A name as Nova takes it: printable characters (see [`nova_printable`])
+/// without white space at either end.
+pub struct NovaName;
+
+impl Validator for NovaName {
+    fn description(&self) -> String {
+        "printable characters, without white space at either end".into()
+    }
+    fn validate(&self, path: &AttrPath, v: &Value, diags: &mut Diagnostics) {
+        let Some(s) = v.as_str() else { return };
+        if s.trim() != s {
+            invalid(
+                diags,
+                path,
+                format!("{path} must not begin or end with white space: \"{s}\"."),
+            );
+        } else {
+            Printable.validate(path, v, diags);
+        }
+    }
+}
+
+/// The keys of a map match a pattern (`.1` says which, for messages and
+/// documentation).
+pub struct MapKeysMatch(pub regex::Regex, pub &'static str);
+
+impl Validator for MapKeysMatch {
+    fn description(&self) -> String {
+        format!("keys of {}", self.1)
+    }
+    fn validate(&self, path: &AttrPath, v: &Value, diags: &mut Diagnostics) {
+        let Some(m) = v.as_map() else { return };
+        for k in m.keys().filter(|k| !self.0.is_match(k)) {
+            invalid(
+                diags,
+                &path.then_key(k),
+                format!("{path} keys must be {}; {k:?} is not.", self.1),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nova_names_descriptions_and_metadata_keys() {
+        let keys = MapKeysMatch(regex::Regex::new("^[a-zA-Z0-9-_:. ]{1,255}$").unwrap(), "k");
+        let map = |k: &str| Value::from_string_map([(k, "v")]);
+        let cases: Vec<(&dyn Validator, Value, bool)> = vec![
+            (&NovaName, Value::string("web-1"), true),
+            (&NovaName, Value::string("ünïcode name"), true),
+            (&NovaName, Value::string(" padded "), false),
+            (&NovaName, Value::string("tab\there"), false),
+            (&NovaName, Value::Null, true),
+            (&NovaName, Value::Unknown, true),
+            (&Printable, Value::string("two words, ünïcode"), true),
+            (&Printable, Value::string("line1\nline2"), false),
+            (&Printable, Value::string("zero\u{200b}width"), false),
+            (&Printable, Value::string("sep\u{2028}line"), false),
+            (&Printable, Value::string(""), true),
+            (&keys, map("role.tier:1 a"), true),
+            (&keys, map("ünï"), false),
+            (&keys, map("a/b"), false),
+            (&keys, Value::Unknown, true),
+        ];
+        for (i, (v, value, ok)) in cases.into_iter().enumerate() {
+            assert_eq!(run(v, value.clone()).is_empty(), ok, "case {i}: {value:?}");
+        }
+    }
 
     fn run(v: &dyn Validator, value: Value) -> Vec<String> {
         let mut d = Diagnostics::default();

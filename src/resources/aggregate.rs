@@ -10,7 +10,7 @@ use serde_json::{json, Value as J};
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, decode_checked, Model, StringMap, Strings};
-use crate::framework::validators::{MapEntryLength, StringLength};
+use crate::framework::validators::{MapEntryLength, NovaName, StringLength};
 use crate::framework::*;
 use crate::tf_model;
 
@@ -28,7 +28,7 @@ pub fn schema() -> Schema {
         Block::new("A host aggregate. With `availability_zone` it is also an availability zone. Everything changes in place.")
             .attr(Attribute::string("id").computed().use_state_for_unknown().description("The aggregate ID."))
             .attr(Attribute::string("uuid").computed().use_state_for_unknown().description("The aggregate UUID."))
-            .attr(Attribute::string("name").required().validate(StringLength(1, 255)).description("Name of the aggregate."))
+            .attr(Attribute::string("name").required().validate(StringLength(1, 255)).validate(NovaName).description("Name of the aggregate."))
             .attr(Attribute::string("availability_zone").optional().validate(StringLength(1, 255)).description("Makes the aggregate an availability zone of this name; renamed in place. Nova cannot take an aggregate out of its zone, so removing this argument replaces the aggregate."))
             .attr(Attribute::string_map("metadata").optional_computed().unset_when_removed().validate(MapEntryLength(255)).description("Metadata. Left unset, the aggregate's metadata is not touched; removed from the configuration, the keys Terraform set are unset and keys others added stay."))
             .attr(Attribute::string_set("hosts").optional_computed().unset_when_removed().description("Compute hosts in the aggregate. Left unset, its hosts are not touched; removed from the configuration, the hosts Terraform added are removed and hosts others added stay."))

@@ -11,7 +11,9 @@ use crate::client::microversion as mv;
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
-use crate::framework::validators::{FloatBetween, IntBetween, MapEntryLength, StringLength};
+use crate::framework::validators::{
+    FloatBetween, IntBetween, MapEntryLength, NovaName, Printable, StringLength,
+};
 use crate::framework::*;
 use crate::tf_model;
 
@@ -25,7 +27,7 @@ pub fn schema() -> Schema {
         Block::new("A flavor (hardware template) of servers. Sizes replace the flavor when changed; `description` and `extra_specs` change in place. Creating flavors is an administrator's operation.")
             .attr(Attribute::string("id").computed().use_state_for_unknown().description("The flavor ID."))
             .attr(Attribute::string("flavor_id").optional_computed().requires_replace().use_state_for_unknown().validate(StringLength(1, 255)).description("A fixed ID such as `c3.2xlarge`; generated (a UUID) when absent."))
-            .attr(Attribute::string("name").required().requires_replace().validate(StringLength(1, 255)).description("Name of the flavor."))
+            .attr(Attribute::string("name").required().requires_replace().validate(StringLength(1, 255)).validate(NovaName).description("Name of the flavor."))
             .attr(Attribute::number("ram").required().requires_replace().validate(IntBetween(1, i32::MAX as i64)).description("Memory in MiB."))
             .attr(Attribute::number("vcpus").required().requires_replace().validate(IntBetween(1, i32::MAX as i64)).description("Number of virtual CPUs."))
             .attr(Attribute::number("disk").default(0).requires_replace().validate(IntBetween(0, i32::MAX as i64)).description("Root disk in GiB; 0 means the image's size."))
@@ -33,7 +35,7 @@ pub fn schema() -> Schema {
             .attr(Attribute::number("swap").default(0).requires_replace().validate(IntBetween(0, i32::MAX as i64)).description("Swap in MiB."))
             .attr(Attribute::number("rx_tx_factor").default(Value::Number(1.0)).requires_replace().validate(FloatBetween(0.000001, 3.4e38)).description("Network bandwidth factor (default 1.0)."))
             .attr(Attribute::bool("is_public").default(true).requires_replace().description("Visible to every project (default true); private flavors are shared with `nova_flavor_access`."))
-            .attr(Attribute::string("description").optional().validate(StringLength(0, 65535)).description("Free-form description (microversion 2.55); changes in place."))
+            .attr(Attribute::string("description").optional().validate(StringLength(0, 65535)).validate(Printable).description("Free-form description (microversion 2.55); changes in place."))
             .attr(Attribute::string_map("extra_specs").optional_computed().unset_when_removed().validate(MapEntryLength(255)).description("Extra specifications, such as `hw:mem_page_size`; keys are set and unset individually in place. Left unset, the flavor's specs are not touched; removed from the configuration, the keys Terraform set are unset and keys others added stay."))
             .block(timeouts_block(&["create", "update", "delete"], "10m")),
     )
@@ -113,7 +115,8 @@ pub fn create_body(m: &FlavorModel, with_description: bool) -> Result<J, Unknown
 /// Copies a flavor document into the model: `id` and `flavor_id` are the
 /// document's ID; `disk`, `ephemeral`, `swap` (0), `rx_tx_factor` (1.0) and
 /// `is_public` (true) take their defaults when the cloud leaves them out;
-/// `description` (2.55) only when the document carries the field, and
+/// `description` (2.55) only when the document carries the field (kept as
+/// written when it means the same: `""` for null), and
 /// `extra_specs` (2.61) only when it carries them as an object (read them
 /// separately otherwise).
 pub fn flatten(f: &documents::Flavor, m: &mut FlavorModel) {
@@ -129,7 +132,10 @@ pub fn flatten(f: &documents::Flavor, m: &mut FlavorModel) {
     m.rx_tx_factor = Attr::Known(f.rxtx_factor.unwrap_or(1.0));
     m.is_public = Attr::Known(f.is_public.unwrap_or(true));
     if let Some(d) = &f.description {
-        m.description = Attr::from_option(d.clone());
+        // "" as written: the cloud reports it as null
+        m.description = m
+            .description
+            .as_written(d.clone(), crate::framework::value::same_text);
     }
     if let Some(specs) = f.extra_specs() {
         m.extra_specs = Attr::Known(specs.clone());
@@ -678,6 +684,40 @@ mod tests {
                 .map(|a| (a.0.clone(), a.1.clone())),
         );
         FlavorAccessIdentity::check_against(&ty).unwrap();
+    }
+
+    /// `description = ""` stays as written (the cloud reports null);
+    /// another description, or none when one was written, is drift.
+    #[test]
+    fn an_empty_description_stays_as_written() {
+        let empty = |d: Attr<String>| FlavorModel {
+            description: d,
+            ..Default::default()
+        };
+        for (written, reported, kept) in [
+            (
+                Attr::Known(String::new()),
+                json!(null),
+                Attr::Known(String::new()),
+            ),
+            (
+                Attr::Known(String::new()),
+                json!(""),
+                Attr::Known(String::new()),
+            ),
+            (Attr::Null, json!(""), Attr::Null),
+            (Attr::Known("a".into()), json!(null), Attr::Null),
+            (
+                Attr::Known(String::new()),
+                json!("b"),
+                Attr::Known("b".into()),
+            ),
+            (Attr::Unknown, json!(null), Attr::Null),
+        ] {
+            let mut m = empty(written.clone());
+            flatten(&doc(&json!({"id": "1", "description": reported})), &mut m);
+            assert_eq!(m.description, kept, "{written:?} {reported}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde_json::{json, Value as J};
 use crate::client::microversion as mv;
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
-use crate::framework::model::{decode, Model};
+use crate::framework::model::{decode, decode_checked, Model};
 use crate::framework::validators::{OneOf, StringLength};
 use crate::framework::*;
 use crate::tf_model;
@@ -46,6 +46,34 @@ pub fn generate_ed25519(comment: &str) -> Result<(String, String), String> {
         .map_err(|e| e.to_string())?;
     let public = key.public_key().to_openssh().map_err(|e| e.to_string())?;
     Ok((public, private.to_string()))
+}
+
+/// Why `key` is not a public key Nova can take, or `None`. An x509 key is
+/// a PEM certificate; an SSH key is an OpenSSH line `<algorithm> <base64
+/// blob> [comment]` whose blob starts with the same algorithm name (what
+/// Nova needs to compute its fingerprint).
+pub fn public_key_problem(key: &str, x509: bool) -> Option<String> {
+    use base64::Engine;
+    if x509 {
+        return (!key.contains("-----BEGIN CERTIFICATE-----")).then(|| {
+            "an x509 key pair needs a PEM certificate (-----BEGIN CERTIFICATE-----).".into()
+        });
+    }
+    let mut parts = key.split_whitespace();
+    let (Some(algorithm), Some(blob)) = (parts.next(), parts.next()) else {
+        return Some("an OpenSSH public key is \"<algorithm> <base64 key> [comment]\".".into());
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(blob) else {
+        return Some(format!("the key after \"{algorithm}\" is not base64."));
+    };
+    let named = bytes
+        .get(..4)
+        .map(|n| u32::from_be_bytes([n[0], n[1], n[2], n[3]]) as usize)
+        .and_then(|n| bytes.get(4..4 + n));
+    match named {
+        Some(name) if name == algorithm.as_bytes() => None,
+        _ => Some(format!("the key data is not a \"{algorithm}\" key.")),
+    }
 }
 
 /// The create request body.
@@ -192,6 +220,27 @@ impl Resource<NovaData> for Keypair {
 
     fn list_schema(&self) -> Option<Schema> {
         Some(LISTING.schema())
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let Some(c) = decode_checked::<KeypairModel>(config, diags) else {
+            return;
+        };
+        if c.r#type.is_unknown() {
+            return;
+        }
+        let x509 = c.r#type.as_deref() == Some("x509");
+        if let Some(problem) = c
+            .public_key
+            .if_known()
+            .and_then(|k| public_key_problem(k, x509))
+        {
+            diags.error_at(
+                AttrPath::attr("public_key"),
+                "Invalid public key",
+                format!("public_key: {problem}"),
+            );
+        }
     }
 
     async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
@@ -389,6 +438,24 @@ impl Resource<NovaData> for Keypair {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_keys_nova_can_read() {
+        let (generated, _) = generate_ed25519("t").unwrap();
+        let rsa = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx8nkQv/zgGgB4rMYmIf+6A4l6Rr+o/6lHBQdW5aYd44bd8JttDCE/F/pNRr0lRE+PiqSPO8nDPHw0010JeMH9gYgnnFlyY3/OcJ02RhIPyyxYpv9FhY+2YiUkpwFOcLImyrxEsYXpD/0d3ac30bNH6Sw9JD9UZHYcpSxsIbECHw== Generated-by-Nova";
+        for (key, x509, ok) in [
+            (generated.as_str(), false, true),
+            (rsa, false, true),
+            ("not a key", false, false),
+            ("ssh-rsa", false, false),
+            ("ssh-rsa !!!!", false, false),
+            ("ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx8nkQv/zgGgB4rMYmIf+6A4l6Rr+o/6lHBQdW5aYd44bd8JttDCE/F/pNRr0lRE+PiqSPO8nDPHw0010JeMH9gYgnnFlyY3/OcJ02RhIPyyxYpv9FhY+2YiUkpwFOcLImyrxEsYXpD/0d3ac30bNH6Sw9JD9UZHYcpSxsIbECHw==", false, false),
+            ("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", true, true),
+            (rsa, true, false),
+        ] {
+            assert_eq!(public_key_problem(key, x509).is_none(), ok, "{key}");
+        }
+    }
 
     #[test]
     fn generated_keys_are_openssh_ed25519() {

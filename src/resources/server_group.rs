@@ -8,7 +8,7 @@ use crate::client::microversion as mv;
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, decode_checked, Model};
-use crate::framework::validators::{IntBetween, OneOf, StringLength};
+use crate::framework::validators::{IntBetween, NovaName, OneOf, StringLength};
 use crate::framework::*;
 use crate::tf_model;
 
@@ -28,7 +28,7 @@ pub fn schema() -> Schema {
         0,
         Block::new("A server group: servers created with it (`scheduler_hints.group`) are placed by its policy. Any change replaces the group.")
             .attr(Attribute::string("id").computed().use_state_for_unknown().description("The server group ID."))
-            .attr(Attribute::string("name").required().requires_replace().validate(StringLength(1, 255)).description("Name of the group."))
+            .attr(Attribute::string("name").required().requires_replace().validate(StringLength(1, 255)).validate(NovaName).description("Name of the group."))
             .attr(Attribute::string("policy").required().requires_replace().validate(OneOf(POLICIES)).description("`affinity`, `anti-affinity`, `soft-affinity` or `soft-anti-affinity` (soft policies: microversion 2.15)."))
             .attr(Attribute::string_set("members").computed().description("IDs of the servers in the group."))
             .attr(Attribute::string("project_id").computed().use_state_for_unknown().description("Owning project."))

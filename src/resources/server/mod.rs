@@ -848,6 +848,16 @@ fn hints_already_hold(prior: &ServerModel, config: &ServerModel) -> bool {
             .is_some_and(|g| groups.is_some_and(|gs| gs.contains(g)))
 }
 
+/// `network_mode = "none"` written for a server that has no interface
+/// (an imported one, whose request Nova does not report) changes nothing:
+/// it is recorded in place.
+fn no_network_already_holds(prior: &ServerModel, config: &ServerModel) -> bool {
+    prior.network_mode.is_null()
+        && config.network_mode.as_deref() == Some("none")
+        && prior.network.if_known().is_some_and(Vec::is_empty)
+        && prior.addresses.if_known().is_some_and(Vec::is_empty)
+}
+
 /// Sends the create request; the new server's ID. A lost answer is
 /// recovered by the create token: the server is adopted, or the request
 /// (same token) sent again; sent more than once, the oldest server with
@@ -1000,11 +1010,15 @@ impl Resource<NovaData> for Server {
             }
             plan_flavor(&config, prior, &mut planned);
             keep_what_cannot_change(prior, &config, &mut planned);
+            let mut holding = Vec::new();
             if hints_already_hold(prior, &config) {
-                let hints = AttrPath::attr("scheduler_hints");
-                resp.requires_replace
-                    .retain(|p| p.0.first() != hints.0.first());
+                holding.push(AttrPath::attr("scheduler_hints"));
             }
+            if no_network_already_holds(prior, &config) {
+                holding.push(AttrPath::attr("network_mode"));
+            }
+            resp.requires_replace
+                .retain(|p| !holding.iter().any(|h| p.0.first() == h.0.first()));
         }
         resp.planned = planned.to_value(&schema::schema().ty());
     }
@@ -1041,6 +1055,7 @@ impl Resource<NovaData> for Server {
                     .push(wait_error("Server did not become ACTIVE", e));
             }
         };
+        forget_create_token(data, &id, dl).await;
         let target = p.power();
         if let Err(d) = set_power_state(data, &id, "active", target, dl, &req.stop).await {
             resp.diags.push(d);
@@ -1183,6 +1198,23 @@ impl Resource<NovaData> for Server {
     }
 }
 
+/// Removes the create token from a server that is ACTIVE (Nova takes
+/// metadata changes from then on): it only serves to find the server
+/// while the answer to the create may be lost, and must not hold one of
+/// the project's metadata items, or show to the guest, for good. A
+/// failure leaves the key (it is never in state) and is only logged.
+async fn forget_create_token(data: &NovaData, id: &str, dl: Instant) {
+    let key = path_segment(model::CREATE_TOKEN_KEY);
+    let path = format!("/servers/{id}/metadata/{key}");
+    if let Err(e) = data
+        .cloud
+        .compute(Method::DELETE, &path, None, Some(dl))
+        .await
+    {
+        tracing::debug!(server = %id, error = %e, "create token not removed");
+    }
+}
+
 /// Waits until the server is gone: 404, or one of `statuses`.
 async fn wait_gone(
     data: &NovaData,
@@ -1307,6 +1339,28 @@ mod tests {
         keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
         assert!(p.status.is_unknown() && p.host_id.is_unknown());
         assert_eq!(p.flavor, prior.flavor);
+    }
+
+    #[test]
+    fn no_network_written_after_import_needs_no_replacement() {
+        let none = ServerModel {
+            network_mode: k("none"),
+            ..Default::default()
+        };
+        let mut imported = running();
+        imported.network = Attr::Known(vec![]);
+        assert!(no_network_already_holds(&imported, &none));
+        let mut with_address = imported.clone();
+        with_address.addresses = Attr::Known(vec![Default::default()]);
+        assert!(!no_network_already_holds(&with_address, &none));
+        let unknown = ServerModel {
+            network_mode: Attr::Unknown,
+            ..Default::default()
+        };
+        assert!(!no_network_already_holds(&imported, &unknown));
+        let mut written = imported.clone();
+        written.network_mode = k("auto");
+        assert!(!no_network_already_holds(&written, &none), "a real change");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use crate::framework::model::decode_checked;
 use crate::framework::schema::ObjectNesting;
 use crate::framework::validators::{
-    IntBetween, MapEntryLength, Matches, MaxItems, OneOf, StringLength, Uuid,
+    IntBetween, MapEntryLength, MapKeysMatch, Matches, MaxItems, NovaName, OneOf, Printable,
+    StringLength, Uuid,
 };
 use crate::framework::*;
 
@@ -18,6 +19,14 @@ fn tag_validator() -> Matches {
     Matches(
         regex::Regex::new(r"^[^/,]{1,60}$").expect("static regex"),
         "1 to 60 characters without '/' or ','",
+    )
+}
+
+/// Server metadata keys as Nova takes them.
+fn metadata_keys() -> MapKeysMatch {
+    MapKeysMatch(
+        regex::Regex::new(r"^[a-zA-Z0-9_:. \-]{1,255}$").expect("static regex"),
+        "1 to 255 letters, digits, spaces and the characters - _ : .",
     )
 }
 
@@ -171,17 +180,17 @@ fn computed_nested(b: Block) -> Block {
 pub fn schema() -> Schema {
     let b = computed_nested(Block::new("A server (instance). Created from an image or booted from a volume, waited for until ACTIVE (or the requested power state); Nova's fault message is reported when it ends in ERROR.")
         .attr(Attribute::string("id").computed().use_state_for_unknown().description("The server ID."))
-        .attr(Attribute::string("name").required().validate(StringLength(1, 255)).description("Name; changes in place."))
+        .attr(Attribute::string("name").required().validate(StringLength(1, 255)).validate(NovaName).description("Name; changes in place."))
         .attr(Attribute::string("image_id").optional_computed().validate(Uuid).use_state_for_unknown().description("Image to boot from; a change rebuilds an image-backed server in place."))
-        .attr(Attribute::string("flavor_id").optional_computed().recomputed().description("Flavor ID; a change resizes in place (and confirms the resize)."))
-        .attr(Attribute::string("flavor_name").optional_computed().recomputed().description("Flavor name, instead of flavor_id."))
+        .attr(Attribute::string("flavor_id").optional_computed().recomputed().validate(StringLength(1, 255)).description("Flavor ID; a change resizes in place (and confirms the resize)."))
+        .attr(Attribute::string("flavor_name").optional_computed().recomputed().validate(StringLength(1, 255)).description("Flavor name, instead of flavor_id."))
         .attr(Attribute::string("key_name").optional().requires_replace().validate(StringLength(1, 255)).description("Key pair name."))
         .attr(Attribute::string("availability_zone").optional_computed().requires_replace().use_state_for_unknown().recomputed().validate(StringLength(1, 255)).description("Availability zone."))
         .attr(Attribute::string("user_data").optional().write_only().description("User data (cloud-init); never stored. A change (seen through `user_data_hash`) replaces the server."))
         .attr(Attribute::string("user_data_hash").computed().description("SHA-256 of the user data given at create."))
-        .attr(Attribute::string_map("metadata").optional().validate(MapEntryLength(255)).description("Metadata managed by Terraform; keys set by others are left alone (see `all_metadata`)."))
+        .attr(Attribute::string_map("metadata").optional().validate(MapEntryLength(255)).validate(metadata_keys()).description("Metadata managed by Terraform; keys set by others are left alone (see `all_metadata`). While a server is being created it also carries the key `nova-provider:create-token` (to find it again if the answer to the create is lost), which counts towards the project's metadata items until the server is ACTIVE, and is then removed."))
         .attr(Attribute::string_set("tags").optional().validate(MaxItems(50)).description("Tags (microversion 2.52), up to 50, without '/' or ','; tags set by others are left alone."))
-        .attr(Attribute::string("description").optional().validate(StringLength(0, 255)).description("Description (microversion 2.19)."))
+        .attr(Attribute::string("description").optional().validate(StringLength(0, 255)).validate(Printable).description("Description (microversion 2.19)."))
         .attr(Attribute::bool("config_drive").optional().requires_replace().description("Attach a config drive."))
         .attr(Attribute::string("disk_config").optional_computed().requires_replace().use_state_for_unknown().validate(OneOf(&["AUTO", "MANUAL"])).description("`AUTO` or `MANUAL` partitioning."))
         .attr(Attribute::string("admin_pass").optional().sensitive().description("Administrator password; a change calls changePassword."))
