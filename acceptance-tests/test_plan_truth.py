@@ -562,7 +562,8 @@ def test_imported_server_keeps_what_others_set(tfc, sdk, cloud):
     actions = plan(tf, 2)
     assert "must be replaced" not in actions, actions
     assert "1 to change, 0 to destroy" in actions, actions
-    assert '"owner"' not in actions and "sdk-tag" not in actions, actions
+    # nothing others set is planned away (all_metadata alone is re-read)
+    assert '"owner" = "sdk" -> null' not in actions and '- "sdk-tag"' not in actions, actions
     tf.apply()
     s = sdk.compute.get_server(sid)
     theirs = {k: v for k, v in s.metadata.items() if not k.startswith("nova-provider:")}
@@ -598,3 +599,54 @@ def test_empty_security_groups_fail_at_plan(tfc, sdk):
     assert r.returncode == 1, out
     assert "security_groups" in out and "default" in out, out
     assert not [s for s in list_servers(sdk) if (s["name"] or "").startswith(PREFIX)]
+
+
+def test_novas_input_rules_fail_at_plan(tfc, sdk):
+    """Values Nova refuses with a 400 (found by trying them as a new user
+    would) are refused by the plan, each naming its attribute, before any
+    API call: names with white space at an end, descriptions with control
+    characters, metadata keys outside Nova's pattern, an empty flavor
+    reference, a public key that is not one."""
+    tf = tfc
+    tf.write(config(f"""
+resource "nova_server" "s" {{
+  name         = " {PREFIX}padded "
+  image_id     = "{CIRROS}"
+  flavor_id    = ""
+  description  = "tab\\there"
+  metadata     = {{ "ünïcode" = "v" }}
+  network_mode = "none"
+}}
+
+resource "nova_flavor" "f" {{
+  name        = "{PREFIX}rules"
+  ram         = 64
+  vcpus       = 1
+  description = "line1\\nline2"
+}}
+
+resource "nova_keypair" "k" {{
+  name       = "{PREFIX}rules"
+  public_key = "not a key"
+}}
+"""))
+    tf.init()
+    r = tf.plan_exit()
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1, out
+    for attr in ("name must not begin or end with white space", "flavor_id",
+                 "description must be printable text", 'metadata keys must be',
+                 "public_key: an OpenSSH public key"):
+        assert attr in out, (attr, out)
+    assert not [s for s in list_servers(sdk) if (s["name"] or "").strip().startswith(PREFIX)]
+    assert not [f for f in sdk.compute.flavors(is_public=None) if f.name.startswith(PREFIX)]
+
+
+def test_flavor_empty_description_converges(tfc, sdk):
+    """`description = ""` on a flavor (the cloud reports null) is kept as
+    written: the plan after apply is empty."""
+    tf = tfc
+    tf.write(small_flavor("empty-description", '  description = ""\n'))
+    tf.init()
+    tf.apply()
+    converged(tf)

@@ -27,6 +27,8 @@ REGION = "RegionOne"
 # Stable, documented IDs of the fixture state (from Nova's own fixtures).
 IMAGE_ID = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
 NETWORK_ID = "3cb9bc59-5699-4588-a4b1-b87f96708bc6"
+# the second network, "data" (made in nova_aio with this ID)
+DATA_NETWORK_ID = "9a6a8bf0-6c1b-4c3b-a1d8-0e9b21d4f3a7"
 SUBNET_ID = "f8a6e8f8-c2ec-497c-9f23-da9616de54ef"
 SECURITY_GROUP_ID = "aec9df91-db1f-4e04-8ac6-e761d8461c53"
 # the second group the local network API adds (novacloud.nova_aio)
@@ -608,7 +610,7 @@ def cmd_start(a):
             "projects": {k: v for k, v in ids.items() if k.endswith("project_id")},
             "users": {k: v for k, v in ids.items() if k.endswith("user_id")},
             "images": {"cirros": IMAGE_ID},
-            "networks": {"private": NETWORK_ID},
+            "networks": {"private": NETWORK_ID, "data": DATA_NETWORK_ID},
             "subnets": {"private-subnet": SUBNET_ID},
             "security_groups": {"default": SECURITY_GROUP_ID, "web": WEB_SECURITY_GROUP_ID},
             "volume_types": {"lvm-1": "5f9204ec-3e94-4f27-9beb-fe7bb73b6eb9", "fast": "b2a4ec37-1b9b-4a5a-9a3e-2f8c1f2e7d11"},
@@ -629,12 +631,13 @@ def cmd_start(a):
     )
     save()
     write_client_files(state, p, ids, names)
+    cloud_names = ", ".join(["admin", "demo", "demo-admin"] + [f"{w}-{n}" for n in names if n != "upstream" for w in ("admin", "demo")])
     print(
         f"""local compute cloud ready in {info['started_in_seconds']}s
   keystone  {info['auth_url']}
   compute   {info['compute_url']}  ({a.computes} fake hosts{', soft delete on' if soft_delete else ''})
-  image {IMAGE_ID} "cirros", network {NETWORK_ID} "private"{profile_lines(info)}
-  clouds.yaml: {state}/clouds.yaml (clouds: admin, demo)   openrc: {state}/openrc
+  image {IMAGE_ID} "cirros", networks {NETWORK_ID} "private", {DATA_NETWORK_ID} "data"{profile_lines(info)}
+  clouds.yaml: {state}/clouds.yaml (clouds: {cloud_names})   openrc: {state}/openrc
   stop with: acceptance-tests/cloud/stop --state-dir {state}""",
         flush=True,
     )

@@ -1236,28 +1236,58 @@ async fn wait_gone(
     wait_server(&data.cloud, w).await
 }
 
-/// Purges a soft-deleted server (recycle bin) with `forceDelete`; nothing
-/// to do when the cloud deleted it outright.
+/// Purges a deleted server the cloud keeps (Nova's deferred delete shows
+/// it as SOFT_DELETED, a recycle bin as DELETED) with `forceDelete`, and
+/// waits until it is gone: until the recycle bin no longer shows it, or
+/// Nova marks it DELETED. Nothing to do when the cloud deleted it outright
+/// (404).
 async fn purge(
     data: &NovaData,
     id: &str,
     dl: Instant,
     stop: &StopSignal,
 ) -> Result<(), Diagnostic> {
-    let soft = match data.cloud.get(&format!("/servers/{id}")).await {
-        Ok(b) => server_doc(&b["server"]).is_ok_and(|s| s.status() == "SOFT_DELETED"),
-        Err(_) => false,
+    let status = match data.cloud.get(&format!("/servers/{id}")).await {
+        Ok(b) => server_doc(&b["server"])
+            .map(|s| s.status())
+            .unwrap_or_default(),
+        Err(_) => return Ok(()),
     };
-    if !soft {
+    if !matches!(status.as_str(), "SOFT_DELETED" | "DELETED") {
         return Ok(());
     }
     match action(data, id, &json!({"forceDelete": null}), dl).await {
-        Ok(_) => wait_gone(data, id, &["DELETED"], dl, stop)
+        Ok(_) if status == "SOFT_DELETED" => wait_gone(data, id, &["DELETED"], dl, stop)
             .await
             .map(|_| ())
-            .map_err(|e| wait_error("Soft-deleted server was not purged", e)),
+            .map_err(|e| wait_error("The deleted server was not purged", e)),
+        // listings show a recycled server as DELETED before and after the
+        // purge: only its own record answering 404 tells
+        Ok(_) => until_not_found(data, id, dl, stop).await,
         Err(e) if e.is_not_found() => Ok(()),
-        Err(e) => Err(api_error("Cannot purge the soft-deleted server", &e)),
+        Err(e) => Err(api_error("Cannot purge the deleted server", &e)),
+    }
+}
+
+/// Reads the server until it answers 404, once a second, within `dl`.
+async fn until_not_found(
+    data: &NovaData,
+    id: &str,
+    dl: Instant,
+    stop: &StopSignal,
+) -> Result<(), Diagnostic> {
+    loop {
+        match data.cloud.get(&format!("/servers/{id}")).await {
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(api_error("Cannot read the server being purged", &e)),
+            Ok(_) if Instant::now() >= dl || stop.is_stopped() => {
+                return Err(Diagnostic::error(
+                    "The deleted server was not purged",
+                    format!("Server {id} is still in the recycle bin after forceDelete."),
+                ))
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
     }
 }
 
