@@ -460,6 +460,9 @@ impl Session {
             .await
         {
             Ok(r) => r,
+            // some clouds serve the version list only at the root of the
+            // endpoint's host (their versioned root wants a project ID)
+            Err(e) if e.status() == Some(404) => return Ok(self.listed_version(&root).await),
             Err(e)
                 if e.status()
                     .is_some_and(|s| (400..500).contains(&s) && ![401, 403, 429].contains(&s)) =>
@@ -483,6 +486,46 @@ impl Session {
                 .and_then(Microversion::parse)
         };
         Ok((parse("min_version"), parse("version")))
+    }
+
+    /// The microversions of versioned root `root` (`.../v2.1/`) as the
+    /// version list one level up (`GET /`, Nova API reference "List
+    /// All Major Versions") gives them: the entry whose `id` is the root's
+    /// last segment. `(None, None)` (no microversions) when the list cannot
+    /// be read or has no such entry.
+    async fn listed_version(&self, root: &str) -> (Option<Microversion>, Option<Microversion>) {
+        let Some((origin, id)) = origin_and_version(root) else {
+            return (None, None);
+        };
+        let list = match self
+            .send_raw(
+                Service::Compute,
+                Method::GET,
+                &format!("{origin}/"),
+                None,
+                &[],
+                None,
+                false,
+            )
+            .await
+        {
+            Ok(r) => r.body,
+            Err(e) => {
+                tracing::debug!(error = %e, "no version list at the compute host's root");
+                return (None, None);
+            }
+        };
+        let entry = list["versions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["id"].as_str() == Some(id.as_str()));
+        let parse = |k: &str| {
+            entry
+                .and_then(|v| v[k].as_str())
+                .and_then(Microversion::parse)
+        };
+        (parse("min_version"), parse("version"))
     }
 
     /// Sends a request relative to a service's endpoint.
@@ -653,6 +696,14 @@ pub fn version_root(base: &str) -> String {
     }
 }
 
+/// What precedes the version segment of versioned root `root`
+/// (`http://h:8774/v2.1/` gives `http://h:8774`), and that segment
+/// (`v2.1`): where the version list is, and which entry to read.
+pub fn origin_and_version(root: &str) -> Option<(String, String)> {
+    let (prefix, id) = root.trim_end_matches('/').rsplit_once('/')?;
+    (id.starts_with('v') && prefix.contains("://")).then(|| (prefix.to_string(), id.to_string()))
+}
+
 pub fn parse_catalog(c: &J) -> Vec<Endpoint> {
     let mut out = Vec::new();
     for svc in c.as_array().into_iter().flatten() {
@@ -788,6 +839,15 @@ mod tests {
     #[test]
     fn version_roots() {
         assert_eq!(version_root("http://h:8774/v2.1"), "http://h:8774/v2.1/");
+        assert_eq!(
+            origin_and_version("http://h:8774/v2.1/"),
+            Some(("http://h:8774".to_string(), "v2.1".to_string()))
+        );
+        assert_eq!(
+            origin_and_version("https://h/compute/v2/"),
+            Some(("https://h/compute".to_string(), "v2".to_string()))
+        );
+        assert_eq!(origin_and_version("http://h:8774/"), None);
         // Retry-After in both forms
         let ra = |v: &str| {
             let mut h = reqwest::header::HeaderMap::new();

@@ -328,12 +328,17 @@ impl Resource<NovaData> for Keypair {
                 }
             },
         };
-        let body = create_body(
-            &name,
-            &public_key,
-            m.r#type.as_deref(),
-            m.user_id.as_deref(),
-        );
+        // `type` exists from 2.2; below, every key pair is an SSH one
+        let typed = match data.cloud.session.compute_version().await {
+            Ok(v) => v >= mv::KEYPAIR_TYPE,
+            Err(e) => {
+                return resp
+                    .diags
+                    .push(api_error("Cannot reach the compute API", &e))
+            }
+        };
+        let key_type = m.r#type.as_deref().filter(|t| typed || *t != "ssh");
+        let body = create_body(&name, &public_key, key_type, m.user_id.as_deref());
         let path = m.path();
         let find = || async {
             match data.cloud.get(&path).await {
