@@ -112,9 +112,15 @@ output "cores" {{
 output "groups" {{
   value = data.nova_quota_set.q.server_groups
 }}
+data "nova_quota_set" "own" {{}}
+output "own" {{
+  value = data.nova_quota_set.own.project_id
+}}
 """, name="data.tf")
     tf.apply()
     assert tf.output("cores") == 9 and tf.output("groups") == -1
+    # without project_id: the project of the provider's credentials
+    assert tf.output("own") == cloud["projects"]["admin_project_id"]
     os.remove(os.path.join(tf.dir, "data.tf"))
 
     # import by project ID, then by identity: nothing to change (force,

@@ -20,18 +20,18 @@ impl DataSource<NovaData> for QuotaSetData {
     }
 
     /// The resource's attributes, all computed but `project_id`
-    /// (required); `force` is the resource's alone.
+    /// (optional: the provider's own project when left out); `force` is
+    /// the resource's alone.
     fn schema(&self) -> Schema {
         let mut b = computed_view(
             &quota_set::schema().block,
-            "The compute quotas of a project. `-1` means unlimited; a limit is null where the cloud's quota set has none at the microversion the provider speaks (the network limits after 2.35, the injected file limits after 2.56).",
+            "The compute quotas of a project: `project_id`, or the project the provider works in when it is left out. `-1` means unlimited; a limit is null where the cloud's quota set has none at the microversion the provider speaks (the network limits after 2.35, the injected file limits after 2.56).",
             &["project_id"],
         );
         b.attributes.retain(|a| a.name != "force");
         if let Some(a) = b.attributes.iter_mut().find(|a| a.name == "project_id") {
-            a.required = true;
-            a.optional = false;
-            a.computed = false;
+            a.description =
+                "The project whose quotas to read; default: the project the provider's credentials are scoped to.".into();
         }
         Schema::new(0, b)
     }
@@ -41,7 +41,18 @@ impl DataSource<NovaData> for QuotaSetData {
         else {
             return;
         };
-        let project = m.project_id.as_deref().unwrap_or_default().to_string();
+        let project =
+            match m.project_id.as_deref() {
+                Some(p) => p.to_string(),
+                None => match data.cloud.session.project_id().await {
+                    Ok(Some(p)) => p,
+                    Ok(None) => return resp.diags.error(
+                        "No project to read the quotas of",
+                        "The provider's credentials are not scoped to a project: set project_id.",
+                    ),
+                    Err(e) => return resp.diags.push(api_error("Cannot authenticate", &e)),
+                },
+            };
         let path = format!("/os-quota-sets/{}", crate::client::path_segment(&project));
         let doc = match data.cloud.get(&path).await {
             Ok(b) => documents::parse::<QuotaSetDocument>("quota set", &b["quota_set"]),
@@ -50,7 +61,8 @@ impl DataSource<NovaData> for QuotaSetData {
         match doc {
             Ok(d) => {
                 quota_set::flatten(&d, &mut m);
-                m.id = Attr::Known(project);
+                m.id = Attr::Known(project.clone());
+                m.project_id = Attr::Known(project);
                 resp.state = m.to_value(&self.schema().ty());
             }
             Err(e) => resp.diags.push(api_error("Cannot read quota set", &e)),
@@ -78,7 +90,7 @@ mod tests {
         assert_eq!(attrs.len(), fields.len() - 2, "all but force and timeouts");
         let s = QuotaSetData.schema();
         let project = s.block.attribute("project_id").unwrap();
-        assert!(project.required && !project.computed);
+        assert!(project.optional && project.computed && !project.required);
         assert!(s
             .block
             .attributes

@@ -1,8 +1,8 @@
-data "nova_quota_set" "team" {
-  project_id = "0db92f705dac4ccc97c53e518feba021"
-}
+# The quotas of the project the provider works in; project_id reads
+# another project's (admin only).
+data "nova_quota_set" "mine" {}
 
 # -1 means "no limit".
-output "team_cores" {
-  value = data.nova_quota_set.team.cores < 0 ? "unlimited" : tostring(data.nova_quota_set.team.cores)
+output "my_instance_quota" {
+  value = data.nova_quota_set.mine.instances < 0 ? "unlimited" : tostring(data.nova_quota_set.mine.instances)
 }
