@@ -70,7 +70,7 @@ pub enum Unavailable {
         speaks: Microversion,
     },
     /// The cloud's quota set does not report it at all.
-    #[error("the cloud's quota sets have no {name} limit (Nova has had no networks quota since its Train release, at any microversion). Remove {name}.")]
+    #[error("the cloud's quota sets have no {name} limit at the microversion the provider speaks, so it cannot be set (Nova has had no networks limit at any microversion since its Train release). Remove {name}.")]
     NotReported { name: &'static str },
 }
 
@@ -850,14 +850,15 @@ mod tests {
     #[test]
     fn unset_limits_plan_null_where_the_cloud_has_none() {
         let config = with(&[("cores", 4)], Attr::Null);
-        let cases: Vec<(
-            &str,
+        /// (what, speaks, prior, planned fixed_ips, planned instances)
+        type Case = (
+            &'static str,
             Option<Microversion>,
             Option<QuotaSetModel>,
             Attr<i64>,
             Attr<i64>,
-        )> = vec![
-            // (what, speaks, prior, planned fixed_ips, planned instances)
+        );
+        let cases: Vec<Case> = vec![
             (
                 "create at 2.100",
                 Some(V(100)),
