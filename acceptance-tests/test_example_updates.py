@@ -63,6 +63,7 @@ EXPECTED_REPLACING = {
     },
     "nova_server_group": {"name", "policy", "rules.max_server_per_host"},
     "nova_volume_attachment": {"delete_on_termination", "device", "server_id", "tag", "volume_id"},
+    "nova_quota_set": {"project_id"},
 }
 
 # Arguments that change in place, but whose removal from the configuration
@@ -72,7 +73,13 @@ EXPECTED_UNSET_REPLACING = {("nova_aggregate", "availability_zone")}
 
 # (type, argument, reason) of the arguments this test does not apply a
 # change of.
-EXPECTED_SKIPPED = set()
+EXPECTED_SKIPPED = {
+    ("nova_quota_set", limit, f"removed from quota sets at microversion {removed}: refused at plan time at the "
+                              "negotiated one (test_quota_set.py sets it with a pinned microversion)")
+    for limit, removed in (("fixed_ips", "2.36"), ("floating_ips", "2.36"), ("security_groups", "2.36"),
+                           ("security_group_rules", "2.36"), ("networks", "2.36"), ("injected_files", "2.57"),
+                           ("injected_file_content_bytes", "2.57"), ("injected_file_path_bytes", "2.57"))
+}
 # Of those, the ones whose change is still planned, and must plan an update.
 PLAN_ONLY = set()
 

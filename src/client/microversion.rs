@@ -44,6 +44,14 @@ pub const SERVER_TAGS: Microversion = Microversion(2, 52);
 pub const FLAVOR_DESCRIPTION: Microversion = Microversion(2, 55);
 /// Last microversion that accepts `personality`.
 pub const PERSONALITY_MAX: Microversion = Microversion(2, 56);
+/// Last microversion whose quota sets have the network quotas
+/// (`fixed_ips`, `floating_ips`, `networks`, `security_groups`,
+/// `security_group_rules`): 2.36 removed them with the network proxy APIs.
+pub const QUOTA_NETWORK_MAX: Microversion = Microversion(2, 35);
+/// Last microversion whose quota sets have the injected file quotas
+/// (`injected_files`, `injected_file_content_bytes`,
+/// `injected_file_path_bytes`): 2.57 removed them with `personality`.
+pub const QUOTA_INJECTED_FILES_MAX: Microversion = Microversion(2, 56);
 /// Trusted image certificates.
 pub const TRUSTED_CERTS: Microversion = Microversion(2, 63);
 /// Server group `policy` + `rules` form.

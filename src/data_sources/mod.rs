@@ -7,6 +7,7 @@ use crate::framework::DataSource;
 
 pub mod flavor;
 pub mod lookups;
+pub mod quota_set;
 pub mod servers;
 pub mod volume_attachments;
 
@@ -24,5 +25,6 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
         Arc::new(lookups::HypervisorsData),
         Arc::new(lookups::LimitsData),
         Arc::new(volume_attachments::VolumeAttachmentsData),
+        Arc::new(quota_set::QuotaSetData),
     ]
 }

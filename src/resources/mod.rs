@@ -13,6 +13,7 @@ pub mod keypair;
 pub mod moves;
 #[cfg(test)]
 mod plan_invariants;
+pub mod quota_set;
 pub mod server;
 pub mod server_group;
 
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Arc<dyn Resource<NovaData>>> {
         Arc::new(server::Server),
         Arc::new(attachment::VolumeAttachment),
         Arc::new(attachment::InterfaceAttachment),
+        Arc::new(quota_set::QuotaSet),
     ]
 }
 

@@ -22,6 +22,7 @@ pub const SOURCES: &[(&str, &str)] = &[
         "nova_volume_attachment",
         "openstack_compute_volume_attach_v2",
     ),
+    ("nova_quota_set", "openstack_compute_quotaset_v2"),
 ];
 
 /// That provider writes "" for a string left unset; ours writes null.
@@ -108,6 +109,19 @@ fn server(s: &Map<String, J>) -> Map<String, J> {
     m
 }
 
+/// That provider's ID is `<project_id>/<region>` (or the project ID alone,
+/// from its older versions); ours is the project ID.
+fn quota_set(s: &Map<String, J>) -> Map<String, J> {
+    let mut m = s.clone();
+    let project = m.get("project_id").cloned().unwrap_or(J::Null);
+    let id = match m.get("id").and_then(J::as_str) {
+        Some(id) => J::String(id.split('/').next().unwrap_or(id).to_string()),
+        None => project,
+    };
+    m.insert("id".into(), id);
+    m
+}
+
 fn server_group(s: &Map<String, J>) -> Map<String, J> {
     let mut m = s.clone();
     let policy = match m.remove("policies") {
@@ -140,6 +154,7 @@ pub fn moved_state(target: &str, source_type: &str, state: &J) -> Option<J> {
         "nova_aggregate" => renamed(&src, &[("zone", "availability_zone")]),
         "nova_server_group" => server_group(&src),
         "nova_volume_attachment" => renamed(&src, &[("instance_id", "server_id")]),
+        "nova_quota_set" => quota_set(&src),
         "nova_keypair" => {
             let mut m = src.clone();
             m.entry("type").or_insert("ssh".into());
@@ -264,6 +279,26 @@ mod tests {
                     "vendor_options": [], "region": ""}),
                 json!({"id": "s/v", "server_id": "s", "volume_id": "v", "device": "/dev/vdb", "multiattach": false, "tag": null}),
             ),
+            (
+                "nova_quota_set",
+                "openstack_compute_quotaset_v2",
+                json!({"id": "0db92f705dac4ccc97c53e518feba021/RegionOne", "project_id": "0db92f705dac4ccc97c53e518feba021",
+                    "region": "RegionOne", "instances": 10, "cores": 20, "ram": 51200, "key_pairs": 100, "metadata_items": 128,
+                    "server_groups": 10, "server_group_members": 10, "fixed_ips": 0, "floating_ips": 0, "security_groups": 0,
+                    "security_group_rules": 0, "injected_files": 0, "injected_file_content_bytes": 0, "injected_file_path_bytes": 0,
+                    "timeouts": null}),
+                json!({"id": "0db92f705dac4ccc97c53e518feba021", "project_id": "0db92f705dac4ccc97c53e518feba021",
+                    "instances": 10, "cores": 20, "ram": 51200, "key_pairs": 100, "metadata_items": 128,
+                    "server_groups": 10, "server_group_members": 10, "fixed_ips": 0, "floating_ips": 0, "security_groups": 0,
+                    "security_group_rules": 0, "injected_files": 0, "injected_file_content_bytes": 0, "injected_file_path_bytes": 0,
+                    "timeouts": null}),
+            ),
+            (
+                "nova_quota_set",
+                "openstack_compute_quotaset_v2",
+                json!({"id": "p1", "project_id": "p1", "cores": -1, "region": ""}),
+                json!({"id": "p1", "project_id": "p1", "cores": -1}),
+            ),
         ];
         for (target, source, theirs, ours) in table {
             assert_eq!(
@@ -272,6 +307,20 @@ mod tests {
                 "{source}"
             );
         }
+    }
+
+    /// A quota set's state from that provider fits our schema: the limits
+    /// it stored as 0 for what the cloud no longer reports are read as
+    /// such, and the refresh after the move sets them null.
+    #[test]
+    fn a_quotaset_fits_our_schema() {
+        let theirs = json!({"id": "p1/RegionOne", "project_id": "p1", "region": "RegionOne", "cores": 8, "fixed_ips": 0});
+        let s = moved_state("nova_quota_set", "openstack_compute_quotaset_v2", &theirs).unwrap();
+        let ty = crate::resources::quota_set::schema().ty();
+        let v = crate::framework::codec::from_json(&s, &ty, "", true).expect("fits");
+        assert_eq!(v.get("id").as_str(), Some("p1"));
+        assert_eq!(v.get("cores").as_i64(), Some(8));
+        assert!(v.get("force").is_null() && v.get("networks").is_null());
     }
 
     #[test]
