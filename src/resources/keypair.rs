@@ -60,7 +60,13 @@ pub fn public_key_problem(key: &str, x509: bool) -> Option<String> {
         });
     }
     let mut parts = key.split_whitespace();
-    let (Some(algorithm), Some(blob)) = (parts.next(), parts.next()) else {
+    let known_algorithm = |a: &str| {
+        ["ssh-", "ecdsa-sha2-", "sk-"]
+            .iter()
+            .any(|p| a.starts_with(p))
+    };
+    let (Some(algorithm), Some(blob)) = (parts.next().filter(|a| known_algorithm(a)), parts.next())
+    else {
         return Some("an OpenSSH public key is \"<algorithm> <base64 key> [comment]\".".into());
     };
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(blob) else {

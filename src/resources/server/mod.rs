@@ -793,8 +793,8 @@ fn plan_flavor(config: &ServerModel, prior: &ServerModel, planned: &mut ServerMo
 /// flavor and host change only with a resize or a power transition,
 /// `all_metadata` and `all_tags` only with metadata and tags. `updated`
 /// changes with every call; `addresses` and `volumes_attached` may change
-/// through the attachments applied beside the server, so they stay
-/// unknown. A value the configuration gives (known or not) is never
+/// through the attachments applied beside the server, and `server_groups`
+/// is read again from the server's own record, so they stay unknown. A value the configuration gives (known or not) is never
 /// touched.
 fn keep_what_cannot_change(prior: &ServerModel, config: &ServerModel, planned: &mut ServerModel) {
     let power = prior.power() != planned.power();
@@ -819,7 +819,6 @@ fn keep_what_cannot_change(prior: &ServerModel, config: &ServerModel, planned: &
     keep!(availability_zone, resize || unshelve);
     keep!(all_metadata, metadata);
     keep!(all_tags, tags);
-    keep!(server_groups, false);
     keep!(image_id, false);
     keep!(access_ip_v4, false);
     keep!(access_ip_v6, false);
@@ -1349,7 +1348,6 @@ mod tests {
         assert_eq!(p.host_id, k("h1"));
         assert_eq!(p.status, k("ACTIVE"));
         assert_eq!(p.access_ip_v4, Attr::Null, "null stays null, not unknown");
-        assert_eq!(p.server_groups, prior.server_groups);
         assert!(p.all_metadata.is_unknown(), "metadata changes all_metadata");
         assert!(p.updated.is_unknown());
         assert!(

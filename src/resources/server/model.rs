@@ -621,7 +621,12 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
     m.created = Attr::from_option(s.created.clone());
     m.updated = Attr::from_option(s.updated.clone());
     m.host_id = Attr::from_option(s.host_id.clone());
-    m.server_groups = Attr::Known(s.server_groups.clone());
+    // only a server's own record shows its groups; a listing's keeps them
+    match &s.server_groups {
+        Some(g) => m.server_groups = Attr::Known(g.clone()),
+        None if m.server_groups.is_unknown() => m.server_groups = Attr::Null,
+        None => {}
+    }
     m.volumes_attached = Attr::Known(
         s.volumes_attached
             .iter()
@@ -1157,6 +1162,11 @@ mod tests {
         );
         assert_eq!(m.all_tags, Attr::Known(vec!["sdk-tag".to_string()]));
         assert_eq!(m.server_groups, Attr::Known(vec!["g1".to_string()]));
+        // a listing does not show groups: what was read before stays
+        let listed = doc(json!({"id": "x", "name": "n", "status": "ACTIVE"}));
+        let mut again = m.clone();
+        flatten(&listed, Some(&m), &mut again);
+        assert_eq!(again.server_groups, m.server_groups);
         let mut read = ServerModel::default();
         flatten(&d, None, &mut read);
         assert_eq!(
