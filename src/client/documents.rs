@@ -154,6 +154,20 @@ impl InterfaceAttachment {
     }
 }
 
+/// A network of the network API (`GET /v2.0/networks/{network_id}`,
+/// Networking API reference "Show network details"): what names an
+/// interface's network when the server's `addresses` do not.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Network {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
 /// A value that may be `null` (read as its default: empty, for lists and
 /// maps).
 fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use super::union;
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
@@ -155,20 +156,6 @@ async fn candidates(
         )
     });
     Ok(out)
-}
-
-/// The attributes of object `a`, and those of object `b` that `a` lacks
-/// (a state written from two models).
-fn union(a: Value, b: Value) -> Value {
-    match (a, b) {
-        (Value::Object(mut a), Value::Object(b)) => {
-            for (k, v) in b {
-                a.entry(k).or_insert(v);
-            }
-            Value::Object(a)
-        }
-        (a, _) => a,
-    }
 }
 
 /// `name (id)` of each flavor, for an error that lists them.

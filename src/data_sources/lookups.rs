@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use serde_json::Value as J;
 
+use super::{server_network, union};
 use crate::client::{documents, wire, Call, Service};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
@@ -230,8 +231,12 @@ impl DataSource<NovaData> for ServerData {
     fn type_name(&self) -> &'static str {
         "nova_server"
     }
+    /// The resource's attributes (its blocks left out), and `network`:
+    /// the server's interfaces (see [`server_network`]).
     fn schema(&self) -> Schema {
-        by_name_schema(&server::schema::schema().block, "server")
+        let mut s = by_name_schema(&server::schema::schema().block, "server");
+        s.block.attributes.push(server_network::attribute());
+        s
     }
     fn validate(&self, c: &Value, diags: &mut Diagnostics) {
         need_name_or_id(c, diags);
@@ -266,11 +271,37 @@ impl DataSource<NovaData> for ServerData {
                 }
             }
         };
-        match documents::parse::<documents::Server>("server", &doc) {
-            Ok(doc) => server::model::flatten(&doc, None, &mut m),
+        let doc = match documents::parse::<documents::Server>("server", &doc) {
+            Ok(doc) => doc,
             Err(e) => return resp.diags.push(api_error("Cannot read server", &e)),
-        }
-        resp.state = m.to_value(&self.schema().ty());
+        };
+        server::model::flatten(&doc, None, &mut m);
+        let id = doc.id.clone().unwrap_or_default();
+        let interfaces: Vec<documents::InterfaceAttachment> =
+            match data.cloud.interfaces(&id, doc.has_addresses()).await {
+                Ok(list) => match list
+                    .iter()
+                    .map(|i| documents::parse("interface attachment", i))
+                    .collect()
+                {
+                    Ok(l) => l,
+                    Err(e) => return resp.diags.push(api_error("Cannot read interfaces", &e)),
+                },
+                Err(e) => {
+                    return resp
+                        .diags
+                        .push(api_error("Cannot list the server's interfaces", &e))
+                }
+            };
+        let mut items = server_network::items(&doc, &interfaces);
+        server_network::name_the_rest(data, &mut items).await;
+        let networks = server_network::ServerNetworks {
+            network: Attr::Known(items),
+        };
+        // the resource's model has network blocks of another shape
+        m.network = Attr::Null;
+        let ty = self.schema().ty();
+        resp.state = union(networks.to_value(&ty), m.to_value(&ty));
     }
 }
 
@@ -623,6 +654,58 @@ mod tests {
         ZonesModel::check_against(&AvailabilityZonesData.schema().ty()).unwrap();
         HypervisorsModel::check_against(&HypervisorsData.schema().ty()).unwrap();
         LimitsModel::check_against(&LimitsData.schema().ty()).unwrap();
+    }
+
+    /// `ty`'s attributes named in `names`.
+    fn part(ty: &Type, names: &[&str]) -> Type {
+        let Type::Object(attrs) = ty else {
+            panic!("not an object type")
+        };
+        Type::Object(
+            attrs
+                .iter()
+                .filter(|(k, _)| names.contains(&k.as_str()))
+                .map(|(k, t)| (k.clone(), t.clone()))
+                .collect(),
+        )
+    }
+
+    /// `nova_server`: the resource's attributes, written by its model, and
+    /// `network`, written by [`server_network::ServerNetworks`]; the state
+    /// of both has every attribute, and `network` in its own shape.
+    #[test]
+    fn the_server_state_is_written_by_two_models() {
+        let ty = ServerData.schema().ty();
+        server_network::ServerNetworks::check_against(&part(&ty, &["network"])).unwrap();
+        let resource: Vec<&str> = ServerModel::attribute_names();
+        let Type::Object(attrs) = &ty else { panic!() };
+        for name in attrs.keys() {
+            assert!(
+                name == "network" || resource.contains(&name.as_str()),
+                "{name}: no model writes it"
+            );
+        }
+        let mut m = ServerModel {
+            id: Attr::Known("s".into()),
+            ..Default::default()
+        };
+        m.network = Attr::Null;
+        let networks = server_network::ServerNetworks {
+            network: Attr::Known(vec![server_network::NetworkItem {
+                name: Attr::Known("private".into()),
+                ..Default::default()
+            }]),
+        };
+        let st = union(networks.to_value(&ty), m.to_value(&ty));
+        assert_eq!(st.as_object().map(|o| o.len()), Some(attrs.len()));
+        assert_eq!(
+            server_network::ServerNetworks::from_value(&st).unwrap(),
+            networks
+        );
+        assert_eq!(
+            ServerModel::from_value(&st).unwrap().id,
+            Attr::Known("s".into())
+        );
     }
 
     #[test]

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use crate::configured::NovaData;
-use crate::framework::DataSource;
+use crate::framework::{DataSource, Value};
 
 pub mod flavor;
 pub mod lookups;
+pub mod server_network;
 pub mod servers;
 pub mod volume_attachments;
 
@@ -25,4 +26,19 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
         Arc::new(lookups::LimitsData),
         Arc::new(volume_attachments::VolumeAttachmentsData),
     ]
+}
+
+/// The attributes of object `a`, and those of object `b` that `a` lacks:
+/// a state written from two models (the one that has an attribute in
+/// both, `a`, wins).
+pub(crate) fn union(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Object(mut a), Value::Object(b)) => {
+            for (k, v) in b {
+                a.entry(k).or_insert(v);
+            }
+            Value::Object(a)
+        }
+        (a, _) => a,
+    }
 }
