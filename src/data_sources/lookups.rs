@@ -190,8 +190,19 @@ impl DataSource<NovaData> for ServerGroupData {
     fn type_name(&self) -> &'static str {
         "nova_server_group"
     }
+    /// The resource's attributes, and its `rules` block as an object
+    /// attribute (`max_server_per_host` null when the group has no such
+    /// rule or the cloud speaks a microversion before 2.64).
     fn schema(&self) -> Schema {
-        by_name_schema(&server_group::schema().block, "server group")
+        let mut s = by_name_schema(&server_group::schema().block, "server group");
+        if let Some(rules) = server_group::schema().block.nested("rules") {
+            s.block.attributes.push(
+                Attribute::new("rules", rules.block.ty())
+                    .computed()
+                    .description("The group's rules (microversion 2.64): `max_server_per_host`, the most servers of the group on one host under the anti-affinity policy; null when the group has no such rule or the cloud speaks an older microversion."),
+            );
+        }
+        s
     }
     fn validate(&self, c: &Value, diags: &mut Diagnostics) {
         need_name_or_id(c, diags);
@@ -218,6 +229,8 @@ impl DataSource<NovaData> for ServerGroupData {
             ) else {
                 return;
             };
+            // rules read as an object always: its rule null when there is none
+            m.rules = Attr::Known(server_group::RulesModel::default());
             server_group::flatten(&doc, &mut m);
             resp.state = m.to_value(&self.schema().ty());
         }
@@ -706,6 +719,43 @@ mod tests {
             ServerModel::from_value(&st).unwrap().id,
             Attr::Known("s".into())
         );
+    }
+
+    /// `nova_server_group`: `rules` an object whose rule is null when the
+    /// group has none (an older microversion reports none).
+    #[test]
+    fn server_group_rules() {
+        let ty = ServerGroupData.schema().ty();
+        let Type::Object(attrs) = &ty else { panic!() };
+        for name in attrs.keys() {
+            assert!(
+                server_group::ServerGroupModel::attribute_names().contains(&name.as_str()),
+                "{name}: no model writes it"
+            );
+        }
+        let cases = [
+            (
+                json!({"id": "g", "policy": "anti-affinity", "rules": {"max_server_per_host": 2}}),
+                Attr::Known(2),
+            ),
+            (
+                json!({"id": "g", "policy": "affinity", "rules": {}}),
+                Attr::Null,
+            ),
+            (json!({"id": "g", "policies": ["affinity"]}), Attr::Null),
+        ];
+        for (doc, want) in cases {
+            let doc: documents::ServerGroup = documents::parse("server group", &doc).unwrap();
+            let mut m = server_group::ServerGroupModel {
+                rules: Attr::Known(server_group::RulesModel::default()),
+                ..Default::default()
+            };
+            server_group::flatten(&doc, &mut m);
+            let st = m.to_value(&ty);
+            let back = server_group::ServerGroupModel::from_value(&st).unwrap();
+            let rules = back.rules.if_known().cloned().expect("rules is an object");
+            assert_eq!(rules.max_server_per_host, want, "{doc:?}");
+        }
     }
 
     #[test]
