@@ -449,8 +449,11 @@ pub struct ZoneState {
     pub available: Option<bool>,
 }
 
-/// A hypervisor of `GET /os-hypervisors/detail`: `id` an integer before
-/// 2.53 and a UUID after; sizes and `running_vms` gone from 2.88.
+/// A hypervisor of `GET /os-hypervisors/detail` (Nova API reference "List
+/// Hypervisors Details"): `id` an integer before 2.53 and a UUID after;
+/// sizes (`memory_mb`, `memory_mb_used` in MiB, `local_gb`,
+/// `local_gb_used` in GiB, `vcpus`, `vcpus_used`) and `running_vms` gone
+/// from 2.88.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Hypervisor {
@@ -460,6 +463,10 @@ pub struct Hypervisor {
     pub hypervisor_hostname: Option<String>,
     #[serde(deserialize_with = "de::string")]
     pub hypervisor_type: Option<String>,
+    #[serde(deserialize_with = "de::int")]
+    pub hypervisor_version: Option<i64>,
+    #[serde(deserialize_with = "de::string")]
+    pub host_ip: Option<String>,
     #[serde(deserialize_with = "de::string")]
     pub state: Option<String>,
     #[serde(deserialize_with = "de::string")]
@@ -467,11 +474,31 @@ pub struct Hypervisor {
     #[serde(deserialize_with = "de::int")]
     pub vcpus: Option<i64>,
     #[serde(deserialize_with = "de::int")]
+    pub vcpus_used: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
     pub memory_mb: Option<i64>,
     #[serde(deserialize_with = "de::int")]
+    pub memory_mb_used: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub local_gb: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub local_gb_used: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
     pub running_vms: Option<i64>,
+    /// The compute service on the hypervisor; `None` when left out or not
+    /// an object.
+    #[serde(deserialize_with = "if_shaped")]
+    pub service: Option<HypervisorService>,
     #[serde(flatten)]
     pub other: BTreeMap<String, J>,
+}
+
+/// `service` of a hypervisor: the compute service's `host`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct HypervisorService {
+    #[serde(deserialize_with = "de::string")]
+    pub host: Option<String>,
 }
 
 /// `GET /limits`: `limits.absolute` by the compute API's names; values

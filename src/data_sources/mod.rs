@@ -6,6 +6,7 @@ use crate::configured::NovaData;
 use crate::framework::{DataSource, Value};
 
 pub mod flavor;
+pub mod hypervisor;
 pub mod lookups;
 pub mod server_network;
 pub mod servers;
@@ -23,6 +24,7 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
         Arc::new(lookups::ImageData),
         Arc::new(lookups::AvailabilityZonesData),
         Arc::new(lookups::HypervisorsData),
+        Arc::new(hypervisor::HypervisorData),
         Arc::new(lookups::LimitsData),
         Arc::new(volume_attachments::VolumeAttachmentsData),
     ]
