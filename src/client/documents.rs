@@ -512,6 +512,55 @@ pub struct Limits {
     pub other: BTreeMap<String, J>,
 }
 
+/// `limits.absolute` of `GET /limits` field by field (Nova API reference
+/// "Show Rate And Absolute Limits"); -1 is unlimited, RAM in MiB. Left out
+/// by newer microversions: the security group and floating IP figures from
+/// 2.36, `maxImageMeta` from 2.39, the personality ones from 2.57.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AbsoluteLimits {
+    #[serde(rename = "maxImageMeta", deserialize_with = "de::int")]
+    pub max_image_meta: Option<i64>,
+    #[serde(rename = "maxPersonality", deserialize_with = "de::int")]
+    pub max_personality: Option<i64>,
+    #[serde(rename = "maxPersonalitySize", deserialize_with = "de::int")]
+    pub max_personality_size: Option<i64>,
+    #[serde(rename = "maxSecurityGroupRules", deserialize_with = "de::int")]
+    pub max_security_group_rules: Option<i64>,
+    #[serde(rename = "maxSecurityGroups", deserialize_with = "de::int")]
+    pub max_security_groups: Option<i64>,
+    #[serde(rename = "maxServerGroupMembers", deserialize_with = "de::int")]
+    pub max_server_group_members: Option<i64>,
+    #[serde(rename = "maxServerGroups", deserialize_with = "de::int")]
+    pub max_server_groups: Option<i64>,
+    #[serde(rename = "maxServerMeta", deserialize_with = "de::int")]
+    pub max_server_meta: Option<i64>,
+    #[serde(rename = "maxTotalCores", deserialize_with = "de::int")]
+    pub max_total_cores: Option<i64>,
+    #[serde(rename = "maxTotalFloatingIps", deserialize_with = "de::int")]
+    pub max_total_floating_ips: Option<i64>,
+    #[serde(rename = "maxTotalInstances", deserialize_with = "de::int")]
+    pub max_total_instances: Option<i64>,
+    #[serde(rename = "maxTotalKeypairs", deserialize_with = "de::int")]
+    pub max_total_keypairs: Option<i64>,
+    #[serde(rename = "maxTotalRAMSize", deserialize_with = "de::int")]
+    pub max_total_ram_size: Option<i64>,
+    #[serde(rename = "totalCoresUsed", deserialize_with = "de::int")]
+    pub total_cores_used: Option<i64>,
+    #[serde(rename = "totalFloatingIpsUsed", deserialize_with = "de::int")]
+    pub total_floating_ips_used: Option<i64>,
+    #[serde(rename = "totalInstancesUsed", deserialize_with = "de::int")]
+    pub total_instances_used: Option<i64>,
+    #[serde(rename = "totalRAMUsed", deserialize_with = "de::int")]
+    pub total_ram_used: Option<i64>,
+    #[serde(rename = "totalSecurityGroupsUsed", deserialize_with = "de::int")]
+    pub total_security_groups_used: Option<i64>,
+    #[serde(rename = "totalServerGroupsUsed", deserialize_with = "de::int")]
+    pub total_server_groups_used: Option<i64>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
 /// An image of the image API (`GET /v2/images/{id}`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]

@@ -1,5 +1,5 @@
 //! Lookups by name: key pairs, aggregates, server groups, servers, images;
-//! and the cloud's availability zones, hypervisors and limits.
+//! and the cloud's availability zones and hypervisors.
 
 use async_trait::async_trait;
 use serde_json::Value as J;
@@ -13,7 +13,6 @@ use crate::framework::*;
 use crate::resources::server::model::ServerModel;
 use crate::resources::{aggregate, api_error, keypair, path_segment, server, server_group};
 use crate::tf_model;
-use std::collections::BTreeMap;
 
 /// Picks the one item whose `key` equals `want`; errors name the candidates.
 fn exactly_one<'a>(
@@ -618,44 +617,6 @@ fn hypervisor_item(h: &documents::Hypervisor) -> HypervisorItem {
     }
 }
 
-pub struct LimitsData;
-
-#[async_trait]
-impl DataSource<NovaData> for LimitsData {
-    fn type_name(&self) -> &'static str {
-        "nova_limits"
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(
-            0,
-            Block::new("Absolute limits and usage of the project (`maxTotalCores`, `totalCoresUsed`, ...).")
-                .attr(Attribute::new("absolute", Type::map(Type::Number)).computed().description("Absolute limits and usage, by the compute API's names.")),
-        )
-    }
-    async fn read(&self, data: &NovaData, _req: DataReadRequest, resp: &mut DataReadResponse) {
-        let b = match data.cloud.get("/limits").await {
-            Ok(b) => b,
-            Err(e) => return resp.diags.push(api_error("Cannot read limits", &e)),
-        };
-        match documents::parse::<documents::Limits>("limits", &b["limits"]) {
-            Ok(l) => {
-                let m = LimitsModel {
-                    absolute: Attr::Known(l.absolute),
-                };
-                resp.state = m.to_value(&self.schema().ty());
-            }
-            Err(e) => resp.diags.push(api_error("Cannot read limits", &e)),
-        }
-    }
-}
-
-tf_model! {
-    /// `nova_limits` state.
-    pub struct LimitsModel {
-        pub absolute: Attr<BTreeMap<String, i64>>,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,7 +627,6 @@ mod tests {
         ImageModel::check_against(&ImageData.schema().ty()).unwrap();
         ZonesModel::check_against(&AvailabilityZonesData.schema().ty()).unwrap();
         HypervisorsModel::check_against(&HypervisorsData.schema().ty()).unwrap();
-        LimitsModel::check_against(&LimitsData.schema().ty()).unwrap();
     }
 
     /// `ty`'s attributes named in `names`.

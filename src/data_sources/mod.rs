@@ -7,6 +7,7 @@ use crate::framework::{DataSource, Value};
 
 pub mod flavor;
 pub mod hypervisor;
+pub mod limits;
 pub mod lookups;
 pub mod server_network;
 pub mod servers;
@@ -25,7 +26,7 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
         Arc::new(lookups::AvailabilityZonesData),
         Arc::new(lookups::HypervisorsData),
         Arc::new(hypervisor::HypervisorData),
-        Arc::new(lookups::LimitsData),
+        Arc::new(limits::LimitsData),
         Arc::new(volume_attachments::VolumeAttachmentsData),
     ]
 }
