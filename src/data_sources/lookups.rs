@@ -9,6 +9,7 @@ use crate::client::{documents, wire, Call, Service};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
 use crate::framework::schema::computed_view;
+use crate::framework::validators::OneOf;
 use crate::framework::*;
 use crate::resources::server::model::ServerModel;
 use crate::resources::{aggregate, api_error, keypair, path_segment, server, server_group};
@@ -449,6 +450,9 @@ fn flatten_image(i: &documents::Image, m: &mut ImageModel) {
 
 pub struct AvailabilityZonesData;
 
+/// The zone states `state` may ask for.
+const ZONE_STATES: &[&str] = &["available", "unavailable"];
+
 #[async_trait]
 impl DataSource<NovaData> for AvailabilityZonesData {
     fn type_name(&self) -> &'static str {
@@ -457,11 +461,17 @@ impl DataSource<NovaData> for AvailabilityZonesData {
     fn schema(&self) -> Schema {
         Schema::new(
             0,
-            Block::new("The availability zones servers can be created in.")
+            Block::new("The availability zones of the cloud (`GET /os-availability-zone`), by state.")
+                .attr(
+                    Attribute::string("state")
+                        .optional()
+                        .validate(OneOf(ZONE_STATES))
+                        .description("The state of the zones `names` lists: `available` (the default) or `unavailable`."),
+                )
                 .attr(
                     Attribute::string_list("names")
                         .computed()
-                        .description("Names of the available zones, sorted."),
+                        .description("Names of the zones in `state`, sorted."),
                 )
                 .attr(
                     Attribute::new(
@@ -472,11 +482,15 @@ impl DataSource<NovaData> for AvailabilityZonesData {
                         ])),
                     )
                     .computed()
-                    .description("Every zone with its state."),
+                    .description("Every zone with its state, whatever `state` asks for, sorted by name."),
                 ),
         )
     }
-    async fn read(&self, data: &NovaData, _req: DataReadRequest, resp: &mut DataReadResponse) {
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let Some(mut m) = decode::<ZonesModel>("configuration", &req.config, &mut resp.diags)
+        else {
+            return;
+        };
         let b = match data.cloud.get("/os-availability-zone").await {
             Ok(b) => b,
             Err(e) => {
@@ -494,36 +508,15 @@ impl DataSource<NovaData> for AvailabilityZonesData {
                         .push(api_error("Cannot read availability zones", &e))
                 }
             };
-        let mut zones: Vec<ZoneItem> = zones
-            .into_iter()
-            .filter_map(|z| {
-                Some(ZoneItem {
-                    name: Attr::Known(z.zone_name?),
-                    available: Attr::Known(z.zone_state.available.unwrap_or(false)),
-                })
-            })
-            .collect();
-        zones.sort_by(|a, b| {
-            (a.name.if_known(), a.available.if_known())
-                .cmp(&(b.name.if_known(), b.available.if_known()))
-        });
-        let m = ZonesModel {
-            names: Attr::Known(
-                zones
-                    .iter()
-                    .filter(|z| z.available == Attr::Known(true))
-                    .filter_map(|z| z.name.if_known().cloned())
-                    .collect(),
-            ),
-            zones: Attr::Known(zones),
-        };
+        flatten_zones(&zones, &mut m);
         resp.state = m.to_value(&self.schema().ty());
     }
 }
 
 tf_model! {
-    /// `nova_availability_zones` state.
+    /// `nova_availability_zones` configuration and state.
     pub struct ZonesModel {
+        pub state: Attr<String>,
         pub names: Attr<Vec<String>>,
         pub zones: Attr<Vec<ZoneItem>>,
     }
@@ -535,6 +528,39 @@ tf_model! {
         pub name: Attr<String>,
         pub available: Attr<bool>,
     }
+}
+
+/// `zones`: every zone that has a name (a zone without a state is
+/// unavailable), sorted; `names`: those in the state `state` asks for
+/// (available when null; an unknown state, never read at apply, matches
+/// none). `state` stays as configured.
+pub fn flatten_zones(zones: &[documents::AvailabilityZone], m: &mut ZonesModel) {
+    let mut items: Vec<ZoneItem> = zones
+        .iter()
+        .filter_map(|z| {
+            Some(ZoneItem {
+                name: Attr::Known(z.zone_name.clone()?),
+                available: Attr::Known(z.zone_state.available.unwrap_or(false)),
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        (a.name.if_known(), a.available.if_known())
+            .cmp(&(b.name.if_known(), b.available.if_known()))
+    });
+    let want = match &m.state {
+        Attr::Null => Some(true),
+        Attr::Known(s) => Some(s == ZONE_STATES[0]),
+        Attr::Unknown => None,
+    };
+    let mut names: Vec<String> = items
+        .iter()
+        .filter(|z| want.is_some() && z.available.if_known().copied() == want)
+        .filter_map(|z| z.name.if_known().cloned())
+        .collect();
+    names.dedup();
+    m.names = Attr::Known(names);
+    m.zones = Attr::Known(items);
 }
 
 pub struct HypervisorsData;
@@ -715,6 +741,41 @@ mod tests {
             let back = server_group::ServerGroupModel::from_value(&st).unwrap();
             let rules = back.rules.if_known().cloned().expect("rules is an object");
             assert_eq!(rules.max_server_per_host, want, "{doc:?}");
+        }
+    }
+
+    /// `names` by the `state` asked for: null is available, unknown
+    /// matches none; `zones` lists every zone whatever `state` says.
+    #[test]
+    fn zones_by_state() {
+        let zones: Vec<documents::AvailabilityZone> = documents::parse(
+            "zones",
+            &json!([
+                {"zoneName": "b", "zoneState": {"available": true}},
+                {"zoneName": "a", "zoneState": {"available": "True"}},
+                {"zoneName": "down", "zoneState": {"available": false}},
+                {"zoneName": "nostate", "zoneState": null},
+                {"zoneName": null, "zoneState": {"available": true}}
+            ]),
+        )
+        .unwrap();
+        let s = |x: &str| Attr::Known(x.to_string());
+        let cases: Vec<(Attr<String>, Vec<&str>)> = vec![
+            (Attr::Null, vec!["a", "b"]),
+            (s("available"), vec!["a", "b"]),
+            (s("unavailable"), vec!["down", "nostate"]),
+            (Attr::Unknown, vec![]),
+        ];
+        for (state, want) in cases {
+            let mut m = ZonesModel {
+                state: state.clone(),
+                ..Default::default()
+            };
+            flatten_zones(&zones, &mut m);
+            let want: Vec<String> = want.into_iter().map(String::from).collect();
+            assert_eq!(m.names, Attr::Known(want), "{state:?}");
+            assert_eq!(m.zones.if_known().map(Vec::len), Some(4), "{state:?}");
+            assert_eq!(m.state, state, "as configured");
         }
     }
 
