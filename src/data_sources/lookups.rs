@@ -308,6 +308,7 @@ impl DataSource<NovaData> for ServerData {
             };
         let mut items = server_network::items(&doc, &interfaces);
         server_network::name_the_rest(data, &mut items).await;
+        server_network::sort(&mut items);
         let networks = server_network::ServerNetworks {
             network: Attr::Known(items),
         };

@@ -53,10 +53,10 @@ pub fn attribute() -> Attribute {
     ]);
     Attribute::new("network", Type::list(item))
         .computed()
-        .description("The server's interfaces, in the order the cloud lists them (`GET /servers/{id}/os-interface`): `uuid` (network ID), `name` (network name, from the server's `addresses`, else the network API; null when neither answers), `port` (port ID), `fixed_ip_v4` and `fixed_ip_v6` (the first address of each version), `mac`. Empty for a server without interfaces.")
+        .description("The server's interfaces (`GET /servers/{id}/os-interface`), sorted by network name (unnamed last), then address and port ID: `uuid` (network ID), `name` (network name, from the server's `addresses`, else the network API; null when neither answers), `port` (port ID), `fixed_ip_v4` and `fixed_ip_v6` (the first address of each version), `mac`. Empty for a server without interfaces.")
 }
 
-/// One element per interface, in the cloud's order, named from the
+/// One element per interface, in the cloud's order (see [`sort`]), named from the
 /// server's `addresses` where one of the interface's MAC or fixed IPs
 /// appears there (see [`name_from_addresses`]).
 ///
@@ -108,6 +108,26 @@ pub fn name_from_addresses(server: &documents::Server, i: &InterfaceAttachment) 
         .iter()
         .find(|(_, list)| list.iter().any(mine))
         .map(|(name, _)| name.clone())
+}
+
+/// Puts the elements in a stable order: by network name (unnamed last),
+/// then IPv4 address, IPv6 address and port ID. The cloud's own order is
+/// not stable: `os-interface` and the network API's port listing (which
+/// batched reads use) list a server's ports differently.
+pub fn sort(items: &mut [NetworkItem]) {
+    let ip = |a: &Attr<String>| a.as_deref().and_then(|x| x.parse::<IpAddr>().ok());
+    items.sort_by(|a, b| {
+        let key = |n: &NetworkItem| {
+            (
+                n.name.is_null(),
+                n.name.if_known().cloned(),
+                ip(&n.fixed_ip_v4),
+                ip(&n.fixed_ip_v6),
+                n.port.if_known().cloned(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
 }
 
 /// Names the networks `addresses` did not: one `GET /v2.0/networks/{id}`
@@ -217,6 +237,32 @@ mod tests {
             assert_eq!(got, want, "{what}");
         }
         assert!(items(&server, &[]).is_empty(), "no interfaces, no elements");
+    }
+
+    /// Sorted by name (null last), then IPv4 by value (10.0.0.9 before
+    /// 10.0.0.10), IPv6, port; whatever order the cloud listed them in.
+    #[test]
+    fn order_is_stable() {
+        let n = |name: Option<&str>, v4: Option<&str>, port: &str| NetworkItem {
+            name: Attr::from_option(name.map(String::from)),
+            fixed_ip_v4: Attr::from_option(v4.map(String::from)),
+            port: k(port),
+            ..Default::default()
+        };
+        let want = vec![
+            n(Some("data"), Some("10.0.0.9"), "z"),
+            n(Some("data"), Some("10.0.0.10"), "a"),
+            n(Some("private"), None, "b"),
+            n(Some("private"), Some("192.168.1.5"), "c"),
+            n(None, Some("10.9.9.9"), "d"),
+        ];
+        for rotate in 0..want.len() {
+            let mut got = want.clone();
+            got.rotate_left(rotate);
+            got.reverse();
+            sort(&mut got);
+            assert_eq!(got, want, "rotated by {rotate}");
+        }
     }
 
     /// A server without addresses (null or empty) names nothing.
