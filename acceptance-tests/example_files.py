@@ -9,6 +9,7 @@ from conftest import ROOT
 # cloud's own stand in for them
 EXAMPLE_PROJECT = "0db92f705dac4ccc97c53e518feba021"
 EXAMPLE_VOLUME = "1b4500e5-40bb-4088-a475-2a1b86966747"
+EXAMPLE_HYPERVISOR = "compute-1.example.com"
 
 
 def write_example_inputs(dest):

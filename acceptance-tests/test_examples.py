@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import PROVIDER_BLOCK, ROOT, purge_soft_deleted
-from example_files import EXAMPLE_PROJECT, EXAMPLE_VOLUME, copy_examples
+from example_files import EXAMPLE_HYPERVISOR, EXAMPLE_PROJECT, EXAMPLE_VOLUME, copy_examples
 
 
 def test_resource_and_provider_examples_validate(tf):
@@ -94,7 +94,10 @@ def test_resource_and_data_source_examples_apply(tf_cloud, sdk, cloud):
         os.mkdir(copy_data)
         copy_examples(copy_data, "data-sources/*/data-source.tf")
         for f in glob.glob(os.path.join(copy_data, "*.tf")):
-            shutil.move(f, os.path.join(tf.dir, "zz-" + os.path.basename(f)))
+            text = open(f).read().replace(EXAMPLE_PROJECT, cloud["projects"]["demo_project_id"])
+            text = text.replace(EXAMPLE_HYPERVISOR, cloud["compute_hosts"][0])
+            open(os.path.join(tf.dir, "zz-" + os.path.basename(f)), "w").write(text)
+            os.remove(f)
         tf.apply()
         assert "az-ssd" in tf.output("zones")
         data = tf.resources()
@@ -107,6 +110,10 @@ def test_resource_and_data_source_examples_apply(tf_cloud, sdk, cloud):
         left = "unlimited" if lim.total_cores < 0 else str(lim.total_cores - lim.total_cores_used)
         assert tf.output("cores_left") == left
         assert data["data.nova_flavor.four_cores"]["values"]["id"] == "c3.large"
+        assert data["data.nova_flavor.general_purpose"]["values"]["id"] == "c3.large"
+        assert sorted(n["port"] for n in tf.output("web_networks")) == sorted(i.port_id for i in sdk.compute.server_interfaces(server_ids[0]))
+        assert tf.output("max_per_host") == 1
+        assert tf.output("c1")["state"] == "up"
         assert data["data.nova_keypair.deployer"]["values"]["public_key"] == res["nova_keypair.deployer"]["values"]["public_key"]
         assert tf.plan_exit().returncode == 0
         # the reboot action example, invoked as its comment says

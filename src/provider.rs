@@ -9,7 +9,7 @@ use crate::client::{Cloud, Config, Settings};
 pub use crate::configured::NovaData;
 use crate::framework::validators::{Duration as DurationV, IntBetween, Matches, OneOf};
 use crate::framework::{
-    Attribute, Block, DataSource, Diagnostics, Provider, Resource, Schema, Type, Value,
+    AttrPath, Attribute, Block, DataSource, Diagnostics, Provider, Resource, Schema, Type, Value,
 };
 
 #[derive(Default)]
@@ -38,6 +38,8 @@ pub fn provider_schema() -> Schema {
         .attr(s("application_credential_secret", "Application credential secret.", "OS_APPLICATION_CREDENTIAL_SECRET").sensitive())
         .attr(s("project_id", "Project ID to scope to.", "OS_PROJECT_ID, OS_TENANT_ID"))
         .attr(s("project_name", "Project name to scope to.", "OS_PROJECT_NAME, OS_TENANT_NAME"))
+        .attr(s("tenant_id", "Another name for `project_id` (terraform-provider-openstack's); give one of them.", ""))
+        .attr(s("tenant_name", "Another name for `project_name` (terraform-provider-openstack's); give one of them.", ""))
         .attr(s("user_domain_name", "Domain name of the user.", "OS_USER_DOMAIN_NAME"))
         .attr(s("user_domain_id", "Domain ID of the user.", "OS_USER_DOMAIN_ID"))
         .attr(s("project_domain_name", "Domain name of the project.", "OS_PROJECT_DOMAIN_NAME"))
@@ -76,8 +78,8 @@ pub fn settings_from_block(v: &Value) -> Settings {
         application_credential_id: st("application_credential_id"),
         application_credential_name: st("application_credential_name"),
         application_credential_secret: secret("application_credential_secret"),
-        project_id: st("project_id"),
-        project_name: st("project_name"),
+        project_id: st("project_id").or_else(|| st("tenant_id")),
+        project_name: st("project_name").or_else(|| st("tenant_name")),
         user_domain_name: st("user_domain_name"),
         user_domain_id: st("user_domain_id"),
         project_domain_name: st("project_domain_name"),
@@ -115,6 +117,10 @@ impl Provider for NovaProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<NovaData>>> {
         crate::data_sources::all()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_aliases(config, diags);
     }
 
     fn move_state(
@@ -177,7 +183,102 @@ impl Provider for NovaProvider {
     }
 }
 
+/// terraform-provider-openstack's names of arguments, and this provider's.
+const ALIASES: &[(&str, &str)] = &[("tenant_id", "project_id"), ("tenant_name", "project_name")];
+
+/// An alias and its argument are not both given (an unknown value counts
+/// as given): the error names the alias.
+fn check_aliases(config: &Value, diags: &mut Diagnostics) {
+    for (alias, name) in ALIASES {
+        if !config.get(alias).is_null() && !config.get(name).is_null() {
+            diags.error_at(
+                AttrPath::attr(alias),
+                "Conflicting arguments",
+                format!("{alias} is another name for {name}: give one of them."),
+            );
+        }
+    }
+}
+
 /// The Terraform type of the provider block (for tests).
 pub fn provider_type() -> Type {
     provider_schema().ty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(pairs: &[(&str, Value)]) -> Value {
+        let mut v = Value::null_object(&provider_type());
+        for (k, x) in pairs {
+            v.set(k, x.clone());
+        }
+        v
+    }
+
+    /// `tenant_id`/`tenant_name` stand for `project_id`/`project_name`;
+    /// both of a pair, known or not, is an error naming the alias.
+    #[test]
+    fn tenant_aliases() {
+        let s = Value::string;
+        type Case = (
+            &'static str,
+            Vec<(&'static str, Value)>,
+            Option<&'static str>,
+            Option<&'static str>,
+            Vec<&'static str>,
+        );
+        let cases: Vec<Case> = vec![
+            ("neither", vec![], None, None, vec![]),
+            (
+                "aliases only",
+                vec![("tenant_id", s("t1")), ("tenant_name", s("web"))],
+                Some("t1"),
+                Some("web"),
+                vec![],
+            ),
+            (
+                "names only",
+                vec![("project_id", s("p1")), ("project_name", s("db"))],
+                Some("p1"),
+                Some("db"),
+                vec![],
+            ),
+            (
+                "both ids",
+                vec![("project_id", s("p1")), ("tenant_id", s("t1"))],
+                Some("p1"),
+                None,
+                vec!["tenant_id"],
+            ),
+            (
+                "an unknown alias with a name",
+                vec![("project_name", s("db")), ("tenant_name", Value::Unknown)],
+                None,
+                Some("db"),
+                vec!["tenant_name"],
+            ),
+            (
+                "null alias",
+                vec![("project_id", s("p1")), ("tenant_id", Value::Null)],
+                Some("p1"),
+                None,
+                vec![],
+            ),
+        ];
+        for (what, pairs, id, name, errors) in cases {
+            let v = block(&pairs);
+            let st = settings_from_block(&v);
+            assert_eq!(st.project_id.as_deref(), id, "{what}");
+            assert_eq!(st.project_name.as_deref(), name, "{what}");
+            let mut d = Diagnostics::default();
+            NovaProvider.validate(&v, &mut d);
+            let got: Vec<String> = d
+                .iter()
+                .map(|x| x.detail.split(' ').next().unwrap_or("").to_string())
+                .collect();
+            assert_eq!(got, errors, "{what}");
+        }
+    }
 }

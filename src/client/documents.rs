@@ -154,6 +154,20 @@ impl InterfaceAttachment {
     }
 }
 
+/// A network of the network API (`GET /v2.0/networks/{network_id}`,
+/// Networking API reference "Show network details"): what names an
+/// interface's network when the server's `addresses` do not.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Network {
+    #[serde(deserialize_with = "de::string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::string")]
+    pub name: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
 /// A value that may be `null` (read as its default: empty, for lists and
 /// maps).
 fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -439,8 +453,11 @@ pub struct ZoneState {
     pub available: Option<bool>,
 }
 
-/// A hypervisor of `GET /os-hypervisors/detail`: `id` an integer before
-/// 2.53 and a UUID after; sizes and `running_vms` gone from 2.88.
+/// A hypervisor of `GET /os-hypervisors/detail` (Nova API reference "List
+/// Hypervisors Details"): `id` an integer before 2.53 and a UUID after;
+/// sizes (`memory_mb`, `memory_mb_used` in MiB, `local_gb`,
+/// `local_gb_used` in GiB, `vcpus`, `vcpus_used`) and `running_vms` gone
+/// from 2.88.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Hypervisor {
@@ -450,6 +467,10 @@ pub struct Hypervisor {
     pub hypervisor_hostname: Option<String>,
     #[serde(deserialize_with = "de::string")]
     pub hypervisor_type: Option<String>,
+    #[serde(deserialize_with = "de::int")]
+    pub hypervisor_version: Option<i64>,
+    #[serde(deserialize_with = "de::string")]
+    pub host_ip: Option<String>,
     #[serde(deserialize_with = "de::string")]
     pub state: Option<String>,
     #[serde(deserialize_with = "de::string")]
@@ -457,11 +478,31 @@ pub struct Hypervisor {
     #[serde(deserialize_with = "de::int")]
     pub vcpus: Option<i64>,
     #[serde(deserialize_with = "de::int")]
+    pub vcpus_used: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
     pub memory_mb: Option<i64>,
     #[serde(deserialize_with = "de::int")]
+    pub memory_mb_used: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub local_gb: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
+    pub local_gb_used: Option<i64>,
+    #[serde(deserialize_with = "de::int")]
     pub running_vms: Option<i64>,
+    /// The compute service on the hypervisor; `None` when left out or not
+    /// an object.
+    #[serde(deserialize_with = "if_shaped")]
+    pub service: Option<HypervisorService>,
     #[serde(flatten)]
     pub other: BTreeMap<String, J>,
+}
+
+/// `service` of a hypervisor: the compute service's `host`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct HypervisorService {
+    #[serde(deserialize_with = "de::string")]
+    pub host: Option<String>,
 }
 
 /// `GET /limits`: `limits.absolute` by the compute API's names; values
@@ -471,6 +512,55 @@ pub struct Hypervisor {
 pub struct Limits {
     #[serde(deserialize_with = "int_map")]
     pub absolute: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, J>,
+}
+
+/// `limits.absolute` of `GET /limits` field by field (Nova API reference
+/// "Show Rate And Absolute Limits"); -1 is unlimited, RAM in MiB. Left out
+/// by newer microversions: the security group and floating IP figures from
+/// 2.36, `maxImageMeta` from 2.39, the personality ones from 2.57.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AbsoluteLimits {
+    #[serde(rename = "maxImageMeta", deserialize_with = "de::int")]
+    pub max_image_meta: Option<i64>,
+    #[serde(rename = "maxPersonality", deserialize_with = "de::int")]
+    pub max_personality: Option<i64>,
+    #[serde(rename = "maxPersonalitySize", deserialize_with = "de::int")]
+    pub max_personality_size: Option<i64>,
+    #[serde(rename = "maxSecurityGroupRules", deserialize_with = "de::int")]
+    pub max_security_group_rules: Option<i64>,
+    #[serde(rename = "maxSecurityGroups", deserialize_with = "de::int")]
+    pub max_security_groups: Option<i64>,
+    #[serde(rename = "maxServerGroupMembers", deserialize_with = "de::int")]
+    pub max_server_group_members: Option<i64>,
+    #[serde(rename = "maxServerGroups", deserialize_with = "de::int")]
+    pub max_server_groups: Option<i64>,
+    #[serde(rename = "maxServerMeta", deserialize_with = "de::int")]
+    pub max_server_meta: Option<i64>,
+    #[serde(rename = "maxTotalCores", deserialize_with = "de::int")]
+    pub max_total_cores: Option<i64>,
+    #[serde(rename = "maxTotalFloatingIps", deserialize_with = "de::int")]
+    pub max_total_floating_ips: Option<i64>,
+    #[serde(rename = "maxTotalInstances", deserialize_with = "de::int")]
+    pub max_total_instances: Option<i64>,
+    #[serde(rename = "maxTotalKeypairs", deserialize_with = "de::int")]
+    pub max_total_keypairs: Option<i64>,
+    #[serde(rename = "maxTotalRAMSize", deserialize_with = "de::int")]
+    pub max_total_ram_size: Option<i64>,
+    #[serde(rename = "totalCoresUsed", deserialize_with = "de::int")]
+    pub total_cores_used: Option<i64>,
+    #[serde(rename = "totalFloatingIpsUsed", deserialize_with = "de::int")]
+    pub total_floating_ips_used: Option<i64>,
+    #[serde(rename = "totalInstancesUsed", deserialize_with = "de::int")]
+    pub total_instances_used: Option<i64>,
+    #[serde(rename = "totalRAMUsed", deserialize_with = "de::int")]
+    pub total_ram_used: Option<i64>,
+    #[serde(rename = "totalSecurityGroupsUsed", deserialize_with = "de::int")]
+    pub total_security_groups_used: Option<i64>,
+    #[serde(rename = "totalServerGroupsUsed", deserialize_with = "de::int")]
+    pub total_server_groups_used: Option<i64>,
     #[serde(flatten)]
     pub other: BTreeMap<String, J>,
 }

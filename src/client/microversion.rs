@@ -40,6 +40,9 @@ pub const VOLUME_ATTACH_TAG: Microversion = Microversion(2, 49);
 pub const SERVER_TAG_FILTER: Microversion = Microversion(2, 26);
 /// Server `tags` at create.
 pub const SERVER_TAGS: Microversion = Microversion(2, 52);
+/// Hypervisor IDs as UUIDs, and `hypervisor_hostname_pattern` on the
+/// hypervisor listings.
+pub const HYPERVISOR_HOSTNAME_PATTERN: Microversion = Microversion(2, 53);
 /// Flavor `description`.
 pub const FLAVOR_DESCRIPTION: Microversion = Microversion(2, 55);
 /// Last microversion that accepts `personality`.
@@ -62,6 +65,9 @@ pub const BDM_VOLUME_TYPE: Microversion = Microversion(2, 67);
 pub const HOST_AT_CREATE: Microversion = Microversion(2, 74);
 /// Volume attachment `delete_on_termination`.
 pub const VOLUME_ATTACH_DOT: Microversion = Microversion(2, 79);
+/// From here hypervisors no longer report their sizes and usage
+/// (`vcpus`, `memory_mb`, `local_gb`, their `_used`, `running_vms`).
+pub const HYPERVISOR_NO_FIGURES: Microversion = Microversion(2, 88);
 /// Server `hostname`.
 pub const SERVER_HOSTNAME: Microversion = Microversion(2, 90);
 /// From here Nova no longer generates keypairs: `public_key` is required.

@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use super::union;
+use crate::client::microversion::FLAVOR_DESCRIPTION;
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
 use crate::framework::schema::computed_view;
-use crate::framework::validators::IntBetween;
+use crate::framework::validators::{FloatBetween, IntBetween, StringLength};
 use crate::framework::*;
 use crate::resources::flavor::{self as rflavor, FlavorModel};
 use crate::resources::{api_error, path_segment};
@@ -22,6 +24,9 @@ const FILTERS: &[&str] = &[
     "disk",
     "is_public",
     "extra_specs",
+    "swap",
+    "rx_tx_factor",
+    "description",
 ];
 
 fn filter_attrs(b: Block) -> Block {
@@ -43,7 +48,8 @@ tf_model! {
     /// What a lookup asks for, read from the configuration of either data
     /// source (`nova_flavors` has no `flavor_id`, which reads as null).
     /// Null asks for nothing, unknown matches nothing. Numbers as Terraform
-    /// sends them: `ram` and `min_ram` in MiB, `disk` and `min_disk` in GiB.
+    /// sends them: `ram`, `min_ram` and `swap` in MiB, `disk` and `min_disk`
+    /// in GiB.
     pub struct Filters {
         pub name: Attr<String>,
         pub flavor_id: Attr<String>,
@@ -54,6 +60,9 @@ tf_model! {
         pub min_ram: Attr<f64>,
         pub min_disk: Attr<f64>,
         pub extra_specs: Attr<BTreeMap<String, String>>,
+        pub swap: Attr<f64>,
+        pub rx_tx_factor: Attr<f64>,
+        pub description: Attr<String>,
     }
 }
 
@@ -94,6 +103,9 @@ impl Filters {
             && equal(&self.ram, &number(&have.ram))
             && equal(&self.disk, &number(&have.disk))
             && equal(&self.is_public, &have.is_public)
+            && equal(&self.swap, &number(&have.swap))
+            && equal(&self.rx_tx_factor, &have.rx_tx_factor)
+            && equal(&self.description, &have.description)
             && at_least(&self.min_ram, &have.ram)
             && at_least(&self.min_disk, &have.disk)
             && self.has_specs(f)
@@ -108,6 +120,12 @@ impl Filters {
         want.into_iter()
             .flatten()
             .all(|(k, v)| have.get(k) == Some(v))
+    }
+
+    /// Whether a description is asked for (then the cloud must report
+    /// descriptions: microversion 2.55).
+    fn wants_description(&self) -> bool {
+        !self.description.is_null()
     }
 
     /// Whether some extra spec is asked for (then a listing without specs,
@@ -126,6 +144,11 @@ async fn candidates(
     data: &NovaData,
     filters: &Filters,
 ) -> Result<Vec<documents::Flavor>, ApiError> {
+    if filters.wants_description() {
+        data.cloud
+            .require(FLAVOR_DESCRIPTION, "the description filter")
+            .await?;
+    }
     let body = data
         .cloud
         .get_all("/flavors/detail?is_public=None", "flavors")
@@ -155,20 +178,6 @@ async fn candidates(
         )
     });
     Ok(out)
-}
-
-/// The attributes of object `a`, and those of object `b` that `a` lacks
-/// (a state written from two models).
-fn union(a: Value, b: Value) -> Value {
-    match (a, b) {
-        (Value::Object(mut a), Value::Object(b)) => {
-            for (k, v) in b {
-                a.entry(k).or_insert(v);
-            }
-            Value::Object(a)
-        }
-        (a, _) => a,
-    }
 }
 
 /// `name (id)` of each flavor, for an error that lists them.
@@ -330,6 +339,25 @@ impl DataSource<NovaData> for FlavorsData {
                     .optional()
                     .description("Flavors having at least these extra specs."),
             );
+        b = b
+            .attr(
+                Attribute::number("swap")
+                    .optional()
+                    .validate(IntBetween(0, i32::MAX as i64))
+                    .description("Exactly this swap, in MiB (0: none)."),
+            )
+            .attr(
+                Attribute::number("rx_tx_factor")
+                    .optional()
+                    .validate(FloatBetween(0.000001, 3.4e38))
+                    .description("Exactly this network bandwidth factor."),
+            )
+            .attr(
+                Attribute::string("description")
+                    .optional()
+                    .validate(StringLength(0, 65535))
+                    .description("Exactly this description (microversion 2.55)."),
+            );
         b = filter_attrs(b).attr(
             Attribute::new("flavors", Type::list(flavor_object_type()))
                 .computed()
@@ -426,7 +454,8 @@ mod tests {
     #[test]
     fn filter_table() {
         let f = json!({"id": "3", "name": "m1.medium", "vcpus": 2, "ram": 4096, "disk": 40, "swap": "",
-            "os-flavor-access:is_public": true, "extra_specs": {"hw:cpu_policy": "dedicated"}});
+            "os-flavor-access:is_public": true, "extra_specs": {"hw:cpu_policy": "dedicated"},
+            "description": "for tests"});
         let f: documents::Flavor = documents::parse("flavor", &f).unwrap();
         let specs = |k: &str, v: &str| Attr::Known([(k.to_string(), v.to_string())].into());
         let cases = [
@@ -489,6 +518,42 @@ mod tests {
                 },
                 true,
             ),
+            (
+                Filters {
+                    swap: Attr::Known(0.0),
+                    rx_tx_factor: Attr::Known(1.0),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                Filters {
+                    swap: Attr::Known(512.0),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                Filters {
+                    rx_tx_factor: Attr::Known(2.0),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                Filters {
+                    description: Attr::Known("for tests".into()),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                Filters {
+                    description: Attr::Known("other".into()),
+                    ..Default::default()
+                },
+                false,
+            ),
         ];
         for (i, (c, want)) in cases.iter().enumerate() {
             assert_eq!(c.matches(&f), *want, "case {i}");
@@ -511,6 +576,18 @@ mod tests {
             },
             Filters {
                 extra_specs: Attr::Unknown,
+                ..Default::default()
+            },
+            Filters {
+                swap: Attr::Unknown,
+                ..Default::default()
+            },
+            Filters {
+                rx_tx_factor: Attr::Unknown,
+                ..Default::default()
+            },
+            Filters {
+                description: Attr::Unknown,
                 ..Default::default()
             },
         ] {

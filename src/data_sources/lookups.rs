@@ -1,18 +1,19 @@
 //! Lookups by name: key pairs, aggregates, server groups, servers, images;
-//! and the cloud's availability zones, hypervisors and limits.
+//! and the cloud's availability zones and hypervisors.
 
 use async_trait::async_trait;
 use serde_json::Value as J;
 
+use super::{server_network, union};
 use crate::client::{documents, wire, Call, Service};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
 use crate::framework::schema::computed_view;
+use crate::framework::validators::OneOf;
 use crate::framework::*;
 use crate::resources::server::model::ServerModel;
 use crate::resources::{aggregate, api_error, keypair, path_segment, server, server_group};
 use crate::tf_model;
-use std::collections::BTreeMap;
 
 /// Picks the one item whose `key` equals `want`; errors name the candidates.
 fn exactly_one<'a>(
@@ -189,8 +190,19 @@ impl DataSource<NovaData> for ServerGroupData {
     fn type_name(&self) -> &'static str {
         "nova_server_group"
     }
+    /// The resource's attributes, and its `rules` block as an object
+    /// attribute (`max_server_per_host` null when the group has no such
+    /// rule or the cloud speaks a microversion before 2.64).
     fn schema(&self) -> Schema {
-        by_name_schema(&server_group::schema().block, "server group")
+        let mut s = by_name_schema(&server_group::schema().block, "server group");
+        if let Some(rules) = server_group::schema().block.nested("rules") {
+            s.block.attributes.push(
+                Attribute::new("rules", rules.block.ty())
+                    .computed()
+                    .description("The group's rules (microversion 2.64): `max_server_per_host`, the most servers of the group on one host under the anti-affinity policy; null when the group has no such rule or the cloud speaks an older microversion."),
+            );
+        }
+        s
     }
     fn validate(&self, c: &Value, diags: &mut Diagnostics) {
         need_name_or_id(c, diags);
@@ -217,6 +229,8 @@ impl DataSource<NovaData> for ServerGroupData {
             ) else {
                 return;
             };
+            // rules read as an object always: its rule null when there is none
+            m.rules = Attr::Known(server_group::RulesModel::default());
             server_group::flatten(&doc, &mut m);
             resp.state = m.to_value(&self.schema().ty());
         }
@@ -230,8 +244,12 @@ impl DataSource<NovaData> for ServerData {
     fn type_name(&self) -> &'static str {
         "nova_server"
     }
+    /// The resource's attributes (its blocks left out), and `network`:
+    /// the server's interfaces (see [`server_network`]).
     fn schema(&self) -> Schema {
-        by_name_schema(&server::schema::schema().block, "server")
+        let mut s = by_name_schema(&server::schema::schema().block, "server");
+        s.block.attributes.push(server_network::attribute());
+        s
     }
     fn validate(&self, c: &Value, diags: &mut Diagnostics) {
         need_name_or_id(c, diags);
@@ -266,11 +284,38 @@ impl DataSource<NovaData> for ServerData {
                 }
             }
         };
-        match documents::parse::<documents::Server>("server", &doc) {
-            Ok(doc) => server::model::flatten(&doc, None, &mut m),
+        let doc = match documents::parse::<documents::Server>("server", &doc) {
+            Ok(doc) => doc,
             Err(e) => return resp.diags.push(api_error("Cannot read server", &e)),
-        }
-        resp.state = m.to_value(&self.schema().ty());
+        };
+        server::model::flatten(&doc, None, &mut m);
+        let id = doc.id.clone().unwrap_or_default();
+        let interfaces: Vec<documents::InterfaceAttachment> =
+            match data.cloud.interfaces(&id, doc.has_addresses()).await {
+                Ok(list) => match list
+                    .iter()
+                    .map(|i| documents::parse("interface attachment", i))
+                    .collect()
+                {
+                    Ok(l) => l,
+                    Err(e) => return resp.diags.push(api_error("Cannot read interfaces", &e)),
+                },
+                Err(e) => {
+                    return resp
+                        .diags
+                        .push(api_error("Cannot list the server's interfaces", &e))
+                }
+            };
+        let mut items = server_network::items(&doc, &interfaces);
+        server_network::name_the_rest(data, &mut items).await;
+        server_network::sort(&mut items);
+        let networks = server_network::ServerNetworks {
+            network: Attr::Known(items),
+        };
+        // the resource's model has network blocks of another shape
+        m.network = Attr::Null;
+        let ty = self.schema().ty();
+        resp.state = union(networks.to_value(&ty), m.to_value(&ty));
     }
 }
 
@@ -406,6 +451,9 @@ fn flatten_image(i: &documents::Image, m: &mut ImageModel) {
 
 pub struct AvailabilityZonesData;
 
+/// The zone states `state` may ask for.
+const ZONE_STATES: &[&str] = &["available", "unavailable"];
+
 #[async_trait]
 impl DataSource<NovaData> for AvailabilityZonesData {
     fn type_name(&self) -> &'static str {
@@ -414,11 +462,17 @@ impl DataSource<NovaData> for AvailabilityZonesData {
     fn schema(&self) -> Schema {
         Schema::new(
             0,
-            Block::new("The availability zones servers can be created in.")
+            Block::new("The availability zones of the cloud (`GET /os-availability-zone`), by state.")
+                .attr(
+                    Attribute::string("state")
+                        .optional()
+                        .validate(OneOf(ZONE_STATES))
+                        .description("The state of the zones `names` lists: `available` (the default) or `unavailable`."),
+                )
                 .attr(
                     Attribute::string_list("names")
                         .computed()
-                        .description("Names of the available zones, sorted."),
+                        .description("Names of the zones in `state`, sorted."),
                 )
                 .attr(
                     Attribute::new(
@@ -429,11 +483,15 @@ impl DataSource<NovaData> for AvailabilityZonesData {
                         ])),
                     )
                     .computed()
-                    .description("Every zone with its state."),
+                    .description("Every zone with its state, whatever `state` asks for, sorted by name."),
                 ),
         )
     }
-    async fn read(&self, data: &NovaData, _req: DataReadRequest, resp: &mut DataReadResponse) {
+    async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
+        let Some(mut m) = decode::<ZonesModel>("configuration", &req.config, &mut resp.diags)
+        else {
+            return;
+        };
         let b = match data.cloud.get("/os-availability-zone").await {
             Ok(b) => b,
             Err(e) => {
@@ -451,36 +509,15 @@ impl DataSource<NovaData> for AvailabilityZonesData {
                         .push(api_error("Cannot read availability zones", &e))
                 }
             };
-        let mut zones: Vec<ZoneItem> = zones
-            .into_iter()
-            .filter_map(|z| {
-                Some(ZoneItem {
-                    name: Attr::Known(z.zone_name?),
-                    available: Attr::Known(z.zone_state.available.unwrap_or(false)),
-                })
-            })
-            .collect();
-        zones.sort_by(|a, b| {
-            (a.name.if_known(), a.available.if_known())
-                .cmp(&(b.name.if_known(), b.available.if_known()))
-        });
-        let m = ZonesModel {
-            names: Attr::Known(
-                zones
-                    .iter()
-                    .filter(|z| z.available == Attr::Known(true))
-                    .filter_map(|z| z.name.if_known().cloned())
-                    .collect(),
-            ),
-            zones: Attr::Known(zones),
-        };
+        flatten_zones(&zones, &mut m);
         resp.state = m.to_value(&self.schema().ty());
     }
 }
 
 tf_model! {
-    /// `nova_availability_zones` state.
+    /// `nova_availability_zones` configuration and state.
     pub struct ZonesModel {
+        pub state: Attr<String>,
         pub names: Attr<Vec<String>>,
         pub zones: Attr<Vec<ZoneItem>>,
     }
@@ -492,6 +529,39 @@ tf_model! {
         pub name: Attr<String>,
         pub available: Attr<bool>,
     }
+}
+
+/// `zones`: every zone that has a name (a zone without a state is
+/// unavailable), sorted; `names`: those in the state `state` asks for
+/// (available when null; an unknown state, never read at apply, matches
+/// none). `state` stays as configured.
+pub fn flatten_zones(zones: &[documents::AvailabilityZone], m: &mut ZonesModel) {
+    let mut items: Vec<ZoneItem> = zones
+        .iter()
+        .filter_map(|z| {
+            Some(ZoneItem {
+                name: Attr::Known(z.zone_name.clone()?),
+                available: Attr::Known(z.zone_state.available.unwrap_or(false)),
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        (a.name.if_known(), a.available.if_known())
+            .cmp(&(b.name.if_known(), b.available.if_known()))
+    });
+    let want = match &m.state {
+        Attr::Null => Some(true),
+        Attr::Known(s) => Some(s == ZONE_STATES[0]),
+        Attr::Unknown => None,
+    };
+    let mut names: Vec<String> = items
+        .iter()
+        .filter(|z| want.is_some() && z.available.if_known().copied() == want)
+        .filter_map(|z| z.name.if_known().cloned())
+        .collect();
+    names.dedup();
+    m.names = Attr::Known(names);
+    m.zones = Attr::Known(items);
 }
 
 pub struct HypervisorsData;
@@ -574,44 +644,6 @@ fn hypervisor_item(h: &documents::Hypervisor) -> HypervisorItem {
     }
 }
 
-pub struct LimitsData;
-
-#[async_trait]
-impl DataSource<NovaData> for LimitsData {
-    fn type_name(&self) -> &'static str {
-        "nova_limits"
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(
-            0,
-            Block::new("Absolute limits and usage of the project (`maxTotalCores`, `totalCoresUsed`, ...).")
-                .attr(Attribute::new("absolute", Type::map(Type::Number)).computed().description("Absolute limits and usage, by the compute API's names.")),
-        )
-    }
-    async fn read(&self, data: &NovaData, _req: DataReadRequest, resp: &mut DataReadResponse) {
-        let b = match data.cloud.get("/limits").await {
-            Ok(b) => b,
-            Err(e) => return resp.diags.push(api_error("Cannot read limits", &e)),
-        };
-        match documents::parse::<documents::Limits>("limits", &b["limits"]) {
-            Ok(l) => {
-                let m = LimitsModel {
-                    absolute: Attr::Known(l.absolute),
-                };
-                resp.state = m.to_value(&self.schema().ty());
-            }
-            Err(e) => resp.diags.push(api_error("Cannot read limits", &e)),
-        }
-    }
-}
-
-tf_model! {
-    /// `nova_limits` state.
-    pub struct LimitsModel {
-        pub absolute: Attr<BTreeMap<String, i64>>,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -622,7 +654,130 @@ mod tests {
         ImageModel::check_against(&ImageData.schema().ty()).unwrap();
         ZonesModel::check_against(&AvailabilityZonesData.schema().ty()).unwrap();
         HypervisorsModel::check_against(&HypervisorsData.schema().ty()).unwrap();
-        LimitsModel::check_against(&LimitsData.schema().ty()).unwrap();
+    }
+
+    /// `ty`'s attributes named in `names`.
+    fn part(ty: &Type, names: &[&str]) -> Type {
+        let Type::Object(attrs) = ty else {
+            panic!("not an object type")
+        };
+        Type::Object(
+            attrs
+                .iter()
+                .filter(|(k, _)| names.contains(&k.as_str()))
+                .map(|(k, t)| (k.clone(), t.clone()))
+                .collect(),
+        )
+    }
+
+    /// `nova_server`: the resource's attributes, written by its model, and
+    /// `network`, written by [`server_network::ServerNetworks`]; the state
+    /// of both has every attribute, and `network` in its own shape.
+    #[test]
+    fn the_server_state_is_written_by_two_models() {
+        let ty = ServerData.schema().ty();
+        server_network::ServerNetworks::check_against(&part(&ty, &["network"])).unwrap();
+        let resource: Vec<&str> = ServerModel::attribute_names();
+        let Type::Object(attrs) = &ty else { panic!() };
+        for name in attrs.keys() {
+            assert!(
+                name == "network" || resource.contains(&name.as_str()),
+                "{name}: no model writes it"
+            );
+        }
+        let mut m = ServerModel {
+            id: Attr::Known("s".into()),
+            ..Default::default()
+        };
+        m.network = Attr::Null;
+        let networks = server_network::ServerNetworks {
+            network: Attr::Known(vec![server_network::NetworkItem {
+                name: Attr::Known("private".into()),
+                ..Default::default()
+            }]),
+        };
+        let st = union(networks.to_value(&ty), m.to_value(&ty));
+        assert_eq!(st.as_object().map(|o| o.len()), Some(attrs.len()));
+        assert_eq!(
+            server_network::ServerNetworks::from_value(&st).unwrap(),
+            networks
+        );
+        assert_eq!(
+            ServerModel::from_value(&st).unwrap().id,
+            Attr::Known("s".into())
+        );
+    }
+
+    /// `nova_server_group`: `rules` an object whose rule is null when the
+    /// group has none (an older microversion reports none).
+    #[test]
+    fn server_group_rules() {
+        let ty = ServerGroupData.schema().ty();
+        let Type::Object(attrs) = &ty else { panic!() };
+        for name in attrs.keys() {
+            assert!(
+                server_group::ServerGroupModel::attribute_names().contains(&name.as_str()),
+                "{name}: no model writes it"
+            );
+        }
+        let cases = [
+            (
+                json!({"id": "g", "policy": "anti-affinity", "rules": {"max_server_per_host": 2}}),
+                Attr::Known(2),
+            ),
+            (
+                json!({"id": "g", "policy": "affinity", "rules": {}}),
+                Attr::Null,
+            ),
+            (json!({"id": "g", "policies": ["affinity"]}), Attr::Null),
+        ];
+        for (doc, want) in cases {
+            let doc: documents::ServerGroup = documents::parse("server group", &doc).unwrap();
+            let mut m = server_group::ServerGroupModel {
+                rules: Attr::Known(server_group::RulesModel::default()),
+                ..Default::default()
+            };
+            server_group::flatten(&doc, &mut m);
+            let st = m.to_value(&ty);
+            let back = server_group::ServerGroupModel::from_value(&st).unwrap();
+            let rules = back.rules.if_known().cloned().expect("rules is an object");
+            assert_eq!(rules.max_server_per_host, want, "{doc:?}");
+        }
+    }
+
+    /// `names` by the `state` asked for: null is available, unknown
+    /// matches none; `zones` lists every zone whatever `state` says.
+    #[test]
+    fn zones_by_state() {
+        let zones: Vec<documents::AvailabilityZone> = documents::parse(
+            "zones",
+            &json!([
+                {"zoneName": "b", "zoneState": {"available": true}},
+                {"zoneName": "a", "zoneState": {"available": "True"}},
+                {"zoneName": "down", "zoneState": {"available": false}},
+                {"zoneName": "nostate", "zoneState": null},
+                {"zoneName": null, "zoneState": {"available": true}}
+            ]),
+        )
+        .unwrap();
+        let s = |x: &str| Attr::Known(x.to_string());
+        let cases: Vec<(Attr<String>, Vec<&str>)> = vec![
+            (Attr::Null, vec!["a", "b"]),
+            (s("available"), vec!["a", "b"]),
+            (s("unavailable"), vec!["down", "nostate"]),
+            (Attr::Unknown, vec![]),
+        ];
+        for (state, want) in cases {
+            let mut m = ZonesModel {
+                state: state.clone(),
+                ..Default::default()
+            };
+            flatten_zones(&zones, &mut m);
+            let want: Vec<String> = want.into_iter().map(String::from).collect();
+            assert_eq!(m.names, Attr::Known(want), "{state:?}");
+            assert_eq!(m.zones.if_known().map(Vec::len), Some(4), "{state:?}");
+            assert_eq!(m.state, state, "as configured");
+        }
     }
 
     #[test]

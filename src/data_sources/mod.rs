@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use crate::configured::NovaData;
-use crate::framework::DataSource;
+use crate::framework::{DataSource, Value};
 
 pub mod flavor;
+pub mod hypervisor;
+pub mod limits;
 pub mod lookups;
 pub mod quota_set;
+pub mod server_network;
 pub mod servers;
 pub mod volume_attachments;
 
@@ -23,8 +26,24 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
         Arc::new(lookups::ImageData),
         Arc::new(lookups::AvailabilityZonesData),
         Arc::new(lookups::HypervisorsData),
-        Arc::new(lookups::LimitsData),
+        Arc::new(hypervisor::HypervisorData),
+        Arc::new(limits::LimitsData),
         Arc::new(volume_attachments::VolumeAttachmentsData),
         Arc::new(quota_set::QuotaSetData),
     ]
+}
+
+/// The attributes of object `a`, and those of object `b` that `a` lacks:
+/// a state written from two models (the one that has an attribute in
+/// both, `a`, wins).
+pub(crate) fn union(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Object(mut a), Value::Object(b)) => {
+            for (k, v) in b {
+                a.entry(k).or_insert(v);
+            }
+            Value::Object(a)
+        }
+        (a, _) => a,
+    }
 }

@@ -9,3 +9,10 @@ data "nova_flavor" "four_cores" {
   min_ram     = 8192
   extra_specs = { "hw:cpu_policy" = "dedicated" }
 }
+
+# Swap (MiB), bandwidth factor and description are filters too.
+data "nova_flavor" "general_purpose" {
+  swap         = 1024
+  rx_tx_factor = 1.0
+  description  = "General purpose, 4 vCPUs"
+}

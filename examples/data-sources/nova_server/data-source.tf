@@ -5,3 +5,8 @@ data "nova_server" "web" {
 output "web_addresses" {
   value = data.nova_server.web.addresses
 }
+
+# One element per interface: network ID and name, port, addresses, MAC.
+output "web_networks" {
+  value = data.nova_server.web.network
+}
