@@ -306,10 +306,6 @@ pub struct Server {
     pub security_groups: Option<Vec<NamedGroup>>,
     #[serde(deserialize_with = "null_as_default")]
     pub addresses: BTreeMap<String, Vec<Address>>,
-    /// The server groups the server is in: shown by `GET /servers/{id}`
-    /// from 2.71, never in listings (`None` where the field is left out).
-    #[serde(deserialize_with = "present_strings")]
-    pub server_groups: Option<Vec<String>>,
     /// `None` unless the server has a fault object.
     #[serde(deserialize_with = "if_shaped")]
     pub fault: Option<Fault>,

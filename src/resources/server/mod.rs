@@ -793,8 +793,8 @@ fn plan_flavor(config: &ServerModel, prior: &ServerModel, planned: &mut ServerMo
 /// flavor and host change only with a resize or a power transition,
 /// `all_metadata` and `all_tags` only with metadata and tags. `updated`
 /// changes with every call; `addresses` and `volumes_attached` may change
-/// through the attachments applied beside the server, and `server_groups`
-/// is read again from the server's own record, so they stay unknown. A value the configuration gives (known or not) is never
+/// through the attachments applied beside the server, so they stay
+/// unknown. A value the configuration gives (known or not) is never
 /// touched.
 fn keep_what_cannot_change(prior: &ServerModel, config: &ServerModel, planned: &mut ServerModel) {
     let power = prior.power() != planned.power();
@@ -828,23 +828,34 @@ fn keep_what_cannot_change(prior: &ServerModel, config: &ServerModel, planned: &
     keep!(created, false);
 }
 
-/// A `scheduler_hints` block that only names the group the server is
-/// already in (an imported server, or hints written down afterwards)
-/// changes nothing on the cloud: it is recorded in place, not by
-/// replacing the server.
-fn hints_already_hold(prior: &ServerModel, config: &ServerModel) -> bool {
+/// The group of a `scheduler_hints` block written for a server whose
+/// state has none (an imported server, or hints written down afterwards),
+/// when the block names a group and nothing else. If the server is already
+/// in that group ([`in_group`]) the block changes nothing on the cloud: it
+/// is recorded in place, not by replacing the server.
+fn hinted_group<'a>(prior: &ServerModel, config: &'a ServerModel) -> Option<&'a str> {
     let (Attr::Null, Some(h)) = (&prior.scheduler_hints, config.scheduler_hints.if_known()) else {
-        return false;
+        return None;
     };
     let only_group = model::SchedulerHintsModel {
         group: h.group.clone(),
         ..Default::default()
     } == *h;
-    let groups = prior.server_groups.if_known();
-    only_group
-        && h.group
-            .if_known()
-            .is_some_and(|g| groups.is_some_and(|gs| gs.contains(g)))
+    h.group.as_deref().filter(|_| only_group)
+}
+
+/// Whether server `id` is a member of server group `group` (`GET
+/// /os-server-groups/{id}`); `false` when the group cannot be read.
+async fn in_group(data: &NovaData, group: &str, id: &str) -> bool {
+    let path = format!("/os-server-groups/{}", path_segment(group));
+    match data.cloud.get(&path).await {
+        Ok(b) => documents::parse::<documents::ServerGroup>("server group", &b["server_group"])
+            .is_ok_and(|g| g.members.iter().any(|m| m == id)),
+        Err(e) => {
+            tracing::debug!(group = %group, error = %e, "server group not read");
+            false
+        }
+    }
 }
 
 /// `network_mode = "none"` written for a server that has no interface
@@ -1010,8 +1021,11 @@ impl Resource<NovaData> for Server {
             plan_flavor(&config, prior, &mut planned);
             keep_what_cannot_change(prior, &config, &mut planned);
             let mut holding = Vec::new();
-            if hints_already_hold(prior, &config) {
-                holding.push(AttrPath::attr("scheduler_hints"));
+            let group = hinted_group(prior, &config);
+            if let (Some(g), Some(data), Some(id)) = (group, data, prior.id.if_known()) {
+                if in_group(data, g, id).await {
+                    holding.push(AttrPath::attr("scheduler_hints"));
+                }
             }
             if no_network_already_holds(prior, &config) {
                 holding.push(AttrPath::attr("network_mode"));
@@ -1315,7 +1329,6 @@ mod tests {
             metadata: Attr::from_known_entries([("role".to_string(), "web".to_string())]),
             access_ip_v4: Attr::Null,
             addresses: Attr::Known(vec![]),
-            server_groups: Attr::Known(vec!["g1".to_string()]),
             ..Default::default()
         }
     }
@@ -1332,7 +1345,6 @@ mod tests {
             addresses: Attr::Unknown,
             updated: Attr::Unknown,
             access_ip_v4: Attr::Unknown,
-            server_groups: Attr::Unknown,
             ..prior.clone()
         }
     }
@@ -1392,7 +1404,7 @@ mod tests {
     }
 
     #[test]
-    fn hints_naming_the_servers_group_need_no_replacement() {
+    fn hints_naming_only_a_group_are_checked_against_the_group() {
         let prior = running();
         let hints = |group: Attr<String>| ServerModel {
             scheduler_hints: Attr::Known(SchedulerHintsModel {
@@ -1401,34 +1413,28 @@ mod tests {
             }),
             ..Default::default()
         };
-        assert!(hints_already_hold(&prior, &hints(k("g1"))));
-        assert!(
-            !hints_already_hold(&prior, &hints(k("g2"))),
-            "another group"
-        );
-        assert!(
-            !hints_already_hold(&prior, &hints(Attr::Unknown)),
+        assert_eq!(hinted_group(&prior, &hints(k("g1"))), Some("g1"));
+        assert_eq!(
+            hinted_group(&prior, &hints(Attr::Unknown)),
+            None,
             "not known yet"
         );
-        assert!(!hints_already_hold(&prior, &hints(Attr::Null)));
+        assert_eq!(hinted_group(&prior, &hints(Attr::Null)), None);
         let mut more = hints(k("g1"));
         if let Attr::Known(h) = &mut more.scheduler_hints {
             h.query = k("[\">=\", \"$free_ram_mb\", 1024]");
         }
-        assert!(
-            !hints_already_hold(&prior, &more),
+        assert_eq!(
+            hinted_group(&prior, &more),
+            None,
             "other hints would place it anew"
         );
         let mut had = prior.clone();
         had.scheduler_hints = Attr::Known(SchedulerHintsModel::default());
-        assert!(
-            !hints_already_hold(&had, &hints(k("g1"))),
+        assert_eq!(
+            hinted_group(&had, &hints(k("g1"))),
+            None,
             "hints were recorded already"
         );
-        let unknown_groups = ServerModel {
-            server_groups: Attr::Unknown,
-            ..prior.clone()
-        };
-        assert!(!hints_already_hold(&unknown_groups, &hints(k("g1"))));
     }
 }

@@ -149,7 +149,6 @@ tf_model! {
         pub all_metadata: Attr<BTreeMap<String, String>>,
         pub all_tags: Attr<Vec<String>>,
         pub volumes_attached: Attr<Vec<String>>,
-        pub server_groups: Attr<Vec<String>>,
         pub flavor: Attr<FlavorModel>,
         pub fault: Attr<FaultModel>,
         pub network: Attr<Vec<NetworkModel>>,
@@ -621,12 +620,6 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
     m.created = Attr::from_option(s.created.clone());
     m.updated = Attr::from_option(s.updated.clone());
     m.host_id = Attr::from_option(s.host_id.clone());
-    // only a server's own record shows its groups; a listing's keeps them
-    match &s.server_groups {
-        Some(g) => m.server_groups = Attr::Known(g.clone()),
-        None if m.server_groups.is_unknown() => m.server_groups = Attr::Null,
-        None => {}
-    }
     m.volumes_attached = Attr::Known(
         s.volumes_attached
             .iter()
@@ -1144,7 +1137,7 @@ mod tests {
     fn an_import_owns_no_metadata_or_tags() {
         let d = doc(
             json!({"id": "x", "name": "n", "status": "ACTIVE", "image": "",
-            "metadata": {"owner": "sdk"}, "tags": ["sdk-tag"], "server_groups": ["g1"]}),
+            "metadata": {"owner": "sdk"}, "tags": ["sdk-tag"]}),
         );
         let imported = ServerModel {
             id: k("x"),
@@ -1161,12 +1154,6 @@ mod tests {
             Attr::Known([("owner".to_string(), "sdk".to_string())].into())
         );
         assert_eq!(m.all_tags, Attr::Known(vec!["sdk-tag".to_string()]));
-        assert_eq!(m.server_groups, Attr::Known(vec!["g1".to_string()]));
-        // a listing does not show groups: what was read before stays
-        let listed = doc(json!({"id": "x", "name": "n", "status": "ACTIVE"}));
-        let mut again = m.clone();
-        flatten(&listed, Some(&m), &mut again);
-        assert_eq!(again.server_groups, m.server_groups);
         let mut read = ServerModel::default();
         flatten(&d, None, &mut read);
         assert_eq!(
