@@ -8,7 +8,6 @@ use serde_json::Value as J;
 use terraform_provider_nova::client::documents::{self, parse};
 use terraform_provider_nova::data_sources::{servers, volume_attachments};
 use terraform_provider_nova::framework::model::Model;
-use terraform_provider_nova::framework::Value;
 use terraform_provider_nova::resources::{
     aggregate, attachment, flavor, keypair, server, server_group,
 };
@@ -24,13 +23,21 @@ fuzz_target!(|data: &[u8]| {
     let Ok(j) = serde_json::from_slice::<J>(data) else {
         return;
     };
-    // the server resource still maps raw documents
-    let null_state = |ty| Value::null_object(&ty);
-    let sty = server::schema::schema().block.ty();
-    let mut st = null_state(sty.clone());
-    server::model::flatten(&j, &null_state(sty), &mut st);
+    each(&j, |d: documents::Server| {
+        let mut m = server::model::ServerModel::default();
+        server::model::flatten(&d, None, &mut m);
+        let prior = m.clone();
+        server::model::flatten(&d, Some(&prior), &mut m);
+        m.to_value(&server::schema::schema().block.ty());
+    });
     let ifaces: Vec<J> = j.as_array().cloned().unwrap_or_else(|| vec![j.clone()]);
-    server::model::flatten_networks(&ifaces, &mut st);
+    let ifaces: Vec<documents::InterfaceAttachment> = ifaces
+        .iter()
+        .filter_map(|i| parse("interface", i).ok())
+        .collect();
+    let mut m = server::model::ServerModel::default();
+    server::model::flatten_networks(&ifaces, &mut m);
+    m.to_value(&server::schema::schema().block.ty());
 
     each(&j, |d: documents::Flavor| {
         let mut m = flavor::FlavorModel::default();
