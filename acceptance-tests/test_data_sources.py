@@ -131,6 +131,11 @@ def check_lookups(tf, cloud):
     ('data "nova_flavor" "f" {\n  name = "no-such-flavor"\n}', "No flavor matches the given name, ID and filters."),
     ('data "nova_image" "i" {\n  name = "fakeimage123456"\n}', "Set most_recent = true or give the id."),
     ('data "nova_aggregate" "a" {}', "Give name or id."),
+    ('data "nova_hypervisor" "h" {\n  hostname = "compute"\n}',
+     'No hypervisor has hostname "compute". Hypervisors with similar names: compute1, compute2.'),
+    ('data "nova_hypervisor" "h" {\n  hostname = ""\n}', "hostname"),
+    ('data "nova_availability_zones" "z" {\n  state = "broken"\n}', "state"),
+    ('data "nova_limits" "l" {\n  project_id = ""\n}', "project_id"),
 ])
 def test_lookup_errors(tf_cloud, block, message):
     tf = tf_cloud

@@ -152,23 +152,6 @@ output "old" {{
     assert old["vcpus"] > 0 and old["memory"] > 0 and old["disk"] > 0
 
 
-@pytest.mark.parametrize("block, message", [
-    ('data "nova_hypervisor" "h" {\n  hostname = "compute"\n}',
-     'No hypervisor has hostname "compute". Hypervisors with similar names: compute1, compute2.'),
-    ('data "nova_hypervisor" "h" {\n  hostname = ""\n}', "hostname"),
-    ('data "nova_availability_zones" "z" {\n  state = "broken"\n}', "state"),
-    ('data "nova_limits" "l" {\n  project_id = ""\n}', "project_id"),
-])
-def test_lookup_errors(tf_cloud, block, message):
-    tf = tf_cloud
-    tf.write(PROVIDER_BLOCK + 'provider "nova" {}\n' + block + "\n")
-    tf.init()
-    r = tf.plan_exit()
-    assert r.returncode == 1
-    out = " ".join((r.stdout + r.stderr).split())
-    assert message in out, out
-
-
 def test_limits_by_project_and_name(tf_cloud, cloud, sdk):
     tf = tf_cloud
     demo = cloud["projects"]["demo_project_id"]

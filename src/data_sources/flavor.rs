@@ -388,20 +388,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// `ty`'s attributes named in `names`.
-    fn part(ty: &Type, names: &[&str]) -> Type {
-        let Type::Object(attrs) = ty else {
-            panic!("not an object type")
-        };
-        Type::Object(
-            attrs
-                .iter()
-                .filter(|(k, _)| names.contains(&k.as_str()))
-                .map(|(k, t)| (k.clone(), t.clone()))
-                .collect(),
-        )
-    }
-
     /// The attribute names of object type `ty`.
     fn attribute_names(ty: &Type) -> Vec<String> {
         match ty {
@@ -420,13 +406,13 @@ mod tests {
             .into_iter()
             .filter(|n| *n != "timeouts")
             .collect();
-        assert_eq!(part(&ty, &shared), part(&resource, &shared));
+        assert_eq!(ty.only(&shared), resource.only(&shared));
         assert_eq!(
             attribute_names(&resource).len(),
             shared.len() + 1,
             "the view leaves out timeouts only"
         );
-        Filters::check_against(&part(&ty, &Filters::attribute_names())).unwrap();
+        Filters::check_against(&ty.only(&Filters::attribute_names())).unwrap();
         for name in attribute_names(&ty) {
             assert!(
                 shared.contains(&name.as_str())
@@ -440,8 +426,8 @@ mod tests {
             .into_iter()
             .filter(|n| *n != "flavor_id")
             .collect();
-        assert_eq!(part(&tys, &filters), part(&ty, &filters));
-        FlavorsFound::check_against(&part(&tys, &FlavorsFound::attribute_names())).unwrap();
+        assert_eq!(tys.only(&filters), ty.only(&filters));
+        FlavorsFound::check_against(&tys.only(&FlavorsFound::attribute_names())).unwrap();
         for name in attribute_names(&tys) {
             assert!(
                 filters.contains(&name.as_str())

@@ -28,6 +28,21 @@ impl Type {
         Type::Object(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
+    /// This object type with only the attributes named in `names` (other
+    /// types as they are): the part of a schema one model writes.
+    pub fn only(&self, names: &[&str]) -> Type {
+        match self {
+            Type::Object(attrs) => Type::Object(
+                attrs
+                    .iter()
+                    .filter(|(k, _)| names.contains(&k.as_str()))
+                    .map(|(k, t)| (k.clone(), t.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
     /// The JSON form Terraform uses for types in schemas: `"string"`,
     /// `["list","string"]`, `["object",{"a":"number"}]`.
     pub fn to_json(&self) -> serde_json::Value {
