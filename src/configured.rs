@@ -12,6 +12,81 @@ pub struct NovaData {
     /// provider argument `boot_volume_image_ref` ("omit", "empty" or
     /// "image"; "omit" when not set).
     pub boot_volume_image_ref: String,
+    /// The compute API reference the cloud follows (provider argument
+    /// `cloud_profile`): its own refusals are checked at plan time.
+    pub cloud_profile: CloudProfile,
     /// Flavor documents (`GET /flavors/detail`), fetched once per process.
     pub flavors: tokio::sync::Mutex<Option<Vec<crate::client::documents::Flavor>>>,
+}
+
+/// The compute API references the provider is built against (the seed
+/// systems of `acceptance-tests/cloud/PROFILES.md`). Knowing which one a
+/// cloud follows lets a plan refuse what that cloud would refuse with a
+/// 400, naming the cloud's rule, before anything is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CloudProfile {
+    /// Upstream Nova (seed 004): no rules beyond Nova's own.
+    #[default]
+    Upstream,
+    /// `/v2.1`, microversion 2.67 (seed 000).
+    Seed000,
+    /// Legacy `/v2/{project_id}` without microversions (seed 001).
+    Seed001,
+    /// `/v2.1` with a recycle bin (seed 002).
+    Seed002,
+    /// `/v2.1/{project_id}`, volume-only block devices (seed 003).
+    Seed003,
+}
+
+impl CloudProfile {
+    /// The names the provider argument takes.
+    pub const NAMES: &'static [&'static str] =
+        &["upstream", "seed-000", "seed-001", "seed-002", "seed-003"];
+
+    /// The profile named `name` (one of [`CloudProfile::NAMES`]).
+    pub fn parse(name: &str) -> Option<CloudProfile> {
+        Some(match name {
+            "upstream" => CloudProfile::Upstream,
+            "seed-000" => CloudProfile::Seed000,
+            "seed-001" => CloudProfile::Seed001,
+            "seed-002" => CloudProfile::Seed002,
+            "seed-003" => CloudProfile::Seed003,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CloudProfile::Upstream => "upstream",
+            CloudProfile::Seed000 => "seed-000",
+            CloudProfile::Seed001 => "seed-001",
+            CloudProfile::Seed002 => "seed-002",
+            CloudProfile::Seed003 => "seed-003",
+        }
+    }
+
+    /// How `imageRef` is sent for a volume-booted server on this cloud
+    /// when `boot_volume_image_ref` is not set: seed 000's sample repeats
+    /// the image, seed 002's sends `""`, the others omit it.
+    pub fn boot_volume_image_ref(self) -> &'static str {
+        match self {
+            CloudProfile::Seed000 => "image",
+            CloudProfile::Seed002 => "empty",
+            _ => "omit",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_parses_back() {
+        for n in CloudProfile::NAMES {
+            assert_eq!(CloudProfile::parse(n).map(CloudProfile::name), Some(*n));
+        }
+        assert_eq!(CloudProfile::parse("seed-004"), None);
+        assert_eq!(CloudProfile::parse(""), None);
+    }
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 
 use crate::client::{Cloud, Config, Settings};
-pub use crate::configured::NovaData;
+pub use crate::configured::{CloudProfile, NovaData};
 use crate::framework::validators::{Duration as DurationV, IntBetween, Matches, OneOf};
 use crate::framework::{
     AttrPath, Attribute, Block, DataSource, Diagnostics, Provider, Resource, Schema, Type, Value,
@@ -59,7 +59,8 @@ pub fn provider_schema() -> Schema {
         .attr(s("request_timeout", "Time limit for one HTTP request (default \"60s\").", "").validate(DurationV))
         .attr(s("clouds_yaml_file", "Path of the clouds.yaml to read.", "OS_CLIENT_CONFIG_FILE"))
         .attr(Attribute::bool("batch_reads").optional().description("Answer server reads that run together from one shared listing of the project's servers and ports (default true). Set false to read every server on its own."))
-        .attr(s("boot_volume_image_ref", "How `imageRef` is sent for servers that boot from a volume: \"omit\" (upstream default), \"empty\" (an empty string) or \"image\" (the block device's image ID).", "").validate(OneOf(&["omit", "empty", "image"])));
+        .attr(s("boot_volume_image_ref", "How `imageRef` is sent for servers that boot from a volume: \"omit\" (upstream default), \"empty\" (an empty string) or \"image\" (the block device's image ID).", "").validate(OneOf(&["omit", "empty", "image"])))
+        .attr(s("cloud_profile", "The compute API reference the cloud follows: \"upstream\" (default), \"seed-000\", \"seed-001\", \"seed-002\" or \"seed-003\" (see the README's Clouds table). With it, a plan refuses what that cloud refuses, naming the cloud's rule, and `boot_volume_image_ref` defaults to that cloud's spelling.", "NOVA_CLOUD_PROFILE").validate(OneOf(CloudProfile::NAMES)));
     Schema::new(0, b)
 }
 
@@ -166,13 +167,33 @@ impl Provider for NovaProvider {
                 "insecure = true: the provider does not check the cloud's certificates. Use cacert_file instead where you can.",
             );
         }
+        let profile_name = config
+            .get("cloud_profile")
+            .opt_str()
+            .or_else(|| std::env::var("NOVA_CLOUD_PROFILE").ok());
+        let cloud_profile = match profile_name.as_deref().map(CloudProfile::parse) {
+            None => CloudProfile::Upstream,
+            Some(Some(p)) => p,
+            Some(None) => {
+                diags.error(
+                    "Invalid provider configuration",
+                    format!(
+                        "NOVA_CLOUD_PROFILE: {:?} is not one of {}.",
+                        profile_name.unwrap_or_default(),
+                        CloudProfile::NAMES.join(", ")
+                    ),
+                );
+                return None;
+            }
+        };
         match Cloud::new(cfg) {
             Ok(cloud) => Some(NovaData {
                 cloud,
                 boot_volume_image_ref: config
                     .get("boot_volume_image_ref")
                     .opt_str()
-                    .unwrap_or_else(|| "omit".into()),
+                    .unwrap_or_else(|| cloud_profile.boot_volume_image_ref().into()),
+                cloud_profile,
                 flavors: tokio::sync::Mutex::new(None),
             }),
             Err(e) => {

@@ -11,6 +11,7 @@ pub mod model;
 pub mod schema;
 #[cfg(test)]
 mod seed_fixtures;
+pub mod vendor_rules;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -1010,6 +1011,11 @@ impl Resource<NovaData> for Server {
         };
         if let Some(data) = data {
             check_versions(data, &config, prior.as_ref(), diags).await;
+            if prior.is_none() {
+                for d in vendor_rules::refusals(data.cloud_profile, &config) {
+                    diags.push(d);
+                }
+            }
         }
         // user data: only its hash is kept; a change replaces the server
         planned.user_data_hash = planned_user_data_hash(&config);
