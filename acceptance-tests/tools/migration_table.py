@@ -106,7 +106,7 @@ DIFFERENT = {
         (None, "not needed: a multi-attach volume attaches like any other at microversion 2.60+, which the provider speaks"),
     ("resource", "nova_volume_attachment", "vendor_options"): (None, "not needed: see its setting"),
     ("resource", "nova_volume_attachment", "vendor_options.ignore_volume_confirmation"):
-        (None, "not needed: the attachment is confirmed from Nova's own attachment list, not the volume API"),
+        (None, "not needed: the attachment is confirmed by its instance action and the server's attachment list, not by the volume API"),
     ("resource", "nova_interface_attachment", "instance_id"): ("server_id", "Nova's name"),
     ("data source", "nova_server", "key_pair"): ("key_name", "Nova's name"),
     ("data source", "nova_server", "image_name"): (None, "not here yet: `image_id`, and the `nova_image` data source for its name"),
