@@ -15,6 +15,9 @@ pub struct NovaData {
     /// The compute API reference the cloud follows (provider argument
     /// `cloud_profile`): its own refusals are checked at plan time.
     pub cloud_profile: CloudProfile,
+    /// Objects `terraform query` reads at once (provider argument
+    /// `query_concurrency`, 1 to 64).
+    pub query_concurrency: usize,
     /// Flavor documents (`GET /flavors/detail`), fetched once per process.
     pub flavors: tokio::sync::Mutex<Option<Vec<crate::client::documents::Flavor>>>,
 }

@@ -71,7 +71,14 @@ pub trait Provider: Send + Sync + 'static {
         config: &Value,
         diags: &mut Diagnostics,
     ) -> Option<Self::Data>;
+    /// How many objects `terraform query` reads at once (at least 1).
+    fn list_concurrency(&self, _data: &Self::Data) -> usize {
+        DEFAULT_LIST_CONCURRENCY
+    }
 }
+
+/// Objects `terraform query` reads at once unless the provider says.
+pub const DEFAULT_LIST_CONCURRENCY: usize = 8;
 
 pub struct SchemaSet {
     pub provider: Schema,
@@ -273,16 +280,14 @@ impl<P: Provider> Runtime<P> {
         diags
     }
 
-    /// `terraform query`: the objects a `list` block finds, each read as an
-    /// import reads it (so the object and identity are those an import
-    /// would give), at most `limit` of them when `limit` > 0.
-    pub async fn list_resource(
+    /// `terraform query`, first step: the objects a `list` block finds (at
+    /// most `limit` when `limit` > 0), by ID, in the order shown.
+    pub async fn list_found(
         &self,
         type_name: &str,
         config: &Dynamic,
-        include_object: bool,
         limit: i64,
-    ) -> (Vec<ListedObject>, Diagnostics) {
+    ) -> (Vec<Listed>, Diagnostics) {
         let mut diags = Diagnostics::default();
         let (Some((r, _, _)), Some((_, lt))) =
             (self.resources.get(type_name), self.lists.get(type_name))
@@ -300,27 +305,61 @@ impl<P: Provider> Runtime<P> {
         if limit > 0 {
             found.truncate(limit as usize);
         }
-        let reads = found.iter().map(|item| async move {
-            let imported = self.import_resource_state(type_name, &item.id, None).await;
-            let Some(state) = imported.state else {
-                return (None, imported.diags);
-            };
-            let read = self.read_resource(type_name, &state, Vec::new()).await;
-            let mut d = imported.diags;
-            d.0.extend(read.diags.0);
-            (read.identity.map(|i| (i, read.state)), d)
+        (found, diags)
+    }
+
+    /// `terraform query`, second step: one found object read as an import
+    /// reads it (so the object and identity are those an import would
+    /// give); `None` when it was gone by then.
+    pub async fn list_item(
+        &self,
+        type_name: &str,
+        item: &Listed,
+        include_object: bool,
+    ) -> (Option<ListedObject>, Diagnostics) {
+        let imported = self.import_resource_state(type_name, &item.id, None).await;
+        let Some(state) = imported.state else {
+            return (None, imported.diags);
+        };
+        let read = self.read_resource(type_name, &state, Vec::new()).await;
+        let mut diags = imported.diags;
+        diags.0.extend(read.diags.0);
+        let object = read.identity.map(|identity| ListedObject {
+            identity,
+            display_name: item.display_name.clone(),
+            object: include_object.then_some(read.state),
         });
+        (object, diags)
+    }
+
+    /// How many found objects are read at once (the provider's setting).
+    pub fn list_concurrency(&self) -> usize {
+        match self.data.get() {
+            Some(d) => self.provider.list_concurrency(d).max(1),
+            None => DEFAULT_LIST_CONCURRENCY,
+        }
+    }
+
+    /// `terraform query` whole: the found objects read with at most
+    /// [`Runtime::list_concurrency`] reads at once, in the listing's order.
+    pub async fn list_resource(
+        &self,
+        type_name: &str,
+        config: &Dynamic,
+        include_object: bool,
+        limit: i64,
+    ) -> (Vec<ListedObject>, Diagnostics) {
+        use futures::StreamExt;
+        let (found, mut diags) = self.list_found(type_name, config, limit).await;
+        let reads: Vec<_> = futures::stream::iter(found.iter())
+            .map(|item| self.list_item(type_name, item, include_object))
+            .buffered(self.list_concurrency())
+            .collect()
+            .await;
         let mut out = Vec::new();
-        for (item, (got, d)) in found.iter().zip(futures::future::join_all(reads).await) {
+        for (got, d) in reads {
             diags.0.extend(d.0);
-            // gone between the listing and the read: not listed
-            if let Some((identity, state)) = got {
-                out.push(ListedObject {
-                    identity,
-                    display_name: item.display_name.clone(),
-                    object: include_object.then_some(state),
-                });
-            }
+            out.extend(got);
         }
         (out, diags)
     }
@@ -926,5 +965,129 @@ impl<P: Provider> Runtime<P> {
         }
         unknowns_to_null(&mut resp.state);
         (Some(Dynamic::encode(&resp.state, t)), resp.diags)
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+    use crate::framework::schema::{Attribute, Block};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Reads in progress now, and the most at once.
+    #[derive(Default)]
+    struct Reads {
+        now: AtomicUsize,
+        peak: AtomicUsize,
+        total: AtomicUsize,
+    }
+
+    struct Things;
+
+    #[async_trait]
+    impl Resource<Reads> for Things {
+        fn type_name(&self) -> &'static str {
+            "test_thing"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                0,
+                Block::new("A thing.").attr(Attribute::string("id").computed()),
+            )
+        }
+        fn identity_schema(&self) -> Option<IdentitySchema> {
+            Some(IdentitySchema::id_only("The ID."))
+        }
+        fn list_schema(&self) -> Option<Schema> {
+            Some(Schema::new(0, Block::new("Every thing.")))
+        }
+        async fn list(&self, _: &Reads, _: &Value, _: &mut Diagnostics) -> Vec<Listed> {
+            (0..10)
+                .map(|i| Listed {
+                    id: format!("t{i}"),
+                    display_name: format!("thing {i}"),
+                })
+                .collect()
+        }
+        async fn read(&self, data: &Reads, req: ReadRequest, resp: &mut ReadResponse) {
+            data.total.fetch_add(1, Ordering::SeqCst);
+            let now = data.now.fetch_add(1, Ordering::SeqCst) + 1;
+            data.peak.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            data.now.fetch_sub(1, Ordering::SeqCst);
+            // t3 is gone by the time it is read
+            resp.state = match req.state.get("id").opt_str().as_deref() {
+                Some("t3") => Value::Null,
+                _ => req.state,
+            };
+        }
+        async fn create(&self, _: &Reads, _: ApplyRequest, _: &mut ApplyResponse) {}
+        async fn update(&self, _: &Reads, _: ApplyRequest, _: &mut ApplyResponse) {}
+        async fn delete(&self, _: &Reads, _: ApplyRequest, _: &mut ApplyResponse) {}
+    }
+
+    struct Things3;
+
+    #[async_trait]
+    impl Provider for Things3 {
+        type Data = Reads;
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("Test provider."))
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource<Reads>>> {
+            vec![Arc::new(Things)]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn crate::framework::DataSource<Reads>>> {
+            Vec::new()
+        }
+        async fn configure(&self, _: &str, _: &Value, _: &mut Diagnostics) -> Option<Reads> {
+            Some(Reads::default())
+        }
+        fn list_concurrency(&self, _: &Reads) -> usize {
+            3
+        }
+    }
+
+    #[tokio::test]
+    async fn query_reads_at_most_the_provider_concurrency_in_listing_order() {
+        let rt = Runtime::new(Things3);
+        let empty = Type::object(Vec::<(String, Type)>::new());
+        let none = Value::Object(Default::default());
+        assert!(rt
+            .configure("1.15.5", &Dynamic::encode(&none, &empty))
+            .await
+            .0
+            .is_empty());
+        assert_eq!(rt.list_concurrency(), 3);
+        let (objects, diags) = rt
+            .list_resource("test_thing", &Dynamic::encode(&none, &empty), true, 0)
+            .await;
+        assert!(diags.0.is_empty(), "{diags:?}");
+        let names: Vec<&str> = objects.iter().map(|o| o.display_name.as_str()).collect();
+        // in the listing's order, without the one gone meanwhile
+        assert_eq!(
+            names,
+            [
+                "thing 0", "thing 1", "thing 2", "thing 4", "thing 5", "thing 6", "thing 7",
+                "thing 8", "thing 9"
+            ]
+        );
+        assert!(objects.iter().all(|o| o.object.is_some()));
+        let data = rt.data.get().unwrap();
+        // import reads nothing; each object is read once, three at a time
+        assert_eq!(data.peak.load(Ordering::SeqCst), 3);
+        assert_eq!(data.total.load(Ordering::SeqCst), 10);
+        // limit: the first two, and no object beyond them is read
+        let (two, _) = rt
+            .list_resource("test_thing", &Dynamic::encode(&none, &empty), false, 2)
+            .await;
+        assert_eq!(
+            two.iter()
+                .map(|o| o.display_name.as_str())
+                .collect::<Vec<_>>(),
+            ["thing 0", "thing 1"]
+        );
+        assert!(two.iter().all(|o| o.object.is_none()));
+        assert_eq!(data.total.load(Ordering::SeqCst), 12);
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use crate::framework::runtime::{Provider, Runtime};
+use crate::framework::Diagnostics;
 
 use super::convert::*;
 use super::proto::goplugin;
@@ -364,40 +365,56 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    /// One event per object found; diagnostics travel in a last event of
-    /// their own.
+    /// One event per object found, sent as soon as it is read (at most the
+    /// provider's list concurrency read at once, in the listing's order);
+    /// diagnostics travel in events of their own.
     async fn list_resource(
         &self,
         r: Request<pb::list_resource::Request>,
     ) -> R<tonic::codegen::BoxStream<pb::list_resource::Event>> {
+        use futures::StreamExt;
         let r = r.into_inner();
         let (found, d) = self
             .rt
-            .list_resource(
-                &r.type_name,
-                &dynamic_in(r.config),
-                r.include_resource_object,
-                r.limit,
-            )
+            .list_found(&r.type_name, &dynamic_in(r.config), r.limit)
             .await;
-        let mut events: Vec<Result<pb::list_resource::Event, Status>> = found
-            .into_iter()
-            .map(|o| {
-                Ok(pb::list_resource::Event {
-                    identity: identity_out(Some(o.identity)),
-                    display_name: o.display_name,
-                    resource_object: o.object.map(dynamic_out),
-                    diagnostic: vec![],
-                })
+        let diagnostics = |d: &Diagnostics| pb::list_resource::Event {
+            diagnostic: diagnostics_out(d),
+            ..Default::default()
+        };
+        let first: Vec<Result<pb::list_resource::Event, Status>> = match d.0.is_empty() {
+            true => vec![],
+            false => vec![Ok(diagnostics(&d))],
+        };
+        let rt = self.rt.clone();
+        let type_name = r.type_name;
+        let include = r.include_resource_object;
+        let concurrency = rt.list_concurrency();
+        let objects = futures::stream::iter(found)
+            .map(move |item| {
+                let rt = rt.clone();
+                let type_name = type_name.clone();
+                async move { rt.list_item(&type_name, &item, include).await }
             })
-            .collect();
-        if !d.0.is_empty() {
-            events.push(Ok(pb::list_resource::Event {
-                diagnostic: diagnostics_out(&d),
-                ..Default::default()
-            }));
-        }
-        Ok(Response::new(Box::pin(tokio_stream::iter(events))))
+            .buffered(concurrency)
+            .flat_map(move |(object, d)| {
+                let mut events = Vec::new();
+                if let Some(o) = object {
+                    events.push(Ok(pb::list_resource::Event {
+                        identity: identity_out(Some(o.identity)),
+                        display_name: o.display_name,
+                        resource_object: o.object.map(dynamic_out),
+                        diagnostic: vec![],
+                    }));
+                }
+                if !d.0.is_empty() {
+                    events.push(Ok(diagnostics(&d)));
+                }
+                futures::stream::iter(events)
+            });
+        Ok(Response::new(Box::pin(
+            futures::stream::iter(first).chain(objects),
+        )))
     }
 
     async fn generate_resource_config(

@@ -961,10 +961,6 @@ impl Resource<NovaData> for Server {
     /// one, each network by its ID (ports and addresses are the cloud's).
     /// `user_data` is never read back, so it is left out; added by hand, the
     /// next apply records it in place.
-    /// Generated configuration: the flavor by ID, the image when there is
-    /// one, each network by its ID (ports and addresses are the cloud's).
-    /// `user_data` is never read back, so it is left out; added by hand, the
-    /// next apply records it in place.
     fn generated_config(&self, state: &Value, config: Value) -> Value {
         let (Ok(st), Ok(mut c)) = (
             ServerModel::from_value(state),
