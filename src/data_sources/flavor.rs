@@ -156,16 +156,8 @@ async fn candidates(
     let listed: Option<Vec<documents::Flavor>> = documents::parse("flavors", &body["flavors"])?;
     let mut out = Vec::new();
     for mut f in listed.unwrap_or_default() {
-        if filters.wants_specs() && !f.has_extra_specs() {
-            let id = f.id.clone().unwrap_or_default();
-            let specs: documents::ExtraSpecs = documents::parse(
-                "flavor extra specs",
-                &data
-                    .cloud
-                    .get(&format!("/flavors/{}/os-extra_specs", path_segment(&id)))
-                    .await?,
-            )?;
-            f.extra_specs = Some(Some(specs.extra_specs));
+        if filters.wants_specs() {
+            complete_specs(data, &mut f).await?;
         }
         if filters.matches(&f) {
             out.push(f);
@@ -178,6 +170,42 @@ async fn candidates(
         )
     });
     Ok(out)
+}
+
+/// Gives `f` its extra specs from `GET /flavors/{id}/os-extra_specs` when
+/// its document came without them (listings before microversion 2.61);
+/// a document that carries them is left as it is.
+async fn complete_specs(data: &NovaData, f: &mut documents::Flavor) -> Result<(), ApiError> {
+    if f.has_extra_specs() {
+        return Ok(());
+    }
+    let id = f.id.clone().unwrap_or_default();
+    let specs: documents::ExtraSpecs = documents::parse(
+        "flavor extra specs",
+        &data
+            .cloud
+            .get(&format!("/flavors/{}/os-extra_specs", path_segment(&id)))
+            .await?,
+    )?;
+    f.extra_specs = Some(Some(specs.extra_specs));
+    Ok(())
+}
+
+/// The one flavor that matches `filters`, with its extra specs even when
+/// the listing leaves them out (before microversion 2.61), so that
+/// `nova_flavor` reads the same specs on every cloud; `Ok(Err(found))`
+/// when none or several match.
+async fn the_one(
+    data: &NovaData,
+    filters: &Filters,
+) -> Result<Result<documents::Flavor, Vec<documents::Flavor>>, ApiError> {
+    let mut found = candidates(data, filters).await?;
+    if found.len() != 1 {
+        return Ok(Err(found));
+    }
+    let mut f = found.remove(0);
+    complete_specs(data, &mut f).await?;
+    Ok(Ok(f))
 }
 
 /// `name (id)` of each flavor, for an error that lists them.
@@ -217,8 +245,9 @@ impl DataSource<NovaData> for FlavorData {
         ) else {
             return;
         };
-        let found = match candidates(data, &filters).await {
-            Ok(c) => c,
+        let found = match the_one(data, &filters).await {
+            Ok(Ok(f)) => vec![f],
+            Ok(Err(found)) => found,
             Err(e) => return resp.diags.push(api_error("Cannot list flavors", &e)),
         };
         match found.as_slice() {
@@ -616,5 +645,87 @@ mod tests {
         assert_eq!(summary.ram, Attr::Known(512));
         assert_eq!(summary.swap, Attr::Known(0));
         assert_eq!(summary.extra_specs, Attr::Known(BTreeMap::new()));
+    }
+
+    /// A cloud answering at `max` as its newest microversion, whose flavor
+    /// listing carries no extra specs (as before 2.61): the one flavor
+    /// found is read with its specs, from os-extra_specs; flavors that are
+    /// not the match are not read.
+    async fn listing_without_specs(max: &str) -> (wiremock::MockServer, NovaData) {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let base = server.uri();
+        Mock::given(method("POST"))
+            .and(path("/v3/auth/tokens"))
+            .respond_with(ResponseTemplate::new(201).insert_header("X-Subject-Token", "t").set_body_json(json!({
+                "token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
+                    {"type": "compute", "name": "nova", "endpoints": [
+                        {"interface": "public", "region_id": "R1", "url": format!("{base}/v2.1")}]}]}
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "version": {"id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1"}
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/flavors/detail"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"flavors": [
+                {"id": "a", "name": "small", "vcpus": 1, "ram": 512, "disk": 1, "os-flavor-access:is_public": true},
+                {"id": "b", "name": "big", "vcpus": 8, "ram": 8192, "disk": 80, "os-flavor-access:is_public": false}
+            ]})))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/flavors/b/os-extra_specs"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "extra_specs": {"hw:mem_page_size": "large"}
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let cfg = crate::client::Config::from_settings(
+            crate::client::Settings {
+                auth_url: Some(format!("{base}/v3")),
+                user_name: Some("u".into()),
+                password: Some(secrecy::SecretString::from("pw")),
+                project_name: Some("p".into()),
+                region: Some("R1".into()),
+                ..Default::default()
+            },
+            "test".into(),
+        )
+        .unwrap();
+        let data = NovaData {
+            cloud: crate::client::Cloud::new(cfg).unwrap(),
+            boot_volume_image_ref: "omit".into(),
+            flavors: tokio::sync::Mutex::new(None),
+        };
+        (server, data)
+    }
+
+    #[tokio::test]
+    async fn the_one_flavor_found_has_its_specs_when_the_listing_has_none() {
+        let (server, data) = listing_without_specs("2.1").await;
+        let filters = Filters {
+            name: Attr::Known("big".into()),
+            ..Default::default()
+        };
+        let f = the_one(&data, &filters).await.unwrap().unwrap();
+        assert_eq!(f.id.as_deref(), Some("b"));
+        let mut m = FlavorModel::default();
+        rflavor::flatten(&f, &mut m);
+        assert_eq!(
+            m.extra_specs,
+            Attr::Known([("hw:mem_page_size".to_string(), "large".to_string())].into())
+        );
+        // several matches: no flavor's specs are read for them
+        let none = the_one(&data, &Filters::default()).await.unwrap();
+        assert_eq!(none.unwrap_err().len(), 2);
+        server.verify().await;
     }
 }
