@@ -1313,6 +1313,33 @@ mod tests {
         Attr::Known(x.to_string())
     }
 
+    /// The planned hash is of `user_data` as written: base64 given as such
+    /// is hashed as that text, not decoded; null and unknown stay so.
+    #[test]
+    fn planned_user_data_hash_is_of_the_text_as_written() {
+        let sha = |t: &str| {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(t.as_bytes()))
+        };
+        let table = [
+            (k("#cloud-config\n"), Attr::Known(sha("#cloud-config\n"))),
+            (
+                k("I2Nsb3VkLWNvbmZpZwo="),
+                Attr::Known(sha("I2Nsb3VkLWNvbmZpZwo=")),
+            ),
+            (k("abcd"), Attr::Known(sha("abcd"))),
+            (Attr::Null, Attr::Null),
+            (Attr::Unknown, Attr::Unknown),
+        ];
+        for (ud, want) in table {
+            let config = ServerModel {
+                user_data: ud.clone(),
+                ..Default::default()
+            };
+            assert_eq!(planned_user_data_hash(&config), want, "{ud:?}");
+        }
+    }
+
     fn running() -> ServerModel {
         ServerModel {
             name: k("web"),

@@ -185,8 +185,36 @@ impl ServerModel {
     }
 }
 
+/// The hash of the user data as written (before any encoding).
 pub fn user_data_hash(s: &str) -> String {
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// Whether `s` is already base64 in the sense terraform-provider-openstack
+/// gives it (through gophercloud): it decodes as standard, padded base64,
+/// line breaks (`\r`, `\n`) ignored, bits after the last whole byte not
+/// checked. Plain text that happens to be such ("abcd") counts as base64.
+pub fn is_base64(s: &str) -> bool {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    let joined: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    LENIENT.decode(joined).is_ok()
+}
+
+/// `user_data` as the `POST /servers` body carries it: as written when it
+/// is already base64 (`filebase64()`, `base64gzip()`, `cloudinit_config`),
+/// else base64-encoded.
+pub fn user_data_for_api(s: &str) -> String {
+    if is_base64(s) {
+        s.to_string()
+    } else {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
 }
 
 /// How `imageRef` is sent for a server that boots from a volume.
@@ -326,7 +354,7 @@ pub fn create_body(p: &ServerModel, config: &ServerModel, o: &CreateOptions) -> 
     put_str(&mut s, "key_name", &p.key_name);
     put_str(&mut s, "availability_zone", &p.availability_zone);
     if let Some(ud) = config.user_data.if_known() {
-        s.insert("user_data".into(), b64(ud).into());
+        s.insert("user_data".into(), user_data_for_api(ud).into());
     }
     put_metadata(&mut s, p, o.create_token);
     put_list(&mut s, "tags", p.tags.known_so_far());
@@ -972,6 +1000,86 @@ mod tests {
             create_body(&planned, &ServerModel::default(), &o),
             json!({"server": {"flavorRef": "1CPU-4GB", "name": "Testvm1", "imageRef": "a3bf7a3d-f842-4bb7-b005-cbe8e42fc843",
                               "metadata": {"HA_Enabled": "false"}}})
+        );
+    }
+
+    /// `user_data` in the create body: sent as written when it decodes as
+    /// standard padded base64 (line breaks ignored), else encoded; null
+    /// and unknown send none.
+    #[test]
+    fn user_data_already_base64_is_sent_as_written() {
+        use base64::engine::general_purpose::STANDARD;
+        // base64gzip("#cloud-config\nruncmd: [echo hi]\n"), as
+        // cloudinit_config with gzip = true and base64_encode = true gives
+        let gzip = "H4sIAAAAAAACA1NOzskvTdFNzs9Ly0znKirNS85NsVKITk3OyFfIyIzlAgDomIXjIAAAAA==";
+        assert_eq!(
+            STANDARD.decode(gzip).unwrap()[..2],
+            [0x1f, 0x8b],
+            "gzip magic"
+        );
+        let o = CreateOptions {
+            microversion: Microversion(2, 90),
+            flavor_ref: "1",
+            boot_volume_image_ref: BootVolumeImageRef::Omit,
+            create_token: None,
+        };
+        let planned = ServerModel {
+            name: k("a"),
+            ..Default::default()
+        };
+        let table: [(&str, Attr<String>, Option<&str>); 12] = [
+            (
+                "plain text",
+                k("#cloud-config\n"),
+                Some("I2Nsb3VkLWNvbmZpZwo="),
+            ),
+            (
+                "base64 of text (filebase64)",
+                k("I2Nsb3VkLWNvbmZpZwo="),
+                Some("I2Nsb3VkLWNvbmZpZwo="),
+            ),
+            ("base64 of gzip bytes", k(gzip), Some(gzip)),
+            ("text that is valid base64", k("abcd"), Some("abcd")),
+            ("the way to send that text", k("YWJjZA=="), Some("YWJjZA==")),
+            ("length not a multiple of 4", k("abc"), Some("YWJj")),
+            ("missing padding", k("YWJjZA"), Some("WVdKalpB")),
+            ("padding inside", k("ab==cd=="), Some("YWI9PWNkPT0=")),
+            (
+                "line breaks in base64",
+                k("SGVsbG8s\r\nIHdvcmxk\n"),
+                Some("SGVsbG8s\r\nIHdvcmxk\n"),
+            ),
+            ("empty", k(""), Some("")),
+            ("null", Attr::Null, None),
+            ("unknown", Attr::Unknown, None),
+        ];
+        for (what, ud, want) in table {
+            let config = ServerModel {
+                user_data: ud,
+                ..Default::default()
+            };
+            let b = create_body(&planned, &config, &o);
+            assert_eq!(
+                b["server"].get("user_data").and_then(J::as_str),
+                want,
+                "{what}"
+            );
+        }
+        // bits past the last byte are not checked, as that provider's
+        // decoder does not ("YWJjZB==" and "YWJjZA==" both decode to "abcd")
+        assert!(is_base64("YWJjZB==") && is_base64("YWJjZA=="));
+        assert!(
+            !is_base64("YWJj ZA==") && !is_base64("YWJj-A=="),
+            "spaces and URL-safe letters are not base64"
+        );
+        // the hash is of the text as written, encoded or not
+        assert_eq!(
+            user_data_hash("abcd"),
+            hex::encode(sha2::Sha256::digest(b"abcd"))
+        );
+        assert_ne!(
+            user_data_hash(gzip),
+            user_data_hash("#cloud-config\nruncmd: [echo hi]\n")
         );
     }
 
