@@ -314,3 +314,47 @@ resource "nova_server" "s" {{
     r = tf.plan_exit()
     assert r.returncode == 2 and "nova_server.s will be created" in r.stdout, r.stdout
     sdk.compute.delete_server(sid, force=True)
+
+
+def test_user_data_already_base64_is_sent_as_given(tf_cloud, sdk):
+    """user_data that is base64 already (base64gzip, as cloudinit_config
+    gives) reaches Nova as written; plain text is encoded once. Nova's copy
+    (OS-EXT-SRV-ATTR:user_data, 2.3) is what was sent; user_data_hash is
+    the SHA-256 of the text as written."""
+    import base64
+    import gzip
+    import hashlib
+
+    tf = tf_cloud
+    text = "#cloud-config\nruncmd: [echo hi]\n"
+    body = ""
+    for name, ud in (("plain", json.dumps(text)), ("gz", f"base64gzip({json.dumps(text)})")):
+        body += f"""
+resource "nova_server" "{name}" {{
+  name         = "tf-acc-userdata-{name}"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  network_mode = "none"
+  force_delete = true
+  user_data    = {ud}
+}}
+"""
+    tf.write(server_tf(body))
+    tf.init()
+    try:
+        tf.apply()
+        res = tf.resources()
+        stored = {}
+        for name in ("plain", "gz"):
+            sid = res[f"nova_server.{name}"]["values"]["id"]
+            r = sdk.compute.get(f"/servers/{sid}", microversion="2.3")
+            r.raise_for_status()
+            stored[name] = r.json()["server"]["OS-EXT-SRV-ATTR:user_data"]
+        assert stored["plain"] == base64.b64encode(text.encode()).decode(), stored
+        assert gzip.decompress(base64.b64decode(stored["gz"])).decode() == text, stored
+        # the hash is of what the configuration wrote: the text, or the base64 as given
+        assert res["nova_server.plain"]["values"]["user_data_hash"] == hashlib.sha256(text.encode()).hexdigest()
+        assert res["nova_server.gz"]["values"]["user_data_hash"] == hashlib.sha256(stored["gz"].encode()).hexdigest()
+        assert tf.plan_exit().returncode == 0
+    finally:
+        tf.destroy()
