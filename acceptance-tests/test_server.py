@@ -358,3 +358,44 @@ resource "nova_server" "{name}" {{
         assert tf.plan_exit().returncode == 0
     finally:
         tf.destroy()
+
+
+def test_block_device_multiattach_is_checked_at_plan(tf_cloud):
+    """block_device.multiattach is no field of the compute API: true plans
+    (the provider speaks 2.60 or later), is refused on a local disk, and is
+    refused when the provider is held below 2.60. Nothing is created."""
+    tf = tf_cloud
+
+    def config(dest, provider_args=""):
+        return PROVIDER_BLOCK + f"""
+provider "nova" {{
+{provider_args}
+}}
+
+resource "nova_server" "shared" {{
+  name         = "tf-acc-multiattach"
+  flavor_id    = "42"
+  network_mode = "none"
+  block_device {{
+    source_type           = "image"
+    uuid                  = "{CIRROS}"
+    destination_type      = "{dest}"
+    volume_size           = 1
+    boot_index            = 0
+    delete_on_termination = true
+    multiattach           = true
+  }}
+}}
+"""
+
+    tf.write(config("volume"))
+    tf.init()
+    r = tf.plan_exit()
+    assert r.returncode == 2 and "1 to add" in r.stdout, r.stdout + r.stderr
+    assert "multiattach" in r.stdout and "= true" in r.stdout, r.stdout
+    tf.write(config("local"))
+    r = tf.plan_exit()
+    assert r.returncode == 1 and "multiattach applies to volumes" in r.stderr, r.stdout + r.stderr
+    tf.write(config("volume", '  compute_microversion = "2.59"'))
+    r = tf.plan_exit()
+    assert r.returncode == 1 and "needs compute API microversion 2.60" in r.stderr, r.stdout + r.stderr

@@ -76,7 +76,10 @@ fn server(s: &Map<String, J>) -> Map<String, J> {
             if b.get("volume_size").and_then(J::as_i64) == Some(0) {
                 b.insert("volume_size".into(), J::Null);
             }
-            b.remove("multiattach");
+            // false there is the default, left out here
+            if b.get("multiattach") != Some(&J::Bool(true)) {
+                b.remove("multiattach");
+            }
         }
     }
     let mut hints = single(m.remove("scheduler_hints"));
@@ -276,6 +279,20 @@ mod tests {
         assert_eq!(s["block_device"][0]["volume_size"], J::Null);
         assert_eq!(s["block_device"][0]["boot_index"], 0);
         assert_eq!(s["block_device"][0]["volume_type"], J::Null);
+        // multiattach: their default false is left out here, true is kept
+        for (theirs, ours) in [
+            (json!(false), None),
+            (json!(true), Some(json!(true))),
+            (J::Null, None),
+        ] {
+            i["block_device"][0]["multiattach"] = theirs.clone();
+            let s = moved_state("nova_server", "openstack_compute_instance_v2", &i).unwrap();
+            assert_eq!(
+                s["block_device"][0].get("multiattach").cloned(),
+                ours,
+                "{theirs}"
+            );
+        }
     }
 
     #[test]

@@ -47,6 +47,8 @@ tf_model! {
         pub guest_format: Attr<String>,
         pub volume_type: Attr<String>,
         pub tag: Attr<String>,
+        /// Not sent: recorded, and checked against the microversion.
+        pub multiattach: Attr<bool>,
     }
 }
 
@@ -472,6 +474,13 @@ pub fn version_requirements(c: &ServerModel, prior: Option<&ServerModel>) -> Vec
     );
     let typed = c.block_devices().iter().any(|b| !b.volume_type.is_null());
     need!(block_device, typed, mv::BDM_VOLUME_TYPE, true);
+    // Nova refuses a multiattach volume below 2.60; the mapping itself
+    // carries no such field
+    let shared = c
+        .block_devices()
+        .iter()
+        .any(|b| b.multiattach.if_known() == Some(&true));
+    need!(block_device, shared, mv::MULTIATTACH, true);
     let files = c.personality.if_known().is_some_and(|p| !p.is_empty());
     need!(personality, files, mv::PERSONALITY_MAX, false);
     out
@@ -551,6 +560,11 @@ pub fn recovered_block_devices(
             boot_index: if is_root { Attr::Known(0) } else { Attr::Null },
             delete_on_termination: Attr::from_option(v.delete_on_termination),
             tag: Attr::from_option(v.attachment.tag.clone()),
+            // as a configuration writes it: true, or left out
+            multiattach: match vol.other.get("multiattach") {
+                Some(J::Bool(true)) => Attr::Known(true),
+                _ => Attr::Null,
+            },
             ..Default::default()
         });
     }
@@ -1175,9 +1189,12 @@ mod tests {
             att("/dev/vdc", "v-later"),
         );
         let root = vol(
-            json!({"name": "", "size": 2, "volume_type": "fast", "volume_image_metadata": {"image_id": "img"}}),
+            json!({"name": "", "size": 2, "volume_type": "fast", "volume_image_metadata": {"image_id": "img"},
+                "multiattach": true}),
         );
-        let blank = vol(json!({"name": "srv-blank-vol", "size": 1, "volume_type": "lvm-1"}));
+        let blank = vol(
+            json!({"name": "srv-blank-vol", "size": 1, "volume_type": "lvm-1", "multiattach": false}),
+        );
         let later = vol(json!({"name": "data", "size": 5, "volume_type": "lvm-1"}));
         // listed out of order: the root one comes first all the same
         let seen = [
@@ -1218,6 +1235,9 @@ mod tests {
         );
         assert_eq!(got[1].boot_index, Attr::Null);
         assert_eq!(got[1].delete_on_termination, Attr::Known(true));
+        // multiattach as a configuration writes it: true, or left out
+        assert_eq!(got[0].multiattach, Attr::Known(true));
+        assert_eq!(got[1].multiattach, Attr::Null);
         // without the block storage record only the root volume is known
         let blind = [
             SeenVolume {
@@ -1237,6 +1257,7 @@ mod tests {
         assert_eq!(got[0].uuid, k("v-root"));
         assert_eq!(got[0].volume_size, Attr::Null);
         assert_eq!(got[0].delete_on_termination, Attr::Null);
+        assert_eq!(got[0].multiattach, Attr::Null);
     }
 
     /// An imported server owns no keys or tags; the data source (no prior
@@ -1387,6 +1408,54 @@ mod tests {
         assert!(partial.is_partial());
         assert!(!doc(json!({"id": "x", "name": "web", "status": "UNKNOWN"})).is_partial());
         assert!(!doc(json!({"id": "x", "name": "web", "status": "ACTIVE"})).is_partial());
+    }
+
+    /// `multiattach = true` asks for 2.60 and sends nothing in the mapping;
+    /// false, null and unknown ask for nothing (an unknown one is checked
+    /// once known).
+    #[test]
+    fn multiattach_needs_2_60_and_is_not_sent() {
+        let with = |m: Attr<bool>| ServerModel {
+            name: k("a"),
+            block_device: Attr::Known(vec![BlockDeviceModel {
+                source_type: k("volume"),
+                destination_type: k("volume"),
+                uuid: k("b4d9c688-1b96-4604-8cf1-d78c5c80a984"),
+                boot_index: Attr::Known(0),
+                multiattach: m,
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let needs = |c: &ServerModel| {
+            version_requirements(c, None).contains(&("block_device", mv::MULTIATTACH, true))
+        };
+        let table = [
+            (Attr::Known(true), true),
+            (Attr::Known(false), false),
+            (Attr::Null, false),
+            (Attr::Unknown, false),
+        ];
+        let o = CreateOptions {
+            microversion: Microversion(2, 60),
+            flavor_ref: "1",
+            boot_volume_image_ref: BootVolumeImageRef::Omit,
+            create_token: None,
+        };
+        for (m, want) in table {
+            let c = with(m.clone());
+            assert_eq!(needs(&c), want, "{m:?}");
+            let b = create_body(&c, &ServerModel::default(), &o);
+            assert_eq!(
+                b["server"]["block_device_mapping_v2"],
+                json!([{"source_type": "volume", "destination_type": "volume",
+                    "uuid": "b4d9c688-1b96-4604-8cf1-d78c5c80a984", "boot_index": 0}]),
+                "{m:?}"
+            );
+        }
+        // unchanged since the prior state: nothing to check
+        let c = with(Attr::Known(true));
+        assert!(version_requirements(&c, Some(&c)).is_empty());
     }
 
     #[test]

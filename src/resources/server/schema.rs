@@ -56,6 +56,7 @@ fn block_device_block() -> Block {
         .attr(Attribute::string("guest_format").optional().validate(OneOf(&["swap", "ext2", "ext3", "ext4", "xfs", "ntfs", "vfat"])).description("`swap` for a swap disk, or a filesystem for an ephemeral disk."))
         .attr(Attribute::string("volume_type").optional().validate(StringLength(1, 255)).description("Volume type of a created volume (microversion 2.67)."))
         .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."))
+        .attr(Attribute::bool("multiattach").optional().description("The volume is multiattach-capable (a property of the volume, from its volume type; the compute API has no such field in a block device mapping, so nothing is sent for it). `true` makes the plan check that the provider speaks compute microversion 2.60 or later, which Nova needs to boot from or attach such a volume, and is refused on a device with destination_type `local`. Absent and `false` mean the same; a `moved` block records terraform-provider-openstack's `false` as absent, so write it only as `true`."))
 }
 
 /// The `scheduler_hints` block.
@@ -419,6 +420,13 @@ fn validate_block_device(
             format!("A volume created from source_type \"{src}\" needs volume_size (GiB)."),
         );
     }
+    if b.multiattach.if_known() == Some(&true) && dest != "volume" {
+        diags.error_at(
+            p.then_attr("multiattach"),
+            "Invalid combination",
+            "multiattach applies to volumes (destination_type \"volume\"); a local disk cannot be shared.",
+        );
+    }
     let creates_volume = dest == "volume" && matches!(src, "image" | "blank" | "snapshot");
     if !b.volume_type.is_null() && !creates_volume {
         diags.error_at(p.then_attr("volume_type"), "Invalid combination", "volume_type applies to volumes created from image, blank or snapshot sources (destination_type \"volume\").");
@@ -667,12 +675,67 @@ mod tests {
                 ]),
                 "block_device[0].volume_type",
             ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![bd(&[
+                            ("source_type", s("blank")),
+                            ("destination_type", s("local")),
+                            ("multiattach", Value::Bool(true)),
+                        ])]),
+                    ),
+                ]),
+                "block_device[0].multiattach",
+            ),
         ];
         for (i, (c, path)) in cases.iter().enumerate() {
             let e = errors(c);
             assert!(
                 e.iter().any(|p| p == path),
                 "case {i}: expected an error at {path}, got {e:?}"
+            );
+        }
+    }
+
+    /// `multiattach = true` only on a volume; false, null and unknown
+    /// anywhere (an unknown destination is checked once known).
+    #[test]
+    fn multiattach_only_on_volumes() {
+        let dev = |src: &str, dest: Value, m: Value| {
+            cfg(&[
+                ("flavor_id", s("1")),
+                (
+                    "block_device",
+                    Value::List(vec![bd(&[
+                        ("source_type", s(src)),
+                        ("uuid", s("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+                        ("destination_type", dest),
+                        ("boot_index", Value::Number(0.into())),
+                        ("volume_size", Value::Number(1.into())),
+                        ("multiattach", m),
+                    ])]),
+                ),
+            ])
+        };
+        let table = [
+            (dev("volume", s("volume"), Value::Bool(true)), false),
+            (dev("image", s("volume"), Value::Bool(true)), false),
+            (dev("image", s("local"), Value::Bool(true)), true),
+            (dev("image", Value::Null, Value::Bool(true)), true),
+            (dev("image", Value::Unknown, Value::Bool(true)), false),
+            (dev("image", s("local"), Value::Bool(false)), false),
+            (dev("image", s("local"), Value::Null), false),
+            (dev("image", s("local"), Value::Unknown), false),
+        ];
+        for (i, (c, refused)) in table.iter().enumerate() {
+            let e = errors(c);
+            assert_eq!(
+                e.contains(&"block_device[0].multiattach".to_string()),
+                *refused,
+                "row {i}: {e:?}"
             );
         }
     }
