@@ -398,4 +398,4 @@ resource "nova_server" "shared" {{
     assert r.returncode == 1 and "multiattach applies to volumes" in r.stderr, r.stdout + r.stderr
     tf.write(config("volume", '  compute_microversion = "2.59"'))
     r = tf.plan_exit()
-    assert r.returncode == 1 and "needs compute API microversion 2.60" in r.stderr, r.stdout + r.stderr
+    assert r.returncode == 1 and "block_device.multiattach needs compute API microversion 2.60" in r.stderr, r.stdout + r.stderr

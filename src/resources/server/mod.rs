@@ -26,7 +26,7 @@ use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
 use crate::framework::*;
 
-use super::{api_error, path_segment, require_feature};
+use super::{api_error, path_segment, require_feature_at};
 use model::{BlockDeviceModel, BootVolumeImageRef, CreateOptions, NetworkModel, ServerModel};
 
 pub struct Server;
@@ -750,12 +750,14 @@ async fn check_versions(
     diags: &mut Diagnostics,
 ) {
     for (attr, version, at_least) in model::version_requirements(config, prior) {
+        // a nested argument (`block_device.multiattach`) is shown at its block
+        let at = AttrPath::attr(attr.split('.').next().unwrap_or(attr));
         if at_least {
-            require_feature(data, version, attr, diags).await;
+            require_feature_at(data, version, attr, at, diags).await;
         } else if let Ok(v) = data.cloud.session.compute_version().await {
             if v > version {
                 diags.error_at(
-                    AttrPath::attr(attr),
+                    at,
                     "Not supported at this microversion",
                     format!("{attr} is accepted up to compute microversion {version}; the provider speaks {v}. Set compute_microversion = \"{version}\" in the provider block to use it."),
                 );

@@ -480,7 +480,9 @@ pub fn version_requirements(c: &ServerModel, prior: Option<&ServerModel>) -> Vec
         .block_devices()
         .iter()
         .any(|b| b.multiattach.if_known() == Some(&true));
-    need!(block_device, shared, mv::MULTIATTACH, true);
+    if shared && prior.is_none_or(|p| p.block_device != c.block_device) {
+        out.push(("block_device.multiattach", mv::MULTIATTACH, true));
+    }
     let files = c.personality.if_known().is_some_and(|p| !p.is_empty());
     need!(personality, files, mv::PERSONALITY_MAX, false);
     out
@@ -1428,7 +1430,11 @@ mod tests {
             ..Default::default()
         };
         let needs = |c: &ServerModel| {
-            version_requirements(c, None).contains(&("block_device", mv::MULTIATTACH, true))
+            version_requirements(c, None).contains(&(
+                "block_device.multiattach",
+                mv::MULTIATTACH,
+                true,
+            ))
         };
         let table = [
             (Attr::Known(true), true),
