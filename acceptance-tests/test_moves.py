@@ -111,3 +111,88 @@ resource "nova_server" "web" {{
         purge_soft_deleted(sdk, [server.id])
         if sdk.compute.find_keypair("tf-move-key", ignore_missing=True):
             sdk.compute.delete_keypair("tf-move-key")
+
+
+def test_flavor_access_and_interface_attachment_moved_without_replacement(tf_cloud, sdk, cloud):
+    """openstack_compute_flavor_access_v2 (ID `<flavor>/<tenant>`) and
+    openstack_compute_interface_attach_v2 (ID `<instance>/<port>`), as that
+    provider stores them, become nova_flavor_access and
+    nova_interface_attachment: nothing is replaced, and after the apply
+    nothing is left to change."""
+    tf = tf_cloud
+    private = cloud["networks"]["private"]
+    demo = cloud["projects"]["demo_project_id"]
+    flavor = sdk.compute.create_flavor(name="tf-move-private", id="tf-move.private", ram=256, vcpus=1, disk=1,
+                                       is_public=False)
+    server = None
+    try:
+        sdk.compute.flavor_add_tenant_access(flavor, demo)
+        server = sdk.compute.create_server(name="tf-move-nics", image_id=CIRROS, flavor_id="42", networks="none")
+        server = sdk.compute.wait_for_server(server, wait=180)
+        nic = sdk.compute.create_server_interface(server, net_id=private)
+        ip = nic.fixed_ips[0]["ip_address"]
+
+        def resource(type_, name, attrs):
+            return {"mode": "managed", "type": type_, "name": name, "provider": f'provider["{OPENSTACK}"]',
+                    "instances": [{"schema_version": 0, "attributes": attrs, "sensitive_attributes": []}]}
+
+        state = {"version": 4, "terraform_version": "1.9.8", "serial": 2, "lineage": "7c2e4b1a-0d3f-4e5a-9b6c-1d2e3f4a5b6c",
+                 "outputs": {}, "check_results": None, "resources": [
+                     resource("openstack_compute_flavor_access_v2", "demo",
+                              {"id": f"{flavor.id}/{demo}", "flavor_id": flavor.id, "tenant_id": demo,
+                               "region": "RegionOne"}),
+                     resource("openstack_compute_interface_attach_v2", "nic",
+                              {"id": f"{server.id}/{nic.port_id}", "instance_id": server.id, "port_id": nic.port_id,
+                               "network_id": private, "fixed_ip": ip, "region": "RegionOne", "timeouts": None})]}
+        with open(os.path.join(tf.dir, "terraform.tfstate"), "w") as f:
+            json.dump(state, f)
+        tf.run("state", "replace-provider", "-auto-approve", "-no-color", OPENSTACK, NOVA)
+        tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+moved {{
+  from = openstack_compute_flavor_access_v2.demo
+  to   = nova_flavor_access.demo
+}}
+
+moved {{
+  from = openstack_compute_interface_attach_v2.nic
+  to   = nova_interface_attachment.nic
+}}
+
+resource "nova_flavor_access" "demo" {{
+  flavor_id  = "{flavor.id}"
+  project_id = "{demo}"
+}}
+
+resource "nova_interface_attachment" "nic" {{
+  server_id  = "{server.id}"
+  network_id = "{private}"
+}}
+""")
+        tf.init()
+        r = tf.plan_exit()
+        assert r.returncode in (0, 2), r.stdout + r.stderr
+        assert "has moved to nova_flavor_access.demo" in r.stdout, r.stdout
+        assert "has moved to nova_interface_attachment.nic" in r.stdout, r.stdout
+        assert "must be replaced" not in r.stdout and "0 to add" in r.stdout and "0 to destroy" in r.stdout, r.stdout
+        tf.apply()
+        res = tf.resources()
+        assert set(res) == {"nova_flavor_access.demo", "nova_interface_attachment.nic"}
+        assert res["nova_flavor_access.demo"]["values"]["id"] == f"{flavor.id}/{demo}"
+        nv = res["nova_interface_attachment.nic"]["values"]
+        assert nv["id"] == f"{server.id}/{nic.port_id}"
+        assert (nv["server_id"], nv["port_id"], nv["fixed_ip"]) == (server.id, nic.port_id, ip), nv
+        assert nv["mac"] == nic.mac_addr and nv["fixed_ips"] == [ip], nv
+        assert tf.plan_exit().returncode == 0
+        # the access and the interface were left as they were
+        assert demo in [a["tenant_id"] for a in sdk.compute.get_flavor_access(flavor)]
+        assert nic.port_id in [i.port_id for i in sdk.compute.server_interfaces(server.id)]
+        tf.destroy()
+        assert demo not in [a["tenant_id"] for a in sdk.compute.get_flavor_access(flavor)]
+    finally:
+        if server is not None:
+            if sdk.compute.find_server(server.id, ignore_missing=True):
+                sdk.compute.delete_server(server.id, force=True)
+            purge_soft_deleted(sdk, [server.id])
+        sdk.compute.delete_flavor(flavor.id, ignore_missing=True)

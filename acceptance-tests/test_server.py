@@ -314,3 +314,88 @@ resource "nova_server" "s" {{
     r = tf.plan_exit()
     assert r.returncode == 2 and "nova_server.s will be created" in r.stdout, r.stdout
     sdk.compute.delete_server(sid, force=True)
+
+
+def test_user_data_already_base64_is_sent_as_given(tf_cloud, sdk):
+    """user_data that is base64 already (base64gzip, as cloudinit_config
+    gives) reaches Nova as written; plain text is encoded once. Nova's copy
+    (OS-EXT-SRV-ATTR:user_data, 2.3) is what was sent; user_data_hash is
+    the SHA-256 of the text as written."""
+    import base64
+    import gzip
+    import hashlib
+
+    tf = tf_cloud
+    text = "#cloud-config\nruncmd: [echo hi]\n"
+    body = ""
+    for name, ud in (("plain", json.dumps(text)), ("gz", f"base64gzip({json.dumps(text)})")):
+        body += f"""
+resource "nova_server" "{name}" {{
+  name         = "tf-acc-userdata-{name}"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  network_mode = "none"
+  force_delete = true
+  user_data    = {ud}
+}}
+"""
+    tf.write(server_tf(body))
+    tf.init()
+    try:
+        tf.apply()
+        res = tf.resources()
+        stored = {}
+        for name in ("plain", "gz"):
+            sid = res[f"nova_server.{name}"]["values"]["id"]
+            r = sdk.compute.get(f"/servers/{sid}", microversion="2.3")
+            r.raise_for_status()
+            stored[name] = r.json()["server"]["OS-EXT-SRV-ATTR:user_data"]
+        assert stored["plain"] == base64.b64encode(text.encode()).decode(), stored
+        assert gzip.decompress(base64.b64decode(stored["gz"])).decode() == text, stored
+        # the hash is of what the configuration wrote: the text, or the base64 as given
+        assert res["nova_server.plain"]["values"]["user_data_hash"] == hashlib.sha256(text.encode()).hexdigest()
+        assert res["nova_server.gz"]["values"]["user_data_hash"] == hashlib.sha256(stored["gz"].encode()).hexdigest()
+        assert tf.plan_exit().returncode == 0
+    finally:
+        tf.destroy()
+
+
+def test_block_device_multiattach_is_checked_at_plan(tf_cloud):
+    """block_device.multiattach is no field of the compute API: true plans
+    (the provider speaks 2.60 or later), is refused on a local disk, and is
+    refused when the provider is held below 2.60. Nothing is created."""
+    tf = tf_cloud
+
+    def config(dest, provider_args=""):
+        return PROVIDER_BLOCK + f"""
+provider "nova" {{
+{provider_args}
+}}
+
+resource "nova_server" "shared" {{
+  name         = "tf-acc-multiattach"
+  flavor_id    = "42"
+  network_mode = "none"
+  block_device {{
+    source_type           = "image"
+    uuid                  = "{CIRROS}"
+    destination_type      = "{dest}"
+    volume_size           = 1
+    boot_index            = 0
+    delete_on_termination = true
+    multiattach           = true
+  }}
+}}
+"""
+
+    tf.write(config("volume"))
+    tf.init()
+    r = tf.plan_exit()
+    assert r.returncode == 2 and "1 to add" in r.stdout, r.stdout + r.stderr
+    assert "multiattach" in r.stdout and "= true" in r.stdout, r.stdout
+    tf.write(config("local"))
+    r = tf.plan_exit()
+    assert r.returncode == 1 and "multiattach applies to volumes" in r.stderr, r.stdout + r.stderr
+    tf.write(config("volume", '  compute_microversion = "2.59"'))
+    r = tf.plan_exit()
+    assert r.returncode == 1 and "block_device.multiattach needs compute API microversion 2.60" in r.stderr, r.stdout + r.stderr

@@ -59,6 +59,8 @@ pub const QUOTA_INJECTED_FILES_MAX: Microversion = Microversion(2, 56);
 pub const TRUSTED_CERTS: Microversion = Microversion(2, 63);
 /// Server group `policy` + `rules` form.
 pub const SERVER_GROUP_RULES: Microversion = Microversion(2, 64);
+/// Booting from or attaching a multiattach-capable volume.
+pub const MULTIATTACH: Microversion = Microversion(2, 60);
 /// Block device `volume_type`.
 pub const BDM_VOLUME_TYPE: Microversion = Microversion(2, 67);
 /// `host` / `hypervisor_hostname` at create.

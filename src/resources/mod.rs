@@ -52,16 +52,31 @@ pub async fn require_feature(
     attr: &str,
     diags: &mut crate::framework::Diagnostics,
 ) {
-    if let Err(e) = data.cloud.require(needed, attr).await {
+    require_feature_at(
+        data,
+        needed,
+        attr,
+        crate::framework::AttrPath::attr(attr),
+        diags,
+    )
+    .await
+}
+
+/// [`require_feature`] for a `feature` named otherwise than the path its
+/// error is shown at (`block_device.multiattach` at `block_device`).
+pub async fn require_feature_at(
+    data: &NovaData,
+    needed: crate::client::Microversion,
+    feature: &str,
+    at: crate::framework::AttrPath,
+    diags: &mut crate::framework::Diagnostics,
+) {
+    if let Err(e) = data.cloud.require(needed, feature).await {
         let summary = match e {
             ApiError::Unsupported(_) => "Not supported by this cloud",
             _ => "Cannot reach the cloud",
         };
-        diags.error_at(
-            crate::framework::AttrPath::attr(attr),
-            summary,
-            e.to_string(),
-        );
+        diags.error_at(at, summary, e.to_string());
     }
 }
 

@@ -23,6 +23,11 @@ pub const SOURCES: &[(&str, &str)] = &[
         "openstack_compute_volume_attach_v2",
     ),
     ("nova_quota_set", "openstack_compute_quotaset_v2"),
+    ("nova_flavor_access", "openstack_compute_flavor_access_v2"),
+    (
+        "nova_interface_attachment",
+        "openstack_compute_interface_attach_v2",
+    ),
 ];
 
 /// That provider writes "" for a string left unset; ours writes null.
@@ -71,7 +76,10 @@ fn server(s: &Map<String, J>) -> Map<String, J> {
             if b.get("volume_size").and_then(J::as_i64) == Some(0) {
                 b.insert("volume_size".into(), J::Null);
             }
-            b.remove("multiattach");
+            // false there is the default, left out here
+            if b.get("multiattach") != Some(&J::Bool(true)) {
+                b.remove("multiattach");
+            }
         }
     }
     let mut hints = single(m.remove("scheduler_hints"));
@@ -122,6 +130,32 @@ fn quota_set(s: &Map<String, J>) -> Map<String, J> {
     m
 }
 
+/// The two halves of that provider's `<a>/<b>` ID (it reads the first two
+/// parts of the ID split at `/`).
+fn id_halves(m: &Map<String, J>) -> (Option<String>, Option<String>) {
+    let mut parts = m.get("id").and_then(J::as_str).unwrap_or("").split('/');
+    let mut half = || parts.next().filter(|p| !p.is_empty()).map(str::to_string);
+    (half(), half())
+}
+
+/// `renames` applied, then `a` and `b` (our attribute names) taken from
+/// the `<a>/<b>` ID where the state leaves them unset, and the ID written
+/// again from the two as ours is (`<a>/<b>`, the same form).
+fn paired(s: &Map<String, J>, renames: &[(&str, &str)], (a, b): (&str, &str)) -> Map<String, J> {
+    let mut m = renamed(s, renames);
+    let (ida, idb) = id_halves(&m);
+    for (key, from_id) in [(a, ida), (b, idb)] {
+        if m.get(key).and_then(J::as_str).is_none() {
+            m.insert(key.into(), from_id.map_or(J::Null, J::String));
+        }
+    }
+    if let (Some(x), Some(y)) = (m.get(a).and_then(J::as_str), m.get(b).and_then(J::as_str)) {
+        let id = format!("{x}/{y}");
+        m.insert("id".into(), id.into());
+    }
+    m
+}
+
 fn server_group(s: &Map<String, J>) -> Map<String, J> {
     let mut m = s.clone();
     let policy = match m.remove("policies") {
@@ -155,6 +189,19 @@ pub fn moved_state(target: &str, source_type: &str, state: &J) -> Option<J> {
         "nova_server_group" => server_group(&src),
         "nova_volume_attachment" => renamed(&src, &[("instance_id", "server_id")]),
         "nova_quota_set" => quota_set(&src),
+        // `<flavor_id>/<tenant_id>` there, `<flavor_id>/<project_id>` here
+        "nova_flavor_access" => paired(
+            &src,
+            &[("tenant_id", "project_id")],
+            ("flavor_id", "project_id"),
+        ),
+        // `<instance_id>/<port_id>` there, `<server_id>/<port_id>` here;
+        // tag, mac and fixed_ips are not kept there: the refresh reads them
+        "nova_interface_attachment" => paired(
+            &src,
+            &[("instance_id", "server_id")],
+            ("server_id", "port_id"),
+        ),
         "nova_keypair" => {
             let mut m = src.clone();
             m.entry("type").or_insert("ssh".into());
@@ -232,6 +279,20 @@ mod tests {
         assert_eq!(s["block_device"][0]["volume_size"], J::Null);
         assert_eq!(s["block_device"][0]["boot_index"], 0);
         assert_eq!(s["block_device"][0]["volume_type"], J::Null);
+        // multiattach: their default false is left out here, true is kept
+        for (theirs, ours) in [
+            (json!(false), None),
+            (json!(true), Some(json!(true))),
+            (J::Null, None),
+        ] {
+            i["block_device"][0]["multiattach"] = theirs.clone();
+            let s = moved_state("nova_server", "openstack_compute_instance_v2", &i).unwrap();
+            assert_eq!(
+                s["block_device"][0].get("multiattach").cloned(),
+                ours,
+                "{theirs}"
+            );
+        }
     }
 
     #[test]
@@ -309,6 +370,118 @@ mod tests {
         }
     }
 
+    /// `openstack_compute_flavor_access_v2` and
+    /// `openstack_compute_interface_attach_v2`: attributes renamed, the
+    /// pair read from the `<a>/<b>` ID where the attributes are unset ("" or
+    /// absent), and the ID written from the pair.
+    #[test]
+    fn flavor_access_and_interface_attachments() {
+        let fa = |theirs: J| {
+            moved_state(
+                "nova_flavor_access",
+                "openstack_compute_flavor_access_v2",
+                &theirs,
+            )
+        };
+        let ia = |theirs: J| {
+            moved_state(
+                "nova_interface_attachment",
+                "openstack_compute_interface_attach_v2",
+                &theirs,
+            )
+        };
+        let s = "2b4b0e3c-7f57-4bf0-9d0f-6f3c2f0f6b11";
+        let p = "5a3c3c1e-0b8e-4d0f-8c57-1f6a2d7e9a01";
+        let n = "3cb9bc59-5699-4588-a4b1-b87f96708bc6";
+        let table = [
+            // as that provider writes them after a create or import
+            (
+                fa(
+                    json!({"id": "c3.large/0db92f705dac4ccc97c53e518feba021", "flavor_id": "c3.large",
+                    "tenant_id": "0db92f705dac4ccc97c53e518feba021", "region": "RegionOne"}),
+                ),
+                json!({"id": "c3.large/0db92f705dac4ccc97c53e518feba021", "flavor_id": "c3.large",
+                    "project_id": "0db92f705dac4ccc97c53e518feba021"}),
+            ),
+            // attributes left "" or absent: taken from the ID
+            (
+                fa(json!({"id": "f1/p1", "flavor_id": "", "tenant_id": "", "region": ""})),
+                json!({"id": "f1/p1", "flavor_id": "f1", "project_id": "p1"}),
+            ),
+            (
+                fa(json!({"id": "f1/p1"})),
+                json!({"id": "f1/p1", "flavor_id": "f1", "project_id": "p1"}),
+            ),
+            // an ID with one part and no attributes: nothing to make one of
+            (
+                fa(json!({"id": "f1"})),
+                json!({"id": "f1", "flavor_id": "f1", "project_id": null}),
+            ),
+            (
+                fa(json!({"id": null})),
+                json!({"id": null, "flavor_id": null, "project_id": null}),
+            ),
+            (
+                ia(
+                    json!({"id": format!("{s}/{p}"), "instance_id": s, "port_id": p, "network_id": n,
+                    "fixed_ip": "192.168.1.7", "region": "RegionOne", "timeouts": null}),
+                ),
+                json!({"id": format!("{s}/{p}"), "server_id": s, "port_id": p, "network_id": n,
+                    "fixed_ip": "192.168.1.7", "timeouts": null}),
+            ),
+            // a port with no fixed IP: "" there, null here
+            (
+                ia(
+                    json!({"id": format!("{s}/{p}"), "instance_id": s, "port_id": p, "network_id": n, "fixed_ip": ""}),
+                ),
+                json!({"id": format!("{s}/{p}"), "server_id": s, "port_id": p, "network_id": n, "fixed_ip": null}),
+            ),
+            (
+                ia(
+                    json!({"id": format!("{s}/{p}"), "instance_id": "", "timeouts": {"create": "5m", "delete": null}}),
+                ),
+                json!({"id": format!("{s}/{p}"), "server_id": s, "port_id": p, "timeouts": {"create": "5m", "delete": null}}),
+            ),
+        ];
+        for (i, (got, want)) in table.into_iter().enumerate() {
+            assert_eq!(got, Some(want), "row {i}");
+        }
+    }
+
+    /// Both fit our schemas; what that provider does not keep (tag, mac,
+    /// fixed_ips) is null until the refresh after the move.
+    #[test]
+    fn flavor_access_and_interface_attachments_fit_our_schemas() {
+        let theirs =
+            json!({"id": "f1/p1", "flavor_id": "f1", "tenant_id": "p1", "region": "RegionOne"});
+        let s = moved_state(
+            "nova_flavor_access",
+            "openstack_compute_flavor_access_v2",
+            &theirs,
+        )
+        .unwrap();
+        let ty = crate::resources::flavor::access_schema().ty();
+        let v = crate::framework::codec::from_json(&s, &ty, "", true).expect("fits");
+        assert_eq!(v.get("project_id").as_str(), Some("p1"));
+        assert_eq!(v.get("id").as_str(), Some("f1/p1"));
+        assert!(v.get("timeouts").is_null());
+
+        let theirs = json!({"id": "s/p", "instance_id": "s", "port_id": "p", "network_id": "n", "fixed_ip": "10.0.0.4",
+            "region": "RegionOne", "timeouts": {"create": "5m", "delete": null}});
+        let s = moved_state(
+            "nova_interface_attachment",
+            "openstack_compute_interface_attach_v2",
+            &theirs,
+        )
+        .unwrap();
+        let ty = crate::resources::attachment::interface_schema().ty();
+        let v = crate::framework::codec::from_json(&s, &ty, "", true).expect("fits");
+        assert_eq!(v.get("server_id").as_str(), Some("s"));
+        assert_eq!(v.get("fixed_ip").as_str(), Some("10.0.0.4"));
+        assert_eq!(v.get("timeouts").get("create").as_str(), Some("5m"));
+        assert!(v.get("tag").is_null() && v.get("mac").is_null() && v.get("fixed_ips").is_null());
+    }
+
     /// A quota set's state from that provider fits our schema: the limits
     /// it stored as 0 for what the cloud no longer reports are read as
     /// such, and the refresh after the move sets them null.
@@ -327,5 +500,17 @@ mod tests {
     fn other_sources_are_refused() {
         assert!(moved_state("nova_server", "openstack_compute_flavor_v2", &json!({})).is_none());
         assert!(moved_state("nova_server", "aws_instance", &json!({})).is_none());
+        assert!(moved_state(
+            "nova_flavor_access",
+            "openstack_compute_flavor_v2",
+            &json!({})
+        )
+        .is_none());
+        assert!(moved_state(
+            "nova_interface_attachment",
+            "openstack_compute_volume_attach_v2",
+            &json!({})
+        )
+        .is_none());
     }
 }

@@ -27,7 +27,7 @@ use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
 use crate::framework::*;
 
-use super::{api_error, path_segment, require_feature};
+use super::{api_error, path_segment, require_feature_at};
 use model::{BlockDeviceModel, BootVolumeImageRef, CreateOptions, NetworkModel, ServerModel};
 
 pub struct Server;
@@ -751,12 +751,14 @@ async fn check_versions(
     diags: &mut Diagnostics,
 ) {
     for (attr, version, at_least) in model::version_requirements(config, prior) {
+        // a nested argument (`block_device.multiattach`) is shown at its block
+        let at = AttrPath::attr(attr.split('.').next().unwrap_or(attr));
         if at_least {
-            require_feature(data, version, attr, diags).await;
+            require_feature_at(data, version, attr, at, diags).await;
         } else if let Ok(v) = data.cloud.session.compute_version().await {
             if v > version {
                 diags.error_at(
-                    AttrPath::attr(attr),
+                    at,
                     "Not supported at this microversion",
                     format!("{attr} is accepted up to compute microversion {version}; the provider speaks {v}. Set compute_microversion = \"{version}\" in the provider block to use it."),
                 );
@@ -1313,6 +1315,33 @@ mod tests {
 
     fn k(x: &str) -> Attr<String> {
         Attr::Known(x.to_string())
+    }
+
+    /// The planned hash is of `user_data` as written: base64 given as such
+    /// is hashed as that text, not decoded; null and unknown stay so.
+    #[test]
+    fn planned_user_data_hash_is_of_the_text_as_written() {
+        let sha = |t: &str| {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(t.as_bytes()))
+        };
+        let table = [
+            (k("#cloud-config\n"), Attr::Known(sha("#cloud-config\n"))),
+            (
+                k("I2Nsb3VkLWNvbmZpZwo="),
+                Attr::Known(sha("I2Nsb3VkLWNvbmZpZwo=")),
+            ),
+            (k("abcd"), Attr::Known(sha("abcd"))),
+            (Attr::Null, Attr::Null),
+            (Attr::Unknown, Attr::Unknown),
+        ];
+        for (ud, want) in table {
+            let config = ServerModel {
+                user_data: ud.clone(),
+                ..Default::default()
+            };
+            assert_eq!(planned_user_data_hash(&config), want, "{ud:?}");
+        }
     }
 
     fn running() -> ServerModel {

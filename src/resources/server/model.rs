@@ -47,6 +47,8 @@ tf_model! {
         pub guest_format: Attr<String>,
         pub volume_type: Attr<String>,
         pub tag: Attr<String>,
+        /// Not sent: recorded, and checked against the microversion.
+        pub multiattach: Attr<bool>,
     }
 }
 
@@ -185,8 +187,36 @@ impl ServerModel {
     }
 }
 
+/// The hash of the user data as written (before any encoding).
 pub fn user_data_hash(s: &str) -> String {
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// Whether `s` is already base64 in the sense terraform-provider-openstack
+/// gives it (through gophercloud): it decodes as standard, padded base64,
+/// line breaks (`\r`, `\n`) ignored, bits after the last whole byte not
+/// checked. Plain text that happens to be such ("abcd") counts as base64.
+pub fn is_base64(s: &str) -> bool {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    let joined: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    LENIENT.decode(joined).is_ok()
+}
+
+/// `user_data` as the `POST /servers` body carries it: as written when it
+/// is already base64 (`filebase64()`, `base64gzip()`, `cloudinit_config`),
+/// else base64-encoded.
+pub fn user_data_for_api(s: &str) -> String {
+    if is_base64(s) {
+        s.to_string()
+    } else {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
 }
 
 /// How `imageRef` is sent for a server that boots from a volume.
@@ -326,7 +356,7 @@ pub fn create_body(p: &ServerModel, config: &ServerModel, o: &CreateOptions) -> 
     put_str(&mut s, "key_name", &p.key_name);
     put_str(&mut s, "availability_zone", &p.availability_zone);
     if let Some(ud) = config.user_data.if_known() {
-        s.insert("user_data".into(), b64(ud).into());
+        s.insert("user_data".into(), user_data_for_api(ud).into());
     }
     put_metadata(&mut s, p, o.create_token);
     put_list(&mut s, "tags", p.tags.known_so_far());
@@ -444,6 +474,15 @@ pub fn version_requirements(c: &ServerModel, prior: Option<&ServerModel>) -> Vec
     );
     let typed = c.block_devices().iter().any(|b| !b.volume_type.is_null());
     need!(block_device, typed, mv::BDM_VOLUME_TYPE, true);
+    // Nova refuses a multiattach volume below 2.60; the mapping itself
+    // carries no such field
+    let shared = c
+        .block_devices()
+        .iter()
+        .any(|b| b.multiattach.if_known() == Some(&true));
+    if shared && prior.is_none_or(|p| p.block_device != c.block_device) {
+        out.push(("block_device.multiattach", mv::MULTIATTACH, true));
+    }
     let files = c.personality.if_known().is_some_and(|p| !p.is_empty());
     need!(personality, files, mv::PERSONALITY_MAX, false);
     out
@@ -523,6 +562,11 @@ pub fn recovered_block_devices(
             boot_index: if is_root { Attr::Known(0) } else { Attr::Null },
             delete_on_termination: Attr::from_option(v.delete_on_termination),
             tag: Attr::from_option(v.attachment.tag.clone()),
+            // as a configuration writes it: true, or left out
+            multiattach: match vol.other.get("multiattach") {
+                Some(J::Bool(true)) => Attr::Known(true),
+                _ => Attr::Null,
+            },
             ..Default::default()
         });
     }
@@ -975,6 +1019,86 @@ mod tests {
         );
     }
 
+    /// `user_data` in the create body: sent as written when it decodes as
+    /// standard padded base64 (line breaks ignored), else encoded; null
+    /// and unknown send none.
+    #[test]
+    fn user_data_already_base64_is_sent_as_written() {
+        use base64::engine::general_purpose::STANDARD;
+        // base64gzip("#cloud-config\nruncmd: [echo hi]\n"), as
+        // cloudinit_config with gzip = true and base64_encode = true gives
+        let gzip = "H4sIAAAAAAACA1NOzskvTdFNzs9Ly0znKirNS85NsVKITk3OyFfIyIzlAgDomIXjIAAAAA==";
+        assert_eq!(
+            STANDARD.decode(gzip).unwrap()[..2],
+            [0x1f, 0x8b],
+            "gzip magic"
+        );
+        let o = CreateOptions {
+            microversion: Microversion(2, 90),
+            flavor_ref: "1",
+            boot_volume_image_ref: BootVolumeImageRef::Omit,
+            create_token: None,
+        };
+        let planned = ServerModel {
+            name: k("a"),
+            ..Default::default()
+        };
+        let table: [(&str, Attr<String>, Option<&str>); 12] = [
+            (
+                "plain text",
+                k("#cloud-config\n"),
+                Some("I2Nsb3VkLWNvbmZpZwo="),
+            ),
+            (
+                "base64 of text (filebase64)",
+                k("I2Nsb3VkLWNvbmZpZwo="),
+                Some("I2Nsb3VkLWNvbmZpZwo="),
+            ),
+            ("base64 of gzip bytes", k(gzip), Some(gzip)),
+            ("text that is valid base64", k("abcd"), Some("abcd")),
+            ("the way to send that text", k("YWJjZA=="), Some("YWJjZA==")),
+            ("length not a multiple of 4", k("abc"), Some("YWJj")),
+            ("missing padding", k("YWJjZA"), Some("WVdKalpB")),
+            ("padding inside", k("ab==cd=="), Some("YWI9PWNkPT0=")),
+            (
+                "line breaks in base64",
+                k("SGVsbG8s\r\nIHdvcmxk\n"),
+                Some("SGVsbG8s\r\nIHdvcmxk\n"),
+            ),
+            ("empty", k(""), Some("")),
+            ("null", Attr::Null, None),
+            ("unknown", Attr::Unknown, None),
+        ];
+        for (what, ud, want) in table {
+            let config = ServerModel {
+                user_data: ud,
+                ..Default::default()
+            };
+            let b = create_body(&planned, &config, &o);
+            assert_eq!(
+                b["server"].get("user_data").and_then(J::as_str),
+                want,
+                "{what}"
+            );
+        }
+        // bits past the last byte are not checked, as that provider's
+        // decoder does not ("YWJjZB==" and "YWJjZA==" both decode to "abcd")
+        assert!(is_base64("YWJjZB==") && is_base64("YWJjZA=="));
+        assert!(
+            !is_base64("YWJj ZA==") && !is_base64("YWJj-A=="),
+            "spaces and URL-safe letters are not base64"
+        );
+        // the hash is of the text as written, encoded or not
+        assert_eq!(
+            user_data_hash("abcd"),
+            hex::encode(sha2::Sha256::digest(b"abcd"))
+        );
+        assert_ne!(
+            user_data_hash(gzip),
+            user_data_hash("#cloud-config\nruncmd: [echo hi]\n")
+        );
+    }
+
     #[test]
     fn write_only_values_come_from_config_and_hints_are_a_sibling() {
         let planned = ServerModel {
@@ -1067,9 +1191,12 @@ mod tests {
             att("/dev/vdc", "v-later"),
         );
         let root = vol(
-            json!({"name": "", "size": 2, "volume_type": "fast", "volume_image_metadata": {"image_id": "img"}}),
+            json!({"name": "", "size": 2, "volume_type": "fast", "volume_image_metadata": {"image_id": "img"},
+                "multiattach": true}),
         );
-        let blank = vol(json!({"name": "srv-blank-vol", "size": 1, "volume_type": "lvm-1"}));
+        let blank = vol(
+            json!({"name": "srv-blank-vol", "size": 1, "volume_type": "lvm-1", "multiattach": false}),
+        );
         let later = vol(json!({"name": "data", "size": 5, "volume_type": "lvm-1"}));
         // listed out of order: the root one comes first all the same
         let seen = [
@@ -1110,6 +1237,9 @@ mod tests {
         );
         assert_eq!(got[1].boot_index, Attr::Null);
         assert_eq!(got[1].delete_on_termination, Attr::Known(true));
+        // multiattach as a configuration writes it: true, or left out
+        assert_eq!(got[0].multiattach, Attr::Known(true));
+        assert_eq!(got[1].multiattach, Attr::Null);
         // without the block storage record only the root volume is known
         let blind = [
             SeenVolume {
@@ -1129,6 +1259,7 @@ mod tests {
         assert_eq!(got[0].uuid, k("v-root"));
         assert_eq!(got[0].volume_size, Attr::Null);
         assert_eq!(got[0].delete_on_termination, Attr::Null);
+        assert_eq!(got[0].multiattach, Attr::Null);
     }
 
     /// An imported server owns no keys or tags; the data source (no prior
@@ -1279,6 +1410,58 @@ mod tests {
         assert!(partial.is_partial());
         assert!(!doc(json!({"id": "x", "name": "web", "status": "UNKNOWN"})).is_partial());
         assert!(!doc(json!({"id": "x", "name": "web", "status": "ACTIVE"})).is_partial());
+    }
+
+    /// `multiattach = true` asks for 2.60 and sends nothing in the mapping;
+    /// false, null and unknown ask for nothing (an unknown one is checked
+    /// once known).
+    #[test]
+    fn multiattach_needs_2_60_and_is_not_sent() {
+        let with = |m: Attr<bool>| ServerModel {
+            name: k("a"),
+            block_device: Attr::Known(vec![BlockDeviceModel {
+                source_type: k("volume"),
+                destination_type: k("volume"),
+                uuid: k("b4d9c688-1b96-4604-8cf1-d78c5c80a984"),
+                boot_index: Attr::Known(0),
+                multiattach: m,
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let needs = |c: &ServerModel| {
+            version_requirements(c, None).contains(&(
+                "block_device.multiattach",
+                mv::MULTIATTACH,
+                true,
+            ))
+        };
+        let table = [
+            (Attr::Known(true), true),
+            (Attr::Known(false), false),
+            (Attr::Null, false),
+            (Attr::Unknown, false),
+        ];
+        let o = CreateOptions {
+            microversion: Microversion(2, 60),
+            flavor_ref: "1",
+            boot_volume_image_ref: BootVolumeImageRef::Omit,
+            create_token: None,
+        };
+        for (m, want) in table {
+            let c = with(m.clone());
+            assert_eq!(needs(&c), want, "{m:?}");
+            let b = create_body(&c, &ServerModel::default(), &o);
+            assert_eq!(
+                b["server"]["block_device_mapping_v2"],
+                json!([{"source_type": "volume", "destination_type": "volume",
+                    "uuid": "b4d9c688-1b96-4604-8cf1-d78c5c80a984", "boot_index": 0}]),
+                "{m:?}"
+            );
+        }
+        // unchanged since the prior state: nothing to check
+        let c = with(Attr::Known(true));
+        assert!(version_requirements(&c, Some(&c)).is_empty());
     }
 
     #[test]

@@ -56,6 +56,7 @@ fn block_device_block() -> Block {
         .attr(Attribute::string("guest_format").optional().validate(OneOf(&["swap", "ext2", "ext3", "ext4", "xfs", "ntfs", "vfat"])).description("`swap` for a swap disk, or a filesystem for an ephemeral disk."))
         .attr(Attribute::string("volume_type").optional().validate(StringLength(1, 255)).description("Volume type of a created volume (microversion 2.67)."))
         .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."))
+        .attr(Attribute::bool("multiattach").optional().description("The volume is multiattach-capable (a property of the volume, from its volume type; the compute API has no such field in a block device mapping, so nothing is sent for it). `true` makes the plan check that the provider speaks compute microversion 2.60 or later, which Nova needs to boot from or attach such a volume, and is refused on a device with destination_type `local`. Absent and `false` mean the same; a `moved` block records terraform-provider-openstack's `false` as absent, so write it only as `true`."))
 }
 
 /// The `scheduler_hints` block.
@@ -186,8 +187,8 @@ pub fn schema() -> Schema {
         .attr(Attribute::string("flavor_name").optional_computed().recomputed().validate(StringLength(1, 255)).description("Flavor name, instead of flavor_id."))
         .attr(Attribute::string("key_name").optional().requires_replace().validate(StringLength(1, 255)).description("Key pair name."))
         .attr(Attribute::string("availability_zone").optional_computed().requires_replace().use_state_for_unknown().recomputed().validate(StringLength(1, 255)).description("Availability zone."))
-        .attr(Attribute::string("user_data").optional().write_only().description("User data (cloud-init); never stored. A change (seen through `user_data_hash`) replaces the server."))
-        .attr(Attribute::string("user_data_hash").computed().description("SHA-256 of the user data given at create."))
+        .attr(Attribute::string("user_data").optional().write_only().description("User data (cloud-init); never stored. Text that already decodes as standard, padded base64 (line breaks ignored), as `filebase64()`, `base64gzip()` or `cloudinit_config` give, is sent as written; anything else is base64-encoded first. This is terraform-provider-openstack's rule, so plain text that happens to be valid base64 (such as `abcd`) is sent as it is: write `base64encode(\"abcd\")` for it. At most 65535 bytes as sent. A change (seen through `user_data_hash`) replaces the server."))
+        .attr(Attribute::string("user_data_hash").computed().description("SHA-256 (hex) of `user_data` as written in the configuration, before any base64 encoding."))
         .attr(Attribute::string_map("metadata").optional().validate(MapEntryLength(255)).validate(metadata_keys()).description("Metadata managed by Terraform; keys set by others are left alone (see `all_metadata`). While a server is being created it also carries the key `nova-provider:create-token` (to find it again if the answer to the create is lost), which counts towards the project's metadata items until the server is ACTIVE, and is then removed."))
         .attr(Attribute::string_set("tags").optional().validate(MaxItems(50)).description("Tags (microversion 2.52), up to 50, without '/' or ','; tags set by others are left alone."))
         .attr(Attribute::string("description").optional().validate(StringLength(0, 255)).validate(Printable).description("Description (microversion 2.19)."))
@@ -251,12 +252,12 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         );
     }
     if let Some(ud) = c.user_data.if_known() {
-        let encoded = ud.len().div_ceil(3) * 4;
+        let encoded = super::model::user_data_for_api(ud).len();
         if encoded > USER_DATA_MAX {
             diags.error_at(
                 at("user_data"),
                 "User data too large",
-                format!("user_data is {} bytes once base64-encoded; the compute API takes at most {USER_DATA_MAX}.", encoded),
+                format!("user_data is {} bytes as sent (base64); the compute API takes at most {USER_DATA_MAX}.", encoded),
             );
         }
     }
@@ -419,6 +420,13 @@ fn validate_block_device(
             format!("A volume created from source_type \"{src}\" needs volume_size (GiB)."),
         );
     }
+    if b.multiattach.if_known() == Some(&true) && dest != "volume" {
+        diags.error_at(
+            p.then_attr("multiattach"),
+            "Invalid combination",
+            "multiattach applies to volumes (destination_type \"volume\"); a local disk cannot be shared.",
+        );
+    }
     let creates_volume = dest == "volume" && matches!(src, "image" | "blank" | "snapshot");
     if !b.volume_type.is_null() && !creates_volume {
         diags.error_at(p.then_attr("volume_type"), "Invalid combination", "volume_type applies to volumes created from image, blank or snapshot sources (destination_type \"volume\").");
@@ -485,6 +493,36 @@ mod tests {
         .is_empty());
     }
 
+    /// The size limit is on what is sent: base64 as written, or the text
+    /// once encoded.
+    #[test]
+    fn user_data_size_is_counted_as_sent() {
+        let base = [
+            ("image_id", s("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+            ("flavor_id", s("1")),
+        ];
+        let table: [(Value, bool); 6] = [
+            // 60000 bytes of base64, sent as written
+            (s(&"QUJD".repeat(15000)), false),
+            (s(&"QUJD".repeat(16384)), true),
+            // 49152 bytes of text, 65536 once encoded
+            (s(&"# ".repeat(24576)), true),
+            (s(&"# ".repeat(24000)), false),
+            (Value::Null, false),
+            (Value::Unknown, false),
+        ];
+        for (i, (ud, too_large)) in table.into_iter().enumerate() {
+            let mut pairs = base.to_vec();
+            pairs.push(("user_data", ud));
+            let errs = errors(&cfg(&pairs));
+            assert_eq!(
+                errs.contains(&"user_data".to_string()),
+                too_large,
+                "row {i}: {errs:?}"
+            );
+        }
+    }
+
     #[test]
     fn rules_table() {
         let img = ("image_id", s("155d900f-4e14-4e4c-a73d-069cbf4541e6"));
@@ -521,7 +559,7 @@ mod tests {
                 cfg(&[
                     img.clone(),
                     fl.clone(),
-                    ("user_data", s(&"x".repeat(50000))),
+                    ("user_data", s(&"# ".repeat(25000))),
                 ]),
                 "user_data",
             ),
@@ -637,12 +675,67 @@ mod tests {
                 ]),
                 "block_device[0].volume_type",
             ),
+            (
+                cfg(&[
+                    img.clone(),
+                    fl.clone(),
+                    (
+                        "block_device",
+                        Value::List(vec![bd(&[
+                            ("source_type", s("blank")),
+                            ("destination_type", s("local")),
+                            ("multiattach", Value::Bool(true)),
+                        ])]),
+                    ),
+                ]),
+                "block_device[0].multiattach",
+            ),
         ];
         for (i, (c, path)) in cases.iter().enumerate() {
             let e = errors(c);
             assert!(
                 e.iter().any(|p| p == path),
                 "case {i}: expected an error at {path}, got {e:?}"
+            );
+        }
+    }
+
+    /// `multiattach = true` only on a volume; false, null and unknown
+    /// anywhere (an unknown destination is checked once known).
+    #[test]
+    fn multiattach_only_on_volumes() {
+        let dev = |src: &str, dest: Value, m: Value| {
+            cfg(&[
+                ("flavor_id", s("1")),
+                (
+                    "block_device",
+                    Value::List(vec![bd(&[
+                        ("source_type", s(src)),
+                        ("uuid", s("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+                        ("destination_type", dest),
+                        ("boot_index", Value::Number(0.into())),
+                        ("volume_size", Value::Number(1.into())),
+                        ("multiattach", m),
+                    ])]),
+                ),
+            ])
+        };
+        let table = [
+            (dev("volume", s("volume"), Value::Bool(true)), false),
+            (dev("image", s("volume"), Value::Bool(true)), false),
+            (dev("image", s("local"), Value::Bool(true)), true),
+            (dev("image", Value::Null, Value::Bool(true)), true),
+            (dev("image", Value::Unknown, Value::Bool(true)), false),
+            (dev("image", s("local"), Value::Bool(false)), false),
+            (dev("image", s("local"), Value::Null), false),
+            (dev("image", s("local"), Value::Unknown), false),
+        ];
+        for (i, (c, refused)) in table.iter().enumerate() {
+            let e = errors(c);
+            assert_eq!(
+                e.contains(&"block_device[0].multiattach".to_string()),
+                *refused,
+                "row {i}: {e:?}"
             );
         }
     }
