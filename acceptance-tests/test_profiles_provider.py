@@ -315,3 +315,40 @@ def test_flavor_aggregate_group_attachment_and_data_sources_on_each_profile(prof
         time.sleep(1)
     assert sdk.compute.find_server(sid, ignore_missing=True) is None
     assert sdk.block_storage.get_volume(vol.id).status == "available"
+
+
+def profile_rules_config(profile_setting):
+    setting = f'\n  cloud_profile = "{profile_setting}"\n' if profile_setting else ""
+    return PROVIDER_BLOCK + f"""
+provider "nova" {{{setting}}}
+
+resource "nova_server" "s" {{
+  name         = "{PREFIX}seed-003-rules"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  config_drive = true
+  network_mode = "none"
+  force_delete = true
+}}
+"""
+
+
+@pytest.mark.parametrize("profile_tf", ["seed-003"], indirect=True)
+def test_cloud_profile_refuses_at_plan_what_the_cloud_refuses(profile_tf, sdk):
+    """Unset, the seed-003 cloud's 400 reaches the user at apply; with
+    cloud_profile = "seed-003" the plan refuses the same request first,
+    naming the attributes and the cloud's rules, and nothing is created."""
+    tf = profile_tf
+    tf.write(profile_rules_config(None))
+    tf.init()
+    r = tf.run("apply", "-auto-approve", "-input=false", "-no-color", check=False)
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1 and "400" in out and "config_drive" in out, out
+    tf.write(profile_rules_config("seed-003"))
+    r = tf.plan_exit()
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1, out
+    assert "Not accepted by a seed-003 cloud" in out, out
+    assert "config_drive is not supported (the cloud's rule 003-unsupported-fields" in out, out
+    assert 'network_mode = "none" is not accepted: the cloud needs network blocks' in out, out
+    assert not [s for s in list_servers(sdk) if (s["name"] or "").startswith(PREFIX + "seed-003-rules")]

@@ -22,6 +22,19 @@ pub struct NovaData {
     pub flavors: tokio::sync::Mutex<Option<Vec<crate::client::documents::Flavor>>>,
 }
 
+impl NovaData {
+    /// `cloud` with every provider setting at its default.
+    pub fn new(cloud: Cloud) -> NovaData {
+        NovaData {
+            cloud,
+            boot_volume_image_ref: CloudProfile::Upstream.boot_volume_image_ref().into(),
+            cloud_profile: CloudProfile::Upstream,
+            query_concurrency: crate::framework::runtime::DEFAULT_LIST_CONCURRENCY,
+            flavors: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
 /// The compute API references the provider is built against (the seed
 /// systems of `acceptance-tests/cloud/PROFILES.md`). Knowing which one a
 /// cloud follows lets a plan refuse what that cloud would refuse with a

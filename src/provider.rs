@@ -193,7 +193,6 @@ impl Provider for NovaProvider {
         };
         match Cloud::new(cfg) {
             Ok(cloud) => Some(NovaData {
-                cloud,
                 boot_volume_image_ref: config
                     .get("boot_volume_image_ref")
                     .opt_str()
@@ -205,7 +204,7 @@ impl Provider for NovaProvider {
                     .map_or(crate::framework::runtime::DEFAULT_LIST_CONCURRENCY, |n| {
                         n as usize
                     }),
-                flavors: tokio::sync::Mutex::new(None),
+                ..NovaData::new(cloud)
             }),
             Err(e) => {
                 diags.error("Invalid provider configuration", e.to_string());

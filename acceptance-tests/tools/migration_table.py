@@ -84,7 +84,7 @@ DIFFERENT = {
     ("resource", "nova_server", "availability_zone_hints"):
         ("availability_zone", "kept as written, so a zone hint such as `nova:host1` shows no drift"),
     ("resource", "nova_server", "block_device.multiattach"):
-        (None, "not here yet: a multi-attach volume is attached with `nova_volume_attachment`"),
+        ("block_device.multiattach", "recorded, not sent (the compute API has no such field); `true` needs microversion 2.60"),
     ("resource", "nova_server", "image_name"): (None, "not here yet: give `image_id` (the `nova_image` data source finds it by name)"),
     ("resource", "nova_server", "network.name"): (None, "not here yet: give `network.uuid`"),
     ("resource", "nova_server", "network.access_network"):

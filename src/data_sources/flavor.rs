@@ -700,11 +700,7 @@ mod tests {
             "test".into(),
         )
         .unwrap();
-        let data = NovaData {
-            cloud: crate::client::Cloud::new(cfg).unwrap(),
-            boot_volume_image_ref: "omit".into(),
-            flavors: tokio::sync::Mutex::new(None),
-        };
+        let data = NovaData::new(crate::client::Cloud::new(cfg).unwrap());
         (server, data)
     }
 
