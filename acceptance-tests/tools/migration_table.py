@@ -91,6 +91,9 @@ DIFFERENT = {
         (None, "not here yet: `access_ip_v4`/`access_ip_v6` are Nova's own access addresses"),
     ("resource", "nova_server", "scheduler_hints.additional_properties"):
         ("scheduler_hints.additional", "the same map of further hints"),
+    ("resource", "nova_server", "scheduler_hints.query"):
+        ("scheduler_hints.query", "the JsonFilter query as JSON text, as Nova takes it: "
+         "`jsonencode([\">=\", \"$free_ram_mb\", 1024])` for that provider's list; a moved state is converted"),
     ("resource", "nova_server", "vendor_options"): (None, "not needed: see its two settings"),
     ("resource", "nova_server", "vendor_options.ignore_resize_confirmation"):
         (None, "not needed: a resize on a cloud that confirms it itself is recognised and succeeds"),
