@@ -105,3 +105,52 @@ def test_query_lists_and_generates_configuration_that_plans_clean(tf_cloud, sdk,
                                   (sdk.compute.find_server_group, sdk.compute.delete_server_group, group.id)):
             if find(ref, ignore_missing=True):
                 delete(ref)
+
+
+def test_query_limit_stops_the_server_listing_early(tf_cloud, sdk, cloud):
+    """`limit` on a `list "nova_server"` block: the first servers by name
+    are found, and the listing stops at the page where that many matched
+    (the test cloud pages by 2), instead of reading every page."""
+    from conftest import RequestLog
+
+    tf = tf_cloud
+    private = cloud["networks"]["private"]
+    names = [f"tf-query-lim-{i}" for i in range(1, 6)]
+    servers = [sdk.compute.create_server(name=n, image_id=CIRROS, flavor_id="42", networks=[{"uuid": private}])
+               for n in reversed(names)]
+    ids = [s.id for s in servers]
+    try:
+        for s in servers:
+            sdk.compute.wait_for_server(s, wait=120)
+        tf.write(PROVIDER_BLOCK + 'provider "nova" {}\n')
+        query = """
+list "nova_server" "first" {
+  provider = nova
+  limit    = LIMIT
+  config {
+    name_regex = "^tf-query-lim-"
+  }
+}
+"""
+        tf.init()
+        for limit, pages in ((2, 1), (3, 2), (100, 3)):
+            tf.write(query.replace("LIMIT", str(limit)), name="servers.tfquery.hcl")
+            log = RequestLog(cloud)
+            r = tf.run("query", "-no-color", "-json")
+            found = [json.loads(line) for line in r.stdout.splitlines() if line.strip().startswith("{")]
+            shown = [m["list_resource_found"]["display_name"] for m in found if m.get("type") == "list_resource_found"]
+            assert shown == names[:limit], (limit, shown, log.compute())
+            # the list block's own listing (name filter, name order); the
+            # found servers are then read as an import reads them
+            listing = [c for c in log.compute() if c.startswith("GET /servers/detail?") and "name=" in c]
+            assert len(listing) == pages, log.compute()
+            assert all("sort_key=display_name" in c for c in listing), listing
+    finally:
+        purge_soft_deleted(sdk, ids)
+        for sid in ids:
+            if sdk.compute.find_server(sid, ignore_missing=True):
+                sdk.compute.delete_server(sid, force=True)
+        for sid in ids:
+            server = sdk.compute.find_server(sid, ignore_missing=True)
+            if server:
+                sdk.compute.wait_for_delete(server, wait=60)

@@ -93,6 +93,52 @@ impl CloudProfile {
     }
 }
 
+/// A mock Nova for unit tests of error and paging paths: Keystone tokens
+/// with a catalog whose compute endpoint is `<mock>/v2.1` (region `R1`),
+/// and a version document with `max` as the newest microversion. The test
+/// mounts the compute answers it needs on the returned server.
+#[cfg(test)]
+pub async fn mock_nova(max: &str) -> (wiremock::MockServer, NovaData) {
+    use serde_json::json;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let catalog = json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
+        {"type": "compute", "name": "nova", "endpoints": [
+            {"interface": "public", "region_id": "R1", "url": format!("{base}/v2.1")}]}]}});
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("X-Subject-Token", "t")
+                .set_body_json(catalog),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "version": {"id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1"}
+        })))
+        .mount(&server)
+        .await;
+    let cfg = crate::client::Config::from_settings(
+        crate::client::Settings {
+            auth_url: Some(format!("{base}/v3")),
+            user_name: Some("u".into()),
+            password: Some(secrecy::SecretString::from("pw")),
+            project_name: Some("p".into()),
+            region: Some("R1".into()),
+            ..Default::default()
+        },
+        "test".into(),
+    )
+    .expect("a mock cloud's settings");
+    let data = NovaData::new(Cloud::new(cfg).expect("a client for the mock cloud"));
+    (server, data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -138,6 +138,19 @@ pub async fn list_all(
     first: &str,
     key: &str,
 ) -> Result<Vec<J>, ApiError> {
+    list_while(cloud, service, first, key, |_| true).await
+}
+
+/// The pages of a listing as [`list_all`] reads them, stopping after the
+/// first page at which `more` (given every item so far) says no more are
+/// needed: `terraform query` with a `limit` reads only the pages it shows.
+pub async fn list_while(
+    cloud: &Cloud,
+    service: Service,
+    first: &str,
+    key: &str,
+    mut more: impl FnMut(&[J]) -> bool,
+) -> Result<Vec<J>, ApiError> {
     let mut restarts = 0;
     'listing: loop {
         let mut out: Vec<J> = Vec::new();
@@ -161,6 +174,9 @@ pub async fn list_all(
                 }
             }
             followed.insert(path);
+            if !more(&out) {
+                break;
+            }
             if followed.len() > MAX_PAGES {
                 return Err(ApiError::Unsupported(format!(
                     "listing {first} has more than {MAX_PAGES} pages"

@@ -112,6 +112,12 @@ impl ServersModel {
     }
 }
 
+/// The server listing in name order (Nova's `sort_key`; it orders servers
+/// of one name by creation). One key only: Nova's `next` links keep one
+/// value of each query parameter, so a second `sort_key` would be lost
+/// from the second page on.
+const BY_NAME: &str = "sort_key=display_name&sort_dir=asc";
+
 /// The list query for the filters Nova applies itself (all but the zone).
 /// A data source and a list block are read with a wholly known
 /// configuration; an unknown filter would not filter.
@@ -200,25 +206,52 @@ pub async fn matching(
     data: &NovaData,
     c: &ServerFilters,
 ) -> Result<Vec<documents::Server>, Diagnostic> {
+    matching_up_to(data, c, None).await
+}
+
+/// The servers that match `c` as [`matching`] finds them; with a `limit`,
+/// the first `limit` of them by name (sorted by name, then ID): the cloud
+/// is asked for name order and the listing stops at the page where that
+/// many have matched.
+pub async fn matching_up_to(
+    data: &NovaData,
+    c: &ServerFilters,
+    limit: Option<usize>,
+) -> Result<Vec<documents::Server>, Diagnostic> {
     if c.tags.if_known().is_some_and(|t| !t.is_empty()) {
         data.cloud
             .require(crate::client::microversion::SERVER_TAG_FILTER, "tags")
             .await
             .map_err(|e| api_error("Cannot filter by tags", &e))?;
     }
-    let all = batch::list_all(&data.cloud, Service::Compute, &query(c), "servers")
-        .await
-        .map_err(|e| api_error("Cannot list servers", &e))?;
+    let zone = c.availability_zone.as_deref();
+    let in_zone =
+        |s: &serde_json::Value| zone.is_none_or(|z| s["OS-EXT-AZ:availability_zone"] == z);
+    let mut path = query(c);
+    if limit.is_some() {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        path = format!("{path}{sep}{BY_NAME}");
+    }
+    let enough = |so_far: &[serde_json::Value]| {
+        limit.is_some_and(|n| so_far.iter().filter(|s| in_zone(s)).count() >= n)
+    };
+    let all = batch::list_while(&data.cloud, Service::Compute, &path, "servers", |so_far| {
+        !enough(so_far)
+    })
+    .await
+    .map_err(|e| api_error("Cannot list servers", &e))?;
     let mut found = Vec::new();
     for s in &all {
         let server: documents::Server =
             documents::parse("server", s).map_err(|e| api_error("Cannot read servers", &e))?;
-        let zone = c.availability_zone.as_deref();
         if zone.is_none_or(|z| server.availability_zone.as_deref() == Some(z)) {
             found.push(server);
         }
     }
     found.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    if let Some(n) = limit {
+        found.truncate(n);
+    }
     Ok(found)
 }
 
@@ -255,6 +288,96 @@ impl DataSource<NovaData> for ServersData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A listing of three pages of two servers (`a1`, `b1` in zone `a`,
+    /// `b2` ... as named): `limit` stops the paging once that many servers
+    /// have matched, and the cloud is asked for its name order.
+    async fn paged_servers() -> (wiremock::MockServer, NovaData) {
+        use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+        use wiremock::{Mock, ResponseTemplate};
+        let (server, data) = crate::configured::mock_nova("2.96").await;
+        let base = server.uri();
+        let page = |names: &[(&str, &str)], next: Option<&str>| {
+            let servers: Vec<serde_json::Value> = names
+                .iter()
+                .map(|(n, z)| serde_json::json!({"id": format!("id-{n}"), "name": n, "status": "ACTIVE", "OS-EXT-AZ:availability_zone": z}))
+                .collect();
+            let links: Vec<serde_json::Value> = next
+                .map(|m| serde_json::json!({"rel": "next", "href": format!("{base}/v2.1/servers/detail?marker={m}&sort_key=display_name&sort_dir=asc")}))
+                .into_iter()
+                .collect();
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"servers": servers, "servers_links": links}))
+        };
+        let pages = [
+            (None, page(&[("a1", "a"), ("a2", "b")], Some("id-a2"))),
+            (
+                Some("id-a2"),
+                page(&[("b1", "a"), ("b2", "b")], Some("id-b2")),
+            ),
+            (Some("id-b2"), page(&[("c1", "a"), ("c2", "b")], None)),
+        ];
+        for (marker, answer) in pages {
+            let m = Mock::given(method("GET"))
+                .and(path("/v2.1/servers/detail"))
+                .and(query_param("sort_key", "display_name"));
+            let m = match marker {
+                Some(mk) => m.and(query_param("marker", mk)),
+                None => m.and(query_param_is_missing("marker")),
+            };
+            m.respond_with(answer)
+                .named(marker.unwrap_or("first"))
+                .mount(&server)
+                .await;
+        }
+        (server, data)
+    }
+
+    async fn pages_read(server: &wiremock::MockServer) -> usize {
+        let got = server.received_requests().await.unwrap_or_default();
+        got.iter()
+            .filter(|r| r.url.path() == "/v2.1/servers/detail")
+            .count()
+    }
+
+    #[tokio::test]
+    async fn a_limit_stops_the_listing_at_the_page_where_enough_matched() {
+        // (limit, zone, names found, pages read)
+        let table: [(Option<usize>, Option<&str>, &[&str], usize); 5] = [
+            (Some(2), None, &["a1", "a2"], 1),
+            (Some(3), None, &["a1", "a2", "b1"], 2),
+            (Some(2), Some("a"), &["a1", "b1"], 2),
+            (Some(10), Some("b"), &["a2", "b2", "c2"], 3),
+            (None, Some("a"), &[], 0),
+        ];
+        for (limit, zone, names, pages) in table {
+            let (server, data) = paged_servers().await;
+            let filters = ServerFilters {
+                availability_zone: Attr::from_option(zone.map(str::to_string)),
+                ..Default::default()
+            };
+            if limit.is_none() {
+                // without a limit the name order is not asked for, so no
+                // mounted page answers: the listing is the unsorted one
+                let err = matching_up_to(&data, &filters, limit).await;
+                assert!(
+                    err.is_err(),
+                    "unsorted listing must not hit the sorted mocks"
+                );
+                continue;
+            }
+            let found = matching_up_to(&data, &filters, limit)
+                .await
+                .expect("a listing");
+            let got: Vec<_> = found.iter().filter_map(|s| s.name.as_deref()).collect();
+            assert_eq!(got, names, "limit {limit:?} zone {zone:?}");
+            assert_eq!(
+                pages_read(&server).await,
+                pages,
+                "limit {limit:?} zone {zone:?}"
+            );
+        }
+    }
 
     fn cfg(pairs: &[(&str, Value)]) -> Value {
         let mut v = Value::null_object(&ServersData.schema().block.ty());

@@ -199,8 +199,16 @@ pub trait Resource<D: Send + Sync>: Send + Sync {
         None
     }
 
-    /// The objects a `list` block finds, by ID, in the order shown.
-    async fn list(&self, _data: &D, _config: &Value, _diags: &mut Diagnostics) -> Vec<Listed> {
+    /// The objects a `list` block finds, by ID, in the order shown; with a
+    /// `limit` (the block's), at least the first `limit` of them, read no
+    /// further than the listing needs where the cloud can give that order.
+    async fn list(
+        &self,
+        _data: &D,
+        _config: &Value,
+        _limit: Option<usize>,
+        _diags: &mut Diagnostics,
+    ) -> Vec<Listed> {
         Vec::new()
     }
 

@@ -301,9 +301,10 @@ impl<P: Provider> Runtime<P> {
         let Some(data) = self.data(&mut diags) else {
             return (Vec::new(), diags);
         };
-        let mut found = r.list(&data, &config_v, &mut diags).await;
-        if limit > 0 {
-            found.truncate(limit as usize);
+        let limit = usize::try_from(limit).ok().filter(|n| *n > 0);
+        let mut found = r.list(&data, &config_v, limit, &mut diags).await;
+        if let Some(n) = limit {
+            found.truncate(n);
         }
         (found, diags)
     }
@@ -1001,7 +1002,13 @@ mod list_tests {
         fn list_schema(&self) -> Option<Schema> {
             Some(Schema::new(0, Block::new("Every thing.")))
         }
-        async fn list(&self, _: &Reads, _: &Value, _: &mut Diagnostics) -> Vec<Listed> {
+        async fn list(
+            &self,
+            _: &Reads,
+            _: &Value,
+            _: Option<usize>,
+            _: &mut Diagnostics,
+        ) -> Vec<Listed> {
             (0..10)
                 .map(|i| Listed {
                     id: format!("t{i}"),

@@ -249,7 +249,13 @@ impl Resource<NovaData> for Keypair {
         }
     }
 
-    async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
+    async fn list(
+        &self,
+        data: &NovaData,
+        config: &Value,
+        _limit: Option<usize>,
+        diags: &mut Diagnostics,
+    ) -> Vec<Listed> {
         LISTING.list(data, config, diags).await
     }
 

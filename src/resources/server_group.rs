@@ -141,7 +141,13 @@ impl Resource<NovaData> for ServerGroup {
         Some(LISTING.schema())
     }
 
-    async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
+    async fn list(
+        &self,
+        data: &NovaData,
+        config: &Value,
+        _limit: Option<usize>,
+        diags: &mut Diagnostics,
+    ) -> Vec<Listed> {
         LISTING.list(data, config, diags).await
     }
 

@@ -937,12 +937,18 @@ impl Resource<NovaData> for Server {
         ))
     }
 
-    async fn list(&self, data: &NovaData, config: &Value, diags: &mut Diagnostics) -> Vec<Listed> {
-        use crate::data_sources::servers::{matching, ServerFilters};
+    async fn list(
+        &self,
+        data: &NovaData,
+        config: &Value,
+        limit: Option<usize>,
+        diags: &mut Diagnostics,
+    ) -> Vec<Listed> {
+        use crate::data_sources::servers::{matching_up_to, ServerFilters};
         let Some(filters) = decode::<ServerFilters>("list configuration", config, diags) else {
             return Vec::new();
         };
-        match matching(data, &filters).await {
+        match matching_up_to(data, &filters, limit).await {
             Ok(found) => found
                 .into_iter()
                 .filter_map(|s| {

@@ -96,13 +96,16 @@ fn seed_003(config: &ServerModel, refuse: &mut Refuse) {
             "config_drive is not supported".into(),
         );
     }
-    for attr in ["disk_config", "host", "hypervisor_hostname"] {
-        let set = match attr {
-            "disk_config" => config.disk_config.if_known(),
-            "host" => config.host.if_known(),
-            _ => config.hypervisor_hostname.if_known(),
-        };
-        if set.is_some() {
+    let unsupported_fields = [
+        ("disk_config", config.disk_config.if_known().is_some()),
+        ("host", config.host.if_known().is_some()),
+        (
+            "hypervisor_hostname",
+            config.hypervisor_hostname.if_known().is_some(),
+        ),
+    ];
+    for (attr, set) in unsupported_fields {
+        if set {
             refuse(
                 AttrPath::attr(attr),
                 unsupported,
