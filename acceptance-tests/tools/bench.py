@@ -61,10 +61,11 @@ def handshake_ms(runs=20):
 
 
 class Cloud:
-    def __init__(self):
+    def __init__(self, *extra):
+        """A fresh local cloud; `extra`: further `cloud/start` arguments."""
         self.state = tempfile.mkdtemp(prefix="bench-cloud-")
-        subprocess.run([os.path.join(ACC, "cloud", "start"), "--state-dir", self.state, "--port-base", str(PORT_BASE)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([os.path.join(ACC, "cloud", "start"), "--state-dir", self.state, "--port-base", str(PORT_BASE),
+                        *extra], check=True, stdout=subprocess.DEVNULL)
         with open(os.path.join(self.state, "cloud.json")) as f:
             self.info = json.load(f)
         self.log = os.path.join(self.state, "logs", "nova.log")
@@ -125,13 +126,21 @@ def config(n):
     """)
 
 
-def peak_rss_during(fn):
-    """Runs fn while sampling the provider processes' RSS; returns (result, peak MiB)."""
-    peak = [0]
-    done = threading.Event()
+class ProviderWatch:
+    """Samples the provider processes while a Terraform command runs: the
+    peak RSS (MiB, largest VmHWM of any of them) and their CPU time (s,
+    user + system, summed over processes as last seen)."""
 
-    def sample():
-        while not done.is_set():
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self):
+        self.peak_kib = 0
+        self.cpu_ticks = {}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self):
+        while not self.done.is_set():
             for pid in os.listdir("/proc"):
                 if not pid.isdigit():
                     continue
@@ -144,19 +153,36 @@ def peak_rss_during(fn):
                     with open(f"/proc/{pid}/status") as f:
                         for line in f:
                             if line.startswith("VmHWM:"):
-                                peak[0] = max(peak[0], int(line.split()[1]))
-                except OSError:
+                                self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                    with open(f"/proc/{pid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    self.cpu_ticks[pid] = int(fields[11]) + int(fields[12])
+                except (OSError, IndexError, ValueError):
                     pass
             time.sleep(0.05)
 
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    try:
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+    @property
+    def peak_mib(self):
+        return self.peak_kib / 1024
+
+    @property
+    def cpu_seconds(self):
+        return sum(self.cpu_ticks.values()) / self.TICK
+
+
+def peak_rss_during(fn):
+    """Runs fn while sampling the provider processes' RSS; returns (result, peak MiB)."""
+    with ProviderWatch() as w:
         result = fn()
-    finally:
-        done.set()
-        t.join()
-    return result, peak[0] / 1024
+    return result, w.peak_mib
 
 
 def run_terraform(cloud, n):

@@ -391,6 +391,8 @@ default_schedule_zone =
 log_options = false
 heal_instance_info_cache_interval = -1
 instance_build_timeout = 0
+{"# fixture servers have no guest in the fake driver: the power-state sync would stop them" if opts.get('bench_fixture') else ""}
+{"sync_power_state_interval = -1" if opts.get('bench_fixture') else ""}
 [api]
 auth_strategy = keystone
 {f"max_limit = {opts['page_size']}" if opts.get('page_size') else ""}
@@ -468,7 +470,7 @@ def start_nova(state, p, opts):
             "--ports", json.dumps(p),
             "--ready-file", ready,
             "--profiles", json.dumps(opts.get("profile_ports") or {}),
-        ],
+        ] + (["--bench-fixture"] if opts.get("bench_fixture") else []),
         state,
         env={"OS_NOVA_DISABLE_EVENTLET_PATCHING": "1", "OS_NOVA_CONFIG_DIR": d},
     )
@@ -592,6 +594,7 @@ def cmd_start(a):
             "reclaim": 3600 if soft_delete else 0,
             "page_size": a.page_size,
             "profile_ports": pp,
+            "bench_fixture": a.bench_fixture,
         }
         pids["nova"] = start_nova(state, p, opts)
         save()
@@ -715,6 +718,10 @@ def main():
     s.add_argument("--page-size", type=int, default=0,
                    help="items per page of every listing (Nova's [api] max_limit, Glance's and "
                         "Neutron's page limits); 0 keeps each service's default")
+    s.add_argument("--bench-fixture", action="store_true",
+                   help="serve POST/DELETE /_bench/servers on the compute port (admin only): ACTIVE server "
+                        "records made through Nova's objects layer, for benchmarks of big estates "
+                        "(novacloud/bench_fixture.py)")
     t = sub.add_parser("stop")
     t.add_argument("--state-dir", required=True)
     a = ap.parse_args()

@@ -560,6 +560,8 @@ def main():
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("--profiles", default="{}",
                     help="JSON {profile name: port}: a vendor-profile proxy (novacloud.profiles) on each port")
+    ap.add_argument("--bench-fixture", action="store_true",
+                    help="serve /_bench/servers on the compute port (novacloud.bench_fixture)")
     a = ap.parse_args()
     ports = json.loads(a.ports)
     # Nova parses sys.argv as its own command line
@@ -597,8 +599,15 @@ def main():
     def authed(app):
         return auth_token.AuthProtocol(app, {})
 
+    compute_app = api_app
+    if a.bench_fixture:
+        from novacloud import bench_fixture
+
+        hosts = [f"compute{i}" for i in range(1, a.computes + 1)]
+        fixture = bench_fixture.BenchFixture(neutron, cells["cell1"], hosts)
+        compute_app = bench_fixture.mounted(api_app, authed(fixture))
     app = ByPort({
-        ports["compute"]: api_app,
+        ports["compute"]: compute_app,
         ports["image"]: RequestLog("image", authed(ImageAPI(glance, a.page_size or 25))),
         ports["network"]: RequestLog("network", authed(NetworkAPI(neutron, a.page_size or None))),
         ports["volume"]: RequestLog("volume", authed(VolumeAPI(cinder, a.page_size or 1000))),
