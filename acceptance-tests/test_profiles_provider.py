@@ -352,3 +352,41 @@ def test_cloud_profile_refuses_at_plan_what_the_cloud_refuses(profile_tf, sdk):
     assert "config_drive is not supported (the cloud's rule 003-unsupported-fields" in out, out
     assert 'network_mode = "none" is not accepted: the cloud needs network blocks' in out, out
     assert not [s for s in list_servers(sdk) if (s["name"] or "").startswith(PREFIX + "seed-003-rules")]
+
+
+def group_rules_config(profile_setting, policy):
+    setting = f'\n  cloud_profile = "{profile_setting}"\n' if profile_setting else ""
+    return PROVIDER_BLOCK + f"""
+provider "nova" {{{setting}}}
+
+resource "nova_server_group" "g" {{
+  name   = "{PREFIX}seed-002-hard"
+  policy = "{policy}"
+}}
+"""
+
+
+@pytest.mark.parametrize("profile_tf", ["seed-002"], indirect=True)
+def test_cloud_profile_refuses_hard_group_policies_on_seed_002(profile_tf, sdk):
+    """Seed 002 creates server groups with soft policies only (rule
+    002-group-policies): unset, its 400 reaches the user at apply; with
+    cloud_profile = "seed-002" the plan refuses `policy` first."""
+    tf = profile_tf
+    tf.write(group_rules_config(None, "anti-affinity"))
+    tf.init()
+    r = tf.run("apply", "-auto-approve", "-input=false", "-no-color", check=False)
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1 and "400" in out and "soft-anti-affinity, soft-affinity" in out, out
+    for policy in ("anti-affinity", "affinity"):
+        tf.write(group_rules_config("seed-002", policy))
+        r = tf.plan_exit()
+        out = " ".join((r.stdout + r.stderr).split())
+        assert r.returncode == 1, out
+        assert "Not accepted by a seed-002 cloud" in out, out
+        assert (f'policy = "{policy}" is not accepted: the cloud creates server groups with '
+                "soft-anti-affinity or soft-affinity only (the cloud's rule 002-group-policies") in out, out
+        assert 'with nova_server_group.g' in out and 'policy' in out, out
+    tf.write(group_rules_config("seed-002", "soft-affinity"))
+    assert tf.plan_exit().returncode == 2
+    assert not [g for g in sdk.compute.server_groups(all_projects=True)
+                if (g.name or "").startswith(PREFIX + "seed-002-hard")]
