@@ -186,6 +186,11 @@ data "nova_flavor" "f" {{
   depends_on = [nova_flavor_access.demo]
 }}
 
+data "nova_flavors" "mine" {{
+  name       = nova_flavor.f.name
+  depends_on = [nova_flavor_access.demo]
+}}
+
 data "nova_server" "s" {{
   id         = nova_server.s.id
   depends_on = [nova_volume_attachment.v]
@@ -274,6 +279,10 @@ def test_flavor_aggregate_group_attachment_and_data_sources_on_each_profile(prof
     d = val("data.nova_flavor.f")
     assert (d["id"], d["ram"], d["vcpus"], d["disk"], d["is_public"]) == (f["id"], 384, 3, 2, False), d
     assert d["extra_specs"] == {"hw:mem_page_size": "large", "quota:cpu_shares": "64"}, d
+    # the list data source too, also where the listing has no specs (seed-001: no microversions)
+    d = val("data.nova_flavors.mine")
+    assert [(x["id"], x["ram"], x["extra_specs"]) for x in d["flavors"]] == [
+        (f["id"], 384, {"hw:mem_page_size": "large", "quota:cpu_shares": "64"})], d
     d = val("data.nova_server.s")
     assert (d["id"], d["name"], d["key_name"], d["status"]) == (
         sid, f"{PREFIX}{name}-grouped", f"{PREFIX}{name}-key2", "ACTIVE"), d
