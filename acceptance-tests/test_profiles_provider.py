@@ -2,7 +2,7 @@
 a server's life (create, read back with an empty plan, change in place,
 destroy leaving nothing behind, the recycle bin included) and a key pair's,
 and, in one configuration, a flavor with its access, an aggregate, a server
-group with a server in it, a volume attachment and the data sources that read
+group with a server in it, a volume and an interface attachment and the data sources that read
 them back, through each profile's own catalog region. Runs when the test
 cloud was started with profiles (NOVA_TEST_CLOUD_PROFILE, as scripts/test
 does); skipped otherwise."""
@@ -111,8 +111,8 @@ def test_server_and_keypair_life_on_each_profile(profile_tf, cloud, sdk):
 LACKS = {
     "seed-001": {
         "microversions": "seed 001 (rule 001-no-microversions): the legacy v2 API has no "
-                         "microversions, so no flavor description (2.55) and no volume "
-                         "attachment tag (2.49)",
+                         "microversions, so no flavor description (2.55) and no volume or "
+                         "interface attachment tag (2.49)",
     },
 }
 # The server group policy each profile's seed asks for: 002 documents
@@ -120,6 +120,11 @@ LACKS = {
 # 003 wants the `group` hint to name an anti-affinity group (003 Table 7);
 # 001 has no microversions, hence no soft policies (2.15).
 GROUP_POLICY = {"seed-002": "soft-anti-affinity"}
+
+
+# the interface attachment's address on the data network, one per profile
+DATA_NET = "9a6a8bf0-6c1b-4c3b-a1d8-0e9b21d4f3a7"
+INTERFACE_IP = {p: f"10.20.0.{90 + i}" for i, p in enumerate(PROFILES)}
 
 
 def everything_config(profile, cloud, volume_id, microversions):
@@ -179,6 +184,12 @@ resource "nova_server" "s" {{
 resource "nova_volume_attachment" "v" {{
   server_id = nova_server.s.id
   volume_id = "{volume_id}"
+{tag}}}
+
+resource "nova_interface_attachment" "i" {{
+  server_id  = nova_server.s.id
+  network_id = "{DATA_NET}"
+  fixed_ip   = "{INTERFACE_IP[profile]}"
 {tag}}}
 
 data "nova_flavor" "f" {{
@@ -275,6 +286,16 @@ def test_flavor_aggregate_group_attachment_and_data_sources_on_each_profile(prof
     if microversions:
         assert va["tag"] == "data"
 
+    # the interface attachment: a new port on the data network, as the cloud reports it
+    ia = val("nova_interface_attachment.i")
+    (iface,) = [i for i in sdk.compute.server_interfaces(sid) if i.net_id == DATA_NET]
+    assert ia["id"] == f"{sid}/{iface.port_id}" and ia["port_id"] == iface.port_id, (ia, iface)
+    assert (ia["network_id"], ia["mac"]) == (DATA_NET, iface.mac_addr), (ia, iface)
+    assert ia["fixed_ip"] == INTERFACE_IP[name] and ia["fixed_ips"] == [INTERFACE_IP[name]], ia
+    assert [x["ip_address"] for x in iface.fixed_ips] == [INTERFACE_IP[name]], iface
+    if microversions:
+        assert ia["tag"] == "data"
+
     # data sources read back the same things
     d = val("data.nova_flavor.f")
     assert (d["id"], d["ram"], d["vcpus"], d["disk"], d["is_public"]) == (f["id"], 384, 3, 2, False), d
@@ -324,6 +345,8 @@ def test_flavor_aggregate_group_attachment_and_data_sources_on_each_profile(prof
         time.sleep(1)
     assert sdk.compute.find_server(sid, ignore_missing=True) is None
     assert sdk.block_storage.get_volume(vol.id).status == "available"
+    # the port the attachment made went with it
+    assert sdk.network.find_port(iface.port_id, ignore_missing=True) is None
 
 
 def profile_rules_config(profile_setting):
