@@ -3,7 +3,9 @@ a server's life (create, read back with an empty plan, change in place,
 destroy leaving nothing behind, the recycle bin included) and a key pair's,
 and, in one configuration, a flavor with its access, an aggregate, a server
 group with a server in it, a volume and an interface attachment and the data sources that read
-them back, through each profile's own catalog region. Runs when the test
+them back, through each profile's own catalog region; and the seed's
+create-server fixtures, applied on their own profile, as the bodies the
+provider sends. Runs when the test
 cloud was started with profiles (NOVA_TEST_CLOUD_PROFILE, as scripts/test
 does); skipped otherwise."""
 import copy
