@@ -420,7 +420,12 @@ mod tests {
     fn server_group_policies_by_profile() {
         use CloudProfile::*;
         let k = |p: &str| Attr::Known(p.to_string());
-        let cases: Vec<(CloudProfile, Attr<String>, Vec<(&str, &str)>)> = vec![
+        type Case = (
+            CloudProfile,
+            Attr<String>,
+            Vec<(&'static str, &'static str)>,
+        );
+        let cases: Vec<Case> = vec![
             (
                 Seed002,
                 k("affinity"),
