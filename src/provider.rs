@@ -61,7 +61,7 @@ pub fn provider_schema() -> Schema {
         .attr(Attribute::bool("batch_reads").optional().description("Answer server reads that run together from one shared listing of the project's servers and ports (default true). Set false to read every server on its own."))
         .attr(s("boot_volume_image_ref", "How `imageRef` is sent for servers that boot from a volume: \"omit\" (upstream default), \"empty\" (an empty string) or \"image\" (the block device's image ID).", "").validate(OneOf(&["omit", "empty", "image"])))
         .attr(s("cloud_profile", "The compute API reference the cloud follows: \"upstream\" (default), \"seed-000\", \"seed-001\", \"seed-002\" or \"seed-003\" (see the README's Clouds table). With it, a plan refuses what that cloud refuses, naming the cloud's rule, and `boot_volume_image_ref` defaults to that cloud's spelling.", "NOVA_CLOUD_PROFILE").validate(OneOf(CloudProfile::NAMES)))
-        .attr(Attribute::number("query_concurrency").optional().description("How many servers (or other objects) `terraform query` reads at once (default 8); the objects are sent to Terraform as they are read, in the listing's order.").validate(IntBetween(1, 64)));
+        .attr(Attribute::number("query_concurrency").optional().description("How many servers (or other objects) `terraform query` reads at once (default 8); the objects are sent to Terraform as they are read, in the listing's order. Also how many flavors' extra specs `nova_flavors` reads at once where the cloud's listing leaves them out (before microversion 2.61).").validate(IntBetween(1, 64)));
     Schema::new(0, b)
 }
 

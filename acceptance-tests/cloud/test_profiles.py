@@ -227,6 +227,25 @@ def test_002_error_bodies(api2):
     vendor_error(api2.post("servers", {"server": boot("bad", imageRef="not-a-uuid")}), 400, "Bad Request")
 
 
+@pytest.mark.parametrize("microversion,key", [("2.15", "policies"), ("2.67", "policy")])
+def test_002_server_group_policies(pcloud, microversion, key):
+    """002 §1.7: groups are created with the soft policies only, in either request shape."""
+    api = Api(pcloud, "seed-002", microversion)
+    shape = (lambda p: [p]) if key == "policies" else (lambda p: p)
+    for policy in ("affinity", "anti-affinity"):
+        r = api.post("os-server-groups", {"server_group": {"name": f"p002-{policy}", key: shape(policy)}})
+        msg = vendor_error(r, 400, "Bad Request")
+        assert policy in msg and "soft-anti-affinity, soft-affinity" in msg, msg
+    names = {g["name"] for g in api.get("os-server-groups").json()["server_groups"]}
+    assert not names & {"p002-affinity", "p002-anti-affinity"}, names
+    for policy in ("soft-affinity", "soft-anti-affinity"):
+        r = api.post("os-server-groups", {"server_group": {"name": f"p002-{policy}", key: shape(policy)}})
+        assert r.status_code == 200, r.text
+        g = r.json()["server_group"]
+        assert (g.get("policy") or g["policies"][0]) == policy, g
+        assert api.delete(f"os-server-groups/{g['id']}").status_code == 204
+
+
 def test_002_recycle_bin_restore_and_force_delete(api2, created):
     sid = create(api2, created, boot("p002-bin")).json()["server"]["id"]
     s = api2.wait_active(sid)

@@ -23,7 +23,7 @@ Faults are drawn from a seeded random generator (`rate`), or one request in
 repeated.
 `rules` target requests by method and path (regular expression) with a
 fixed fault: used for "every create loses its response" and "one 401".
-Every request is recorded, with the fault it got.
+Every request is recorded, with the fault it got, and its body (`bodies`).
 """
 import http.client
 import http.server
@@ -80,6 +80,7 @@ class FaultProxy:
         self.skip = re.compile(skip) if skip else None
         self.lock = threading.Lock()
         self.requests = []  # (method, path, fault or None)
+        self.bodies = []  # (method, path, body bytes or None), as the client sent them
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -115,9 +116,10 @@ class FaultProxy:
                 return self.random.choice(self.kinds)
             return None
 
-    def record(self, method, path, fault):
+    def record(self, method, path, fault, body=None):
         with self.lock:
             self.requests.append((method, path, fault))
+            self.bodies.append((method, path, body))
 
     def faulted(self):
         with self.lock:
@@ -164,7 +166,7 @@ class FaultProxy:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else None
                 fault = proxy.choose(self.command, self.path)
-                proxy.record(self.command, self.path, fault)
+                proxy.record(self.command, self.path, fault, body)
                 js = [("Content-Type", "application/json")]
                 if fault in ("429", "429-bare"):
                     with proxy.lock:

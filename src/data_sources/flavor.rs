@@ -139,7 +139,7 @@ impl Filters {
 /// (`GET /flavors/detail?is_public=None`, all pages, Nova API reference
 /// "List Flavors With Details"); before microversion 2.61, when extra
 /// specs are asked for, each flavor's specs from `GET
-/// /flavors/{id}/os-extra_specs`.
+/// /flavors/{id}/os-extra_specs` (several at once).
 async fn candidates(
     data: &NovaData,
     filters: &Filters,
@@ -153,16 +153,13 @@ async fn candidates(
         .cloud
         .get_all("/flavors/detail?is_public=None", "flavors")
         .await?;
-    let listed: Option<Vec<documents::Flavor>> = documents::parse("flavors", &body["flavors"])?;
-    let mut out = Vec::new();
-    for mut f in listed.unwrap_or_default() {
-        if filters.wants_specs() {
-            complete_specs(data, &mut f).await?;
-        }
-        if filters.matches(&f) {
-            out.push(f);
-        }
+    let mut listed: Vec<documents::Flavor> =
+        documents::parse::<Option<_>>("flavors", &body["flavors"])?.unwrap_or_default();
+    if filters.wants_specs() {
+        listed = complete_all_specs(data, listed).await?;
     }
+    let mut out: Vec<documents::Flavor> =
+        listed.into_iter().filter(|f| filters.matches(f)).collect();
     out.sort_by_key(|f| {
         (
             f.name.clone().unwrap_or_default(),
@@ -189,6 +186,28 @@ async fn complete_specs(data: &NovaData, f: &mut documents::Flavor) -> Result<()
     )?;
     f.extra_specs = Some(Some(specs.extra_specs));
     Ok(())
+}
+
+/// [`complete_specs`] for each of `flavors`, at most the provider's
+/// `query_concurrency` reads at once, in the order given.
+async fn complete_all_specs(
+    data: &NovaData,
+    flavors: Vec<documents::Flavor>,
+) -> Result<Vec<documents::Flavor>, ApiError> {
+    use futures::{StreamExt, TryStreamExt};
+    futures::stream::iter(flavors)
+        .map(|mut f| async move { complete_specs(data, &mut f).await.map(|()| f) })
+        .buffered(data.query_concurrency.max(1))
+        .try_collect()
+        .await
+}
+
+/// What `nova_flavors` finds: the [`candidates`], each with its extra
+/// specs also where the listing leaves them out (before microversion 2.61,
+/// and on clouds without microversions).
+async fn all_found(data: &NovaData, filters: &Filters) -> Result<Vec<documents::Flavor>, ApiError> {
+    let found = candidates(data, filters).await?;
+    complete_all_specs(data, found).await
 }
 
 /// The one flavor that matches `filters`, with its extra specs even when
@@ -400,7 +419,7 @@ impl DataSource<NovaData> for FlavorsData {
         let Some(filters) = decode::<Filters>("configuration", &req.config, &mut resp.diags) else {
             return;
         };
-        let found = match candidates(data, &filters).await {
+        let found = match all_found(data, &filters).await {
             Ok(c) => c,
             Err(e) => return resp.diags.push(api_error("Cannot list flavors", &e)),
         };
@@ -702,6 +721,179 @@ mod tests {
         .unwrap();
         let data = NovaData::new(crate::client::Cloud::new(cfg).unwrap());
         (server, data)
+    }
+
+    /// A cloud at microversion `max` listing `flavors`; each `(id, specs,
+    /// delay in ms)` of `reads` answers `os-extra_specs` once (exactly),
+    /// after that delay. Every other os-extra_specs read fails the test.
+    async fn flavor_cloud(
+        max: &str,
+        flavors: serde_json::Value,
+        reads: &[(&str, serde_json::Value, u64)],
+        concurrency: usize,
+    ) -> (wiremock::MockServer, NovaData) {
+        use wiremock::matchers::{method, path, path_regex};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let base = server.uri();
+        Mock::given(method("POST"))
+            .and(path("/v3/auth/tokens"))
+            .respond_with(ResponseTemplate::new(201).insert_header("X-Subject-Token", "t").set_body_json(json!({
+                "token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
+                    {"type": "compute", "name": "nova", "endpoints": [
+                        {"interface": "public", "region_id": "R1", "url": format!("{base}/v2.1")}]}]}
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "version": {"id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1"}
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/flavors/detail"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"flavors": flavors})))
+            .mount(&server)
+            .await;
+        for (id, specs, delay) in reads {
+            Mock::given(method("GET"))
+                .and(path(format!("/v2.1/flavors/{id}/os-extra_specs")))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_body_json(json!({"extra_specs": specs}))
+                        .set_delay(std::time::Duration::from_millis(*delay)),
+                )
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+        Mock::given(method("GET"))
+            .and(path_regex("/os-extra_specs$"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let cfg = crate::client::Config::from_settings(
+            crate::client::Settings {
+                auth_url: Some(format!("{base}/v3")),
+                user_name: Some("u".into()),
+                password: Some(secrecy::SecretString::from("pw")),
+                project_name: Some("p".into()),
+                region: Some("R1".into()),
+                ..Default::default()
+            },
+            "test".into(),
+        )
+        .unwrap();
+        let mut data = NovaData::new(crate::client::Cloud::new(cfg).unwrap());
+        data.query_concurrency = concurrency;
+        (server, data)
+    }
+
+    /// `nova_flavors` reports each flavor's extra specs on every cloud:
+    /// where the listing carries none (before 2.61; seed 001 has no
+    /// microversions, so always 2.1) each flavor found is read from
+    /// os-extra_specs, several at once, and the flavors stay in the data
+    /// source's order (by name) whichever read ends first; where the
+    /// listing carries them (2.61) nothing more is read.
+    #[tokio::test]
+    async fn nova_flavors_reports_extra_specs_at_every_microversion() {
+        let plain = json!([
+            {"id": "a", "name": "small", "vcpus": 1, "ram": 512, "disk": 1},
+            {"id": "b", "name": "big", "vcpus": 8, "ram": 8192, "disk": 80},
+            {"id": "c", "name": "medium", "vcpus": 2, "ram": 2048, "disk": 20}
+        ]);
+        let with_specs = json!([
+            {"id": "a", "name": "small", "vcpus": 1, "ram": 512, "disk": 1, "extra_specs": {}},
+            {"id": "b", "name": "big", "vcpus": 8, "ram": 8192, "disk": 80, "extra_specs": {"hw:mem_page_size": "large"}},
+            {"id": "c", "name": "medium", "vcpus": 2, "ram": 2048, "disk": 20, "extra_specs": {"k": "v", "quota:cpu_shares": "64"}}
+        ]);
+        let reads = [
+            // the first flavor in order answers last
+            ("b", json!({"hw:mem_page_size": "large"}), 600),
+            ("c", json!({"k": "v", "quota:cpu_shares": "64"}), 300),
+            ("a", json!({}), 0),
+        ];
+        let specs = |pairs: &[(&str, &str)]| -> Attr<BTreeMap<String, String>> {
+            Attr::Known(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        let all = vec![
+            ("big", specs(&[("hw:mem_page_size", "large")])),
+            ("medium", specs(&[("k", "v"), ("quota:cpu_shares", "64")])),
+            ("small", specs(&[])),
+        ];
+        let by_spec = Filters {
+            extra_specs: Attr::Known([("k".to_string(), "v".to_string())].into()),
+            ..Default::default()
+        };
+        type Case<'a> = (
+            &'a str,
+            &'a serde_json::Value,
+            &'a [(&'a str, serde_json::Value, u64)],
+            usize,
+            Filters,
+            Vec<(&'a str, Attr<BTreeMap<String, String>>)>,
+        );
+        let cases: Vec<Case> = vec![
+            // 2.1 (seed 001): three reads at once, in order
+            ("2.1", &plain, &reads, 8, Filters::default(), all.clone()),
+            // one read at a time: the same result
+            ("2.1", &plain, &reads, 1, Filters::default(), all.clone()),
+            // 2.60: still no specs in the listing
+            ("2.60", &plain, &reads, 8, Filters::default(), all.clone()),
+            // a spec filter reads every flavor once, then keeps the matches
+            (
+                "2.1",
+                &plain,
+                &reads,
+                8,
+                by_spec.clone(),
+                vec![all[1].clone()],
+            ),
+            // 2.61: the listing has them; no reads
+            ("2.61", &with_specs, &[], 8, Filters::default(), all.clone()),
+            ("2.61", &with_specs, &[], 8, by_spec, vec![all[1].clone()]),
+        ];
+        for (max, listing, reads, concurrency, filters, want) in cases {
+            let (server, data) = flavor_cloud(max, listing.clone(), reads, concurrency).await;
+            let started = std::time::Instant::now();
+            let found = all_found(&data, &filters).await.unwrap();
+            let elapsed = started.elapsed();
+            let got: Vec<(String, Attr<BTreeMap<String, String>>)> = found
+                .iter()
+                .map(FlavorSummary::of)
+                .map(|s| {
+                    (
+                        s.name.as_deref().unwrap_or_default().to_string(),
+                        s.extra_specs,
+                    )
+                })
+                .collect();
+            let want: Vec<(String, Attr<BTreeMap<String, String>>)> =
+                want.into_iter().map(|(n, s)| (n.to_string(), s)).collect();
+            assert_eq!(got, want, "{max} concurrency {concurrency} {filters:?}");
+            server.verify().await;
+            if max == "2.1" && concurrency == 8 {
+                // the reads overlap: well under the sum of their delays
+                assert!(
+                    elapsed < std::time::Duration::from_millis(850),
+                    "{elapsed:?}"
+                );
+            }
+            if concurrency == 1 && !reads.is_empty() {
+                assert!(
+                    elapsed >= std::time::Duration::from_millis(900),
+                    "{elapsed:?}"
+                );
+            }
+        }
     }
 
     #[tokio::test]

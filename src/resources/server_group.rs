@@ -185,6 +185,9 @@ impl Resource<NovaData> for ServerGroup {
         else {
             return;
         };
+        for d in super::server::vendor_rules::server_group_refusals(data.cloud_profile, &c.policy) {
+            resp.diags.push(d);
+        }
         if c.policy.as_deref().is_some_and(|p| p.starts_with("soft-")) {
             require_feature(data, mv::SOFT_AFFINITY, "policy", &mut resp.diags).await;
         }

@@ -41,6 +41,7 @@ class Rule:
     hook: where it applies -
       "path"    the URL and catalog shape (enforced by ProfileApp's routing)
       "create"  fn(body, ctx) on POST /servers (body may be changed in place)
+      "group"   fn(body, ctx) on POST /os-server-groups (body may be changed in place)
       "action:NAME"  fn(body, ctx, server_id) on POST /servers/{id}/action
                  with that action; returns a webob.Response to answer
                  without Nova, or None to forward the (changed) body
@@ -250,6 +251,26 @@ def r002_subnet_id(body, ctx):
                 n["fixed_ip"] = ip
 
 
+# 002 §1.7 创建云主机组: "支持的策略：soft-anti-affinity and soft-affinity"
+R002_GROUP_POLICIES = ("soft-anti-affinity", "soft-affinity")
+
+
+def r002_group_policies(body, ctx):
+    group = body.get("server_group")
+    if not isinstance(group, dict):
+        return  # Nova answers the malformed body
+    # the request names its policy as `policies` (before 2.64) or `policy` (2.64 on)
+    asked = []
+    if isinstance(group.get("policies"), list):
+        asked += group["policies"]
+    if "policy" in group:
+        asked.append(group["policy"])
+    for p in asked:
+        if p not in R002_GROUP_POLICIES:
+            raise Refuse(400, f"Invalid input for field/attribute policies: {p!r} is not supported; "
+                              f"the supported policies are {', '.join(R002_GROUP_POLICIES)}")
+
+
 SEED_002 = Profile(
     "seed-002", "002", versions=("v2.1",), project_id="optional", catalog_path="/v2.1",
     error_body=keystone_style_error, soft_delete=True, port_offset=2,
@@ -310,6 +331,10 @@ SEED_002 = Profile(
              "Vendor key `networks[].subnet_id` (a string, or a list as the table types it): each subnet must "
              "exist and be on the entry's `uuid` network (else 400); the server's address comes from it.",
              "create", r002_subnet_id),
+        Rule("002-group-policies", "002 §1.7 创建云主机组 (policies: \"支持的策略：soft-anti-affinity and "
+             "soft-affinity\"); D§4.4",
+             "A server group is created only with `soft-anti-affinity` or `soft-affinity` (as `policies[]` or "
+             "`policy`); `affinity` and `anti-affinity`: 400.", "group", r002_group_policies),
     ])
 
 
@@ -817,6 +842,10 @@ class ProfileApp:
             for rule in self.profile.hooks("create"):
                 rule.fn(body, ctx)
             changed = True
+        elif req.method == "POST" and rest == "os-server-groups" and isinstance(body, dict):
+            for rule in self.profile.hooks("group"):
+                rule.fn(body, ctx)
+            changed = True
         elif req.method == "POST" and SERVER_ACTION.match(rest) and isinstance(body, dict) and len(body) == 1:
             action = next(iter(body))
             server_id = SERVER_ACTION.match(rest).group(1)
@@ -851,6 +880,7 @@ class ProfileApp:
 # PROFILES.md
 
 HOOK_WORDS = {"path": "routing", "nova": "Nova below (checked)", "error": "error shape", "create": "create body",
+              "group": "server group create body",
               "query": "listing query", "view": "server bodies"}
 
 

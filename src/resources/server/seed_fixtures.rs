@@ -2,6 +2,12 @@
 //! `tests/fixtures/seeds/F-*-create-*.json`) built from the arguments a
 //! user writes in HCL, and every server response fixture decoded.
 //!
+//! The cases are also written to `acceptance-tests/seed_create_cases.json`,
+//! where an acceptance test applies them on each seed's profile of the
+//! local cloud and compares the bodies the provider sends (there, the one
+//! key the provider adds at apply, its create token in `metadata`, is
+//! checked and set aside).
+//!
 //! A request body must equal its fixture after the normalisations the
 //! provider applies on purpose, each listed in `canonical`:
 //! - block-device `boot_index` and `volume_size` given as digit strings
@@ -253,9 +259,25 @@ fn with_empty_blocks(mut v: Value) -> Value {
     v
 }
 
+/// Where the acceptance tests find the cases: each fixture's arguments,
+/// the provider settings it is sent with and the body expected (the
+/// fixture after `canonical`), to apply on that seed's profile of the
+/// local cloud (`acceptance-tests/test_seed_fixtures_on_profiles.py`).
+/// Written with `UPDATE_SEED_CASES=1`; otherwise checked.
+const CASES_FILE: &str = "acceptance-tests/seed_create_cases.json";
+
+fn image_ref_name(r: BootVolumeImageRef) -> &'static str {
+    match r {
+        BootVolumeImageRef::Omit => "omit",
+        BootVolumeImageRef::Empty => "empty",
+        BootVolumeImageRef::Image => "image",
+    }
+}
+
 #[test]
 fn every_seed_create_request_is_built_from_hcl_arguments() {
     let mut seen = Vec::new();
+    let mut exported = Vec::new();
     for c in cases() {
         let mut args = c.args.clone();
         args["flavor_id"] = c.flavor_ref.into();
@@ -282,7 +304,27 @@ fn every_seed_create_request_is_built_from_hcl_arguments() {
         assert_eq!(body, want, "{}", c.fixture);
         insta::assert_json_snapshot!(c.fixture, body);
         seen.push(c.fixture);
+        exported.push(json!({
+            "fixture": c.fixture,
+            "profile": format!("seed-{}", &c.fixture[2..5]),
+            "compute_microversion": c.microversion.to_string(),
+            "boot_volume_image_ref": image_ref_name(c.image_ref),
+            "flavor_id": c.flavor_ref,
+            "args": c.args,
+            "write_only": c.config,
+            "body": want,
+        }));
     }
+    let text = serde_json::to_string_pretty(&exported).unwrap() + "\n";
+    let path = format!("{}/{CASES_FILE}", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("UPDATE_SEED_CASES").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        text,
+        "{CASES_FILE} is stale: run UPDATE_SEED_CASES=1 cargo test seed_fixtures"
+    );
     // every create request fixture of the seeds has a case
     let dir = format!("{}/tests/fixtures/seeds", env!("CARGO_MANIFEST_DIR"));
     let mut all: Vec<String> = std::fs::read_dir(dir)

@@ -1,5 +1,5 @@
-//! What a vendor cloud refuses in a create request (`POST /servers`) beyond
-//! Nova's own rules, checked at plan time when the provider knows the
+//! What a vendor cloud refuses in a create request (`POST /servers`, and
+//! `POST /os-server-groups` for `nova_server_group`) beyond Nova's own rules, checked at plan time when the provider knows the
 //! cloud's profile (provider argument `cloud_profile`). Each refusal names
 //! the attribute and the cloud's rule, as listed per profile in
 //! `acceptance-tests/cloud/PROFILES.md` (rule IDs such as `003-bdm`) from
@@ -8,7 +8,7 @@
 //! Values not known yet are not judged: a refusal is certain or absent.
 
 use crate::configured::CloudProfile;
-use crate::framework::{AttrPath, Diagnostic};
+use crate::framework::{Attr, AttrPath, Diagnostic};
 
 use super::model::{BlockDeviceModel, ServerModel};
 
@@ -17,22 +17,52 @@ use super::model::{BlockDeviceModel, ServerModel};
 pub fn refusals(profile: CloudProfile, config: &ServerModel) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut refuse = |path: AttrPath, rule: &str, what: String| {
-        out.push(
-            Diagnostic::error(
-                format!("Not accepted by a {} cloud", profile.name()),
-                format!(
-                    "{what} (the cloud's rule {rule}; cloud_profile = \"{}\").",
-                    profile.name()
-                ),
-            )
-            .at(path),
-        );
+        out.push(refusal(profile, path, rule, what));
     };
     match profile {
         CloudProfile::Upstream | CloudProfile::Seed002 => {}
         CloudProfile::Seed000 => seed_000(config, &mut refuse),
         CloudProfile::Seed001 => seed_001(config, &mut refuse),
         CloudProfile::Seed003 => seed_003(config, &mut refuse),
+    }
+    out
+}
+
+/// The plan-time error for what `profile`'s cloud refuses by `rule`.
+fn refusal(profile: CloudProfile, path: AttrPath, rule: &str, what: String) -> Diagnostic {
+    Diagnostic::error(
+        format!("Not accepted by a {} cloud", profile.name()),
+        format!(
+            "{what} (the cloud's rule {rule}; cloud_profile = \"{}\").",
+            profile.name()
+        ),
+    )
+    .at(path)
+}
+
+/// The server group policies seed 002's cloud creates groups with
+/// (002 §1.7 创建云主机组; rule `002-group-policies`).
+pub const SEED_002_GROUP_POLICIES: &[&str] = &["soft-anti-affinity", "soft-affinity"];
+
+/// The refusals `profile`'s cloud would answer the create of a server
+/// group with `policy` with (`nova_server_group`'s argument `policy`).
+/// An unknown policy is not judged.
+pub fn server_group_refusals(profile: CloudProfile, policy: &Attr<String>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if profile == CloudProfile::Seed002 {
+        if let Some(p) = policy.if_known() {
+            if !SEED_002_GROUP_POLICIES.contains(&p.as_str()) {
+                out.push(refusal(
+                    profile,
+                    AttrPath::attr("policy"),
+                    "002-group-policies",
+                    format!(
+                        "policy = {p:?} is not accepted: the cloud creates server groups with {} only",
+                        SEED_002_GROUP_POLICIES.join(" or ")
+                    ),
+                ));
+            }
+        }
     }
     out
 }
@@ -191,7 +221,6 @@ mod tests {
     use super::*;
     use crate::framework::codec::from_json;
     use crate::framework::model::Model;
-    use crate::framework::Attr;
     use serde_json::json;
 
     /// A server configuration from its attributes as JSON (what is not
@@ -388,6 +417,64 @@ mod tests {
                 "{profile:?} {attrs}"
             );
         }
+    }
+
+    #[test]
+    fn server_group_policies_by_profile() {
+        use CloudProfile::*;
+        let k = |p: &str| Attr::Known(p.to_string());
+        type Case = (
+            CloudProfile,
+            Attr<String>,
+            Vec<(&'static str, &'static str)>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                Seed002,
+                k("affinity"),
+                vec![("policy", "002-group-policies")],
+            ),
+            (
+                Seed002,
+                k("anti-affinity"),
+                vec![("policy", "002-group-policies")],
+            ),
+            (Seed002, k("soft-affinity"), vec![]),
+            (Seed002, k("soft-anti-affinity"), vec![]),
+            (Seed002, Attr::Unknown, vec![]),
+            (Seed002, Attr::Null, vec![]),
+            (Upstream, k("affinity"), vec![]),
+            (Seed000, k("anti-affinity"), vec![]),
+            (Seed001, k("anti-affinity"), vec![]),
+            (Seed003, k("anti-affinity"), vec![]),
+        ];
+        for (profile, policy, want) in cases {
+            let got: Vec<(String, String)> = server_group_refusals(profile, &policy)
+                .into_iter()
+                .map(|d| {
+                    let rule = d
+                        .detail
+                        .split("rule ")
+                        .nth(1)
+                        .and_then(|r| r.split(';').next());
+                    (
+                        d.path.map(|p| p.to_string()).unwrap_or_default(),
+                        rule.unwrap_or("").to_string(),
+                    )
+                })
+                .collect();
+            let want: Vec<(String, String)> = want
+                .into_iter()
+                .map(|(p, r)| (p.to_string(), r.to_string()))
+                .collect();
+            assert_eq!(got, want, "{profile:?} {policy:?}");
+        }
+        let d = &server_group_refusals(Seed002, &k("anti-affinity"))[0];
+        assert_eq!(d.summary, "Not accepted by a seed-002 cloud");
+        assert_eq!(
+            d.detail,
+            "policy = \"anti-affinity\" is not accepted: the cloud creates server groups with soft-anti-affinity or soft-affinity only (the cloud's rule 002-group-policies; cloud_profile = \"seed-002\")."
+        );
     }
 
     #[test]
