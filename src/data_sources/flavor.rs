@@ -672,25 +672,8 @@ mod tests {
     /// not the match are not read.
     async fn listing_without_specs(max: &str) -> (wiremock::MockServer, NovaData) {
         use wiremock::matchers::{method, path};
-        use wiremock::{Mock, MockServer, ResponseTemplate};
-        let server = MockServer::start().await;
-        let base = server.uri();
-        Mock::given(method("POST"))
-            .and(path("/v3/auth/tokens"))
-            .respond_with(ResponseTemplate::new(201).insert_header("X-Subject-Token", "t").set_body_json(json!({
-                "token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
-                    {"type": "compute", "name": "nova", "endpoints": [
-                        {"interface": "public", "region_id": "R1", "url": format!("{base}/v2.1")}]}]}
-            })))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v2.1/"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "version": {"id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1"}
-            })))
-            .mount(&server)
-            .await;
+        use wiremock::{Mock, ResponseTemplate};
+        let (server, data) = crate::configured::mock_nova(max).await;
         Mock::given(method("GET"))
             .and(path("/v2.1/flavors/detail"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({"flavors": [
@@ -707,19 +690,6 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let cfg = crate::client::Config::from_settings(
-            crate::client::Settings {
-                auth_url: Some(format!("{base}/v3")),
-                user_name: Some("u".into()),
-                password: Some(secrecy::SecretString::from("pw")),
-                project_name: Some("p".into()),
-                region: Some("R1".into()),
-                ..Default::default()
-            },
-            "test".into(),
-        )
-        .unwrap();
-        let data = NovaData::new(crate::client::Cloud::new(cfg).unwrap());
         (server, data)
     }
 
@@ -733,25 +703,8 @@ mod tests {
         concurrency: usize,
     ) -> (wiremock::MockServer, NovaData) {
         use wiremock::matchers::{method, path, path_regex};
-        use wiremock::{Mock, MockServer, ResponseTemplate};
-        let server = MockServer::start().await;
-        let base = server.uri();
-        Mock::given(method("POST"))
-            .and(path("/v3/auth/tokens"))
-            .respond_with(ResponseTemplate::new(201).insert_header("X-Subject-Token", "t").set_body_json(json!({
-                "token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
-                    {"type": "compute", "name": "nova", "endpoints": [
-                        {"interface": "public", "region_id": "R1", "url": format!("{base}/v2.1")}]}]}
-            })))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v2.1/"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "version": {"id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1"}
-            })))
-            .mount(&server)
-            .await;
+        use wiremock::{Mock, ResponseTemplate};
+        let (server, mut data) = crate::configured::mock_nova(max).await;
         Mock::given(method("GET"))
             .and(path("/v2.1/flavors/detail"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({"flavors": flavors})))
@@ -775,19 +728,6 @@ mod tests {
             .expect(0)
             .mount(&server)
             .await;
-        let cfg = crate::client::Config::from_settings(
-            crate::client::Settings {
-                auth_url: Some(format!("{base}/v3")),
-                user_name: Some("u".into()),
-                password: Some(secrecy::SecretString::from("pw")),
-                project_name: Some("p".into()),
-                region: Some("R1".into()),
-                ..Default::default()
-            },
-            "test".into(),
-        )
-        .unwrap();
-        let mut data = NovaData::new(crate::client::Cloud::new(cfg).unwrap());
         data.query_concurrency = concurrency;
         (server, data)
     }
