@@ -260,22 +260,55 @@ pub async fn plan_network_names(
 }
 
 /// A `network` block as far as the cloud is concerned: without its name
-/// (the uuid says which network) and its `access_network` flag.
+/// (the uuid says which network), its `access_network` flag, and its MAC
+/// (the cloud's; planned unknown whenever anything in the block changes).
 fn as_sent(n: &NetworkModel) -> NetworkModel {
     NetworkModel {
         name: Attr::Null,
         access_network: Attr::Null,
+        mac: Attr::Null,
         ..n.clone()
     }
 }
 
+/// The planned block as the configuration asks for it (`c`): a part the
+/// configuration leaves to the cloud, planned unknown only because
+/// something else in the block changed, is taken as it was (`o`).
+fn as_asked(o: &NetworkModel, c: Option<&NetworkModel>, n: &NetworkModel) -> NetworkModel {
+    let mut out = n.clone();
+    let Some(c) = c else {
+        return out;
+    };
+    for (part, written, was) in [
+        (&mut out.port, &c.port, &o.port),
+        (&mut out.fixed_ip_v4, &c.fixed_ip_v4, &o.fixed_ip_v4),
+        (&mut out.fixed_ip_v6, &c.fixed_ip_v6, &o.fixed_ip_v6),
+    ] {
+        if written.is_null() && part.is_unknown() {
+            *part = was.clone();
+        }
+    }
+    if c.uuid.is_null() && c.name.is_null() && out.uuid.is_unknown() {
+        out.uuid = o.uuid.clone();
+    }
+    out
+}
+
 /// Whether the planned `network` blocks differ from the prior ones in
-/// more than names that find the same network and `access_network`
-/// flags: only then is the server replaced.
-pub fn networks_need_replacement(prior: &ServerModel, planned: &ServerModel) -> bool {
+/// more than names that find the same network, `access_network` flags,
+/// and what the cloud is left to derive again: only then is the server
+/// replaced.
+pub fn networks_need_replacement(
+    prior: &ServerModel,
+    config: &ServerModel,
+    planned: &ServerModel,
+) -> bool {
     match (&prior.network, &planned.network) {
         (Attr::Known(old), Attr::Known(new)) => {
-            old.len() != new.len() || old.iter().zip(new).any(|(o, n)| as_sent(o) != as_sent(n))
+            old.len() != new.len()
+                || old.iter().zip(new).enumerate().any(|(i, (o, n))| {
+                    as_sent(o) != as_sent(&as_asked(o, config.networks().get(i), n))
+                })
         }
         (old, new) => old != new,
     }
@@ -287,12 +320,13 @@ pub fn networks_need_replacement(prior: &ServerModel, planned: &ServerModel) -> 
 /// what the cloud reported for them.
 pub fn plan_network_replacement(
     prior: &ServerModel,
+    config: &ServerModel,
     planned: &mut ServerModel,
     replace: &mut Vec<AttrPath>,
 ) {
     let at = AttrPath::attr("network");
     let listed = replace.iter().any(|p| *p == at);
-    if networks_need_replacement(prior, planned) {
+    if networks_need_replacement(prior, config, planned) {
         if !listed {
             replace.push(at);
         }
@@ -883,37 +917,61 @@ mod tests {
             network: Attr::Known(vec![n("u1", Attr::Null, Attr::Null)]),
             ..Default::default()
         };
-        // the framework has the block replaced, its computed parts unknown
+        // written: the network by name, marked the access network; port
+        // and addresses left to the cloud
+        let config = ServerModel {
+            network: Attr::Known(vec![NetworkModel {
+                name: k("private"),
+                access_network: Attr::Known(true),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        // the framework has the block replaced, the parts it derives again
+        // unknown (a part that was null cannot be kept)
         let mut planned = ServerModel {
             network: Attr::Known(vec![NetworkModel {
-                port: Attr::Unknown,
                 mac: Attr::Unknown,
+                fixed_ip_v6: Attr::Unknown,
                 ..n("u1", k("private"), Attr::Known(true))
             }]),
             ..Default::default()
         };
         assert!(access_choice_changes(&prior, &planned));
         let mut replace = vec![AttrPath::attr("network"), AttrPath::attr("key_name")];
-        plan_network_replacement(&prior, &mut planned, &mut replace);
-        // port and mac unknown differ from the state's: still a replacement
-        assert_eq!(replace.len(), 2);
-        // as the hook sees it once the names are planned: the same network
-        let mut planned = ServerModel {
-            network: Attr::Known(vec![n("u1", k("private"), Attr::Known(true))]),
-            ..Default::default()
-        };
-        let mut replace = vec![AttrPath::attr("network"), AttrPath::attr("key_name")];
-        plan_network_replacement(&prior, &mut planned, &mut replace);
+        plan_network_replacement(&prior, &config, &mut planned, &mut replace);
+        // the same network: the block changes in place, its MAC as it was
         assert_eq!(replace, vec![AttrPath::attr("key_name")]);
         assert_eq!(planned.networks()[0].name, k("private"));
         assert_eq!(planned.networks()[0].access_network, Attr::Known(true));
+        assert_eq!(planned.networks()[0].mac, k("fa:16:3e:00:00:01"));
+        assert_eq!(planned.networks()[0].fixed_ip_v6, Attr::Null);
+        // a port not known yet, as written (another resource's), is another
+        // interface: replaced
+        let config = ServerModel {
+            network: Attr::Known(vec![NetworkModel {
+                port: Attr::Unknown,
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let mut planned = ServerModel {
+            network: Attr::Known(vec![NetworkModel {
+                port: Attr::Unknown,
+                ..n("u1", Attr::Null, Attr::Null)
+            }]),
+            ..Default::default()
+        };
+        let mut replace = vec![AttrPath::attr("network")];
+        plan_network_replacement(&prior, &config, &mut planned, &mut replace);
+        assert_eq!(replace, vec![AttrPath::attr("network")]);
         // another network found by the name: replaced, even when the framework saw no change
         let mut planned = ServerModel {
             network: Attr::Known(vec![n("u9", k("private"), Attr::Null)]),
             ..Default::default()
         };
         let mut replace = vec![];
-        plan_network_replacement(&prior, &mut planned, &mut replace);
+        plan_network_replacement(&prior, &config, &mut planned, &mut replace);
         assert_eq!(replace, vec![AttrPath::attr("network")]);
         assert!(!access_choice_changes(&prior, &planned));
         // an unknown flag may change the choice

@@ -1026,7 +1026,12 @@ impl Resource<NovaData> for Server {
         lookups::plan_image(data, &config, prior.as_ref(), &mut planned, diags).await;
         lookups::plan_network_names(data, &config, prior.as_ref(), &mut planned, diags).await;
         if let Some(prior) = &prior {
-            lookups::plan_network_replacement(prior, &mut planned, &mut resp.requires_replace);
+            lookups::plan_network_replacement(
+                prior,
+                &config,
+                &mut planned,
+                &mut resp.requires_replace,
+            );
             if lookups::access_choice_changes(prior, &planned) {
                 for (ip, written) in [
                     (&mut planned.access_ip_v4, &config.access_ip_v4),
