@@ -325,7 +325,7 @@ pub fn plan_network_replacement(
     replace: &mut Vec<AttrPath>,
 ) {
     let at = AttrPath::attr("network");
-    let listed = replace.iter().any(|p| *p == at);
+    let listed = replace.contains(&at);
     if networks_need_replacement(prior, config, planned) {
         if !listed {
             replace.push(at);
@@ -759,6 +759,16 @@ mod tests {
             .block_on(f)
     }
 
+    /// (config image_name, prior, planned image_id before the hook,
+    /// image_id after, image_name after)
+    type ImageRow<'a> = (
+        Attr<String>,
+        Option<&'a ServerModel>,
+        Attr<String>,
+        Attr<String>,
+        Attr<String>,
+    );
+
     /// Without a configured provider (no cloud to ask), image_id is
     /// unknown exactly when the name is new, changed or unknown; a name
     /// left out keeps the name in state while the image stays.
@@ -773,14 +783,7 @@ mod tests {
             image_id: k("i1"),
             ..Default::default()
         };
-        // (config image_name, prior, planned image_id before the hook, image_id after, image_name after)
-        let table: Vec<(
-            Attr<String>,
-            Option<&ServerModel>,
-            Attr<String>,
-            Attr<String>,
-            Attr<String>,
-        )> = vec![
+        let table: Vec<ImageRow> = vec![
             (k("cirros"), None, Attr::Unknown, Attr::Unknown, k("cirros")),
             (k("cirros"), Some(&state), k("i1"), k("i1"), k("cirros")),
             (k("other"), Some(&state), k("i1"), Attr::Unknown, k("other")),
