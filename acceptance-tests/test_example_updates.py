@@ -394,7 +394,9 @@ NEW_VALUES = {
         ("flavor_name",): other(cur, "m1.small", "m1.medium"), ("flavor_id",): REMOVE}],
     ("nova_server", "host"): lambda cur, values, cloud: [{("host",): cloud["compute_hosts"][-1]}],
     ("nova_server", "hypervisor_hostname"): lambda cur, values, cloud: [{("hypervisor_hostname",): cloud["compute_hosts"][-1]}],
-    ("nova_server", "image_id"): lambda cur, values, cloud: [{("image_id",): other(cur, OTHER_IMAGE, CIRROS)}],
+    ("nova_server", "image_id"): lambda cur, values, cloud: [{("image_id",): other(cur, OTHER_IMAGE, CIRROS), ("image_name",): REMOVE}],
+    # an image by ID or by name, not both (the image_id step left OTHER_IMAGE: back to cirros by name)
+    ("nova_server", "image_name"): lambda cur, values, cloud: [{("image_name",): "cirros", ("image_id",): REMOVE}],
     # network_mode is instead of network blocks
     ("nova_server", "network_mode"): lambda cur, values, cloud: [{("network_mode",): "none", ("network",): REMOVE}],
     ("nova_server", "power_state"): lambda cur, values, cloud: [{("power_state",): "shutoff"}, {("power_state",): "active"}],
@@ -403,7 +405,14 @@ NEW_VALUES = {
     ("nova_server", "user_data"): lambda cur, values, cloud: [{("user_data",): "#cloud-config\nruncmd: []\n"}],
     ("nova_server", "network.fixed_ip_v4"): lambda cur, values, cloud: [{("network", "fixed_ip_v4"): other(cur, "192.168.1.50", "192.168.1.51")}],
     ("nova_server", "network.fixed_ip_v6"): lambda cur, values, cloud: [{("network", "fixed_ip_v6"): other(cur, "fd00::50", "fd00::51")}],
-    ("nova_server", "network.uuid"): lambda cur, values, cloud: [{("network", "uuid"): other(cur, cloud["networks"]["private"], "9a6a8bf0-6c1b-4c3b-a1d8-0e9b21d4f3a7")}],
+    # a network by uuid or by name, not both
+    ("nova_server", "network.uuid"): lambda cur, values, cloud: [{
+        ("network", "uuid"): other(cur, cloud["networks"]["private"], "9a6a8bf0-6c1b-4c3b-a1d8-0e9b21d4f3a7"),
+        ("network", "name"): REMOVE}],
+    # the same network by its name: the block changes in place
+    ("nova_server", "network.name"): lambda cur, values, cloud: [{
+        ("network", "name"): next(n for n, i in cloud["networks"].items() if i == values["network"][0]["uuid"]),
+        ("network", "uuid"): REMOVE}],
     ("nova_server", "network.subnet_id"): lambda cur, values, cloud: [{("network", "subnet_id"): cloud["subnets"]["private-subnet"]}],
     # the boot volume (the first block) keeps boot index 0 and destination
     # "volume" (the server needs a boot source): the data volume changes

@@ -85,10 +85,19 @@ DIFFERENT = {
         ("availability_zone", "kept as written, so a zone hint such as `nova:host1` shows no drift"),
     ("resource", "nova_server", "block_device.multiattach"):
         ("block_device.multiattach", "recorded, not sent (the compute API has no such field); `true` needs microversion 2.60"),
-    ("resource", "nova_server", "image_name"): (None, "not here yet: give `image_id` (the `nova_image` data source finds it by name)"),
-    ("resource", "nova_server", "network.name"): (None, "not here yet: give `network.uuid`"),
+    ("resource", "nova_server", "image_name"):
+        ("image_name", "looked up through the image API at plan time (one image of that name, else the plan fails "
+                       "naming it); a renamed reference to the same image changes nothing, another image rebuilds in place"),
+    ("resource", "nova_server", "network.name"):
+        ("network.name", "looked up through the network API at plan time; kept as written, `uuid` computed"),
+    ("resource", "nova_server", "access_ip_v4"):
+        ("access_ip_v4", "also an argument here (sent as Nova's `accessIPv4`, kept as written); Nova's own address comes "
+                         "first, then, when it has none, that provider's rule (the `access_network` block's fixed "
+                         "address, else the first block's), where that provider puts its rule first"),
+    ("resource", "nova_server", "access_ip_v6"): ("access_ip_v6", "as `access_ip_v4`, for IPv6"),
     ("resource", "nova_server", "network.access_network"):
-        (None, "not here yet: `access_ip_v4`/`access_ip_v6` are Nova's own access addresses"),
+        ("network.access_network", "the same rule: when Nova has no access addresses, `access_ip_v4`/`access_ip_v6` "
+                                   "take this block's fixed address; a change is applied in place"),
     ("resource", "nova_server", "scheduler_hints.additional_properties"):
         ("scheduler_hints.additional", "the same map of further hints"),
     ("resource", "nova_server", "scheduler_hints.query"):
@@ -112,7 +121,7 @@ DIFFERENT = {
         (None, "not needed: the attachment is confirmed by its instance action and the server's attachment list, not by the volume API"),
     ("resource", "nova_interface_attachment", "instance_id"): ("server_id", "Nova's name"),
     ("data source", "nova_server", "key_pair"): ("key_name", "Nova's name"),
-    ("data source", "nova_server", "image_name"): (None, "not here yet: `image_id`, and the `nova_image` data source for its name"),
+    ("data source", "nova_server", "image_name"): ("image_name", "read from the image API (null when it cannot be read)"),
     ("data source", "nova_server", "user_data"):
         (None, "not here: user data can hold secrets; `nova_server` keeps only its hash"),
     ("data source", "nova_aggregate", "zone"): ("availability_zone", "Nova's name"),

@@ -289,6 +289,10 @@ impl DataSource<NovaData> for ServerData {
             Err(e) => return resp.diags.push(api_error("Cannot read server", &e)),
         };
         server::model::flatten(&doc, None, &mut m);
+        m.image_name = match doc.image.as_deref() {
+            Some(image) => Attr::from_option(server::lookups::image_name_of(data, image).await),
+            None => Attr::Null,
+        };
         let id = doc.id.clone().unwrap_or_default();
         let interfaces: Vec<documents::InterfaceAttachment> =
             match data.cloud.interfaces(&id, doc.has_addresses()).await {

@@ -3,7 +3,7 @@
 //! names its documentation gives, turned into ours without touching the
 //! cloud. Attributes of ours that have no counterpart are left null (the
 //! refresh that follows a move fills the computed ones); attributes of
-//! theirs that have none of ours (region, value_specs, image_name...) are
+//! theirs that have none of ours (region, value_specs...) are
 //! dropped.
 
 use serde_json::{Map, Value as J};
@@ -66,8 +66,11 @@ fn server(s: &Map<String, J>) -> Map<String, J> {
     m.remove("user_data");
     if let Some(J::Array(nets)) = m.get_mut("network") {
         for n in nets.iter_mut().filter_map(J::as_object_mut) {
-            n.remove("name");
-            n.remove("access_network");
+            // the name is kept (a configuration by name or by uuid plans no
+            // change); their default false is left out here, true is kept
+            if n.get("access_network") != Some(&J::Bool(true)) {
+                n.remove("access_network");
+            }
         }
     }
     if let Some(J::Array(bds)) = m.get_mut("block_device") {
@@ -250,6 +253,8 @@ mod tests {
         assert_eq!(s["network_mode"], J::Null);
         assert_eq!(s["network"][0]["port"], J::Null);
         assert!(s["network"][0].get("access_network").is_none());
+        assert_eq!(s["network"][0]["name"], "private");
+        assert_eq!(s["image_name"], "cirros");
         assert_eq!(
             s["scheduler_hints"]["group"],
             "4f72629e-35e6-40de-a648-7f4ae106a7fa"
@@ -262,6 +267,11 @@ mod tests {
         let ty = crate::resources::server::schema::schema().ty();
         let v = crate::framework::codec::from_json(&s, &ty, "", true).expect("fits");
         assert_eq!(v.get("key_name").as_str(), Some("deployer"));
+        assert_eq!(v.get("image_name").as_str(), Some("cirros"));
+        let mut marked = instance();
+        marked["network"][0]["access_network"] = true.into();
+        let s = moved_state("nova_server", "openstack_compute_instance_v2", &marked).unwrap();
+        assert_eq!(s["network"][0]["access_network"], true);
         assert_eq!(
             v.get("scheduler_hints").get("group").as_str(),
             Some("4f72629e-35e6-40de-a648-7f4ae106a7fa")

@@ -7,6 +7,7 @@
 //!   import), planning, and create, update and delete with their waits.
 
 pub mod actions;
+pub mod lookups;
 pub mod model;
 pub mod schema;
 #[cfg(test)]
@@ -292,7 +293,9 @@ async fn fill(
             m.network = Attr::Known(vec![NetworkModel::default(); list.len()]);
         }
         model::flatten_networks(&list, m);
+        lookups::fill_access_addresses(s, m);
     }
+    lookups::read_image_name(data, prior, m).await;
     if importing && m.block_devices().is_empty() {
         let recovered = recover_block_devices(data, id, s).await?;
         if !recovered.is_empty() {
@@ -822,9 +825,10 @@ fn keep_what_cannot_change(prior: &ServerModel, config: &ServerModel, planned: &
     keep!(availability_zone, resize || unshelve);
     keep!(all_metadata, metadata);
     keep!(all_tags, tags);
-    keep!(image_id, false);
-    keep!(access_ip_v4, false);
-    keep!(access_ip_v6, false);
+    keep!(image_id, !config.image_name.is_null());
+    let access = lookups::access_choice_changes(prior, planned);
+    keep!(access_ip_v4, access);
+    keep!(access_ip_v6, access);
     keep!(hostname, false);
     keep!(disk_config, false);
     keep!(security_groups, false);
@@ -978,9 +982,11 @@ impl Resource<NovaData> for Server {
         };
         c.flavor_id = st.flavor_id.clone();
         c.image_id = st.image_id.clone();
+        c.image_name = Attr::Null;
         if let Attr::Known(nets) = &mut c.network {
             for (n, from) in nets.iter_mut().zip(st.networks()) {
                 n.uuid = from.uuid.clone();
+                n.name = Attr::Null;
             }
         }
         c.to_value(&schema::schema().ty())
@@ -1023,7 +1029,25 @@ impl Resource<NovaData> for Server {
         }
         // user data: only its hash is kept; a change replaces the server
         planned.user_data_hash = planned_user_data_hash(&config);
+        lookups::plan_image(data, &config, prior.as_ref(), &mut planned, diags).await;
+        lookups::plan_network_names(data, &config, prior.as_ref(), &mut planned, diags).await;
         if let Some(prior) = &prior {
+            lookups::plan_network_replacement(
+                prior,
+                &config,
+                &mut planned,
+                &mut resp.requires_replace,
+            );
+            if lookups::access_choice_changes(prior, &planned) {
+                for (ip, written) in [
+                    (&mut planned.access_ip_v4, &config.access_ip_v4),
+                    (&mut planned.access_ip_v6, &config.access_ip_v6),
+                ] {
+                    if written.is_null() {
+                        *ip = Attr::Unknown;
+                    }
+                }
+            }
             let old = &prior.user_data_hash;
             if !old.is_null() && *old != planned.user_data_hash {
                 resp.requires_replace.push(AttrPath::attr("user_data"));
@@ -1049,12 +1073,15 @@ impl Resource<NovaData> for Server {
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let dl = deadline(&req.config, "create");
         let ty = schema::schema().ty();
-        let (Some(p), Some(config)) = (
+        let (Some(mut p), Some(config)) = (
             decode::<ServerModel>("plan", &req.planned, &mut resp.diags),
             decode::<ServerModel>("configuration", &req.config, &mut resp.diags),
         ) else {
             return;
         };
+        if let Err(d) = lookups::resolve_at_apply(data, &mut p).await {
+            return resp.diags.push(d);
+        }
         let id = match create_server(data, &p, &config, dl).await {
             Ok(id) => id,
             Err(d) => return resp.diags.push(d),
@@ -1137,13 +1164,16 @@ impl Resource<NovaData> for Server {
     async fn update(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let ty = schema::schema().ty();
         resp.state = req.prior.clone();
-        let (Some(old), Some(new), Some(config)) = (
+        let (Some(old), Some(mut new), Some(config)) = (
             decode::<ServerModel>("prior state", &req.prior, &mut resp.diags),
             decode::<ServerModel>("plan", &req.planned, &mut resp.diags),
             decode::<ServerModel>("configuration", &req.config, &mut resp.diags),
         ) else {
             return;
         };
+        if let Err(d) = lookups::resolve_at_apply(data, &mut new).await {
+            return resp.diags.push(d);
+        }
         let id = old.id.as_deref().unwrap_or_default().to_string();
         let u = Update {
             data,

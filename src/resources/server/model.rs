@@ -23,12 +23,16 @@ tf_model! {
     /// A `network` block: one interface of the server.
     pub struct NetworkModel {
         pub uuid: Attr<String>,
+        /// Looked up at plan time (see `lookups`); never sent.
+        pub name: Attr<String>,
         pub port: Attr<String>,
         pub fixed_ip_v4: Attr<String>,
         pub fixed_ip_v6: Attr<String>,
         pub tag: Attr<String>,
         pub subnet_id: Attr<String>,
         pub mac: Attr<String>,
+        /// Not sent: picks the access addresses (see `lookups`).
+        pub access_network: Attr<bool>,
     }
 }
 
@@ -118,6 +122,7 @@ tf_model! {
         pub id: Attr<String>,
         pub name: Attr<String>,
         pub image_id: Attr<String>,
+        pub image_name: Attr<String>,
         pub flavor_id: Attr<String>,
         pub flavor_name: Attr<String>,
         pub key_name: Attr<String>,
@@ -654,8 +659,6 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
     if let Some(dc) = &s.disk_config {
         m.disk_config = Attr::Known(dc.clone());
     }
-    m.access_ip_v4 = Attr::from_option(s.access_ip_v4.clone());
-    m.access_ip_v6 = Attr::from_option(s.access_ip_v6.clone());
     match &s.hostname {
         Some(h) => m.hostname = Attr::Known(h.clone()),
         None if m.hostname.is_unknown() => m.hostname = Attr::Null,
@@ -683,6 +686,9 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
         code: Attr::from_option(f.code),
         message: Attr::from_option(f.message.clone()),
     }));
+    // Nova's own, else derived from the blocks as they are so far (the
+    // resource derives them again once its interfaces are read)
+    super::lookups::fill_access_addresses(s, m);
 }
 
 /// `flavor_id`, `flavor_name` (when the document has them) and `flavor`.
@@ -777,7 +783,7 @@ fn first_ip<A: std::str::FromStr>(i: &InterfaceAttachment) -> Option<String> {
 }
 
 /// Two spellings of the same IP address (case, IPv6 zero compression).
-fn same_ip(written: &str, reported: &str) -> bool {
+pub(super) fn same_ip(written: &str, reported: &str) -> bool {
     !written.is_empty()
         && written.parse::<std::net::IpAddr>().ok() == reported.parse::<std::net::IpAddr>().ok()
 }

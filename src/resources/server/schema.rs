@@ -33,13 +33,15 @@ fn metadata_keys() -> MapKeysMatch {
 /// The `network` block.
 fn network_block() -> Block {
     Block::new("A network interface. Interfaces are matched to the cloud's by port and MAC address, not by position.")
-        .attr(Attribute::string("uuid").optional_computed().validate(Uuid).description("Network ID."))
+        .attr(Attribute::string("uuid").optional_computed().validate(Uuid).description("Network ID; computed when `name` is given."))
+        .attr(Attribute::string("name").optional_computed().validate(StringLength(1, 255)).description("Network name, instead of `uuid`: looked up through the network API at plan time (exactly one network of that name, else the plan fails naming it). Kept as written; a block given by `uuid` has none (unless the state has one for that same network, written before or moved). A changed name that finds the same network changes nothing; `uuid` and `name` together are refused."))
         .attr(Attribute::string("port").optional_computed().validate(Uuid).description("An existing port (must be unbound); computed otherwise."))
         .attr(Attribute::string("fixed_ip_v4").optional_computed().description("Fixed IPv4 address on the network."))
         .attr(Attribute::string("fixed_ip_v6").optional_computed().description("Fixed IPv6 address on the network."))
         .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."))
         .attr(Attribute::string("subnet_id").optional().validate(Uuid).description("Subnet for the interface's address, on clouds that offer this extension (upstream Nova refuses it)."))
         .attr(Attribute::string("mac").computed().description("MAC address of the interface."))
+        .attr(Attribute::bool("access_network").optional().description("Take `access_ip_v4`/`access_ip_v6` from this interface's fixed addresses when Nova has no access addresses of its own (see `access_ip_v4`). Nothing is sent for it; a change is applied in place. Absent and `false` mean the same."))
 }
 
 /// The `block_device` block.
@@ -182,7 +184,8 @@ pub fn schema() -> Schema {
     let b = computed_nested(Block::new("A server (instance). Created from an image or booted from a volume, waited for until ACTIVE (or the requested power state); Nova's fault message is reported when it ends in ERROR.")
         .attr(Attribute::string("id").computed().use_state_for_unknown().description("The server ID."))
         .attr(Attribute::string("name").required().validate(StringLength(1, 255)).validate(NovaName).description("Name; changes in place."))
-        .attr(Attribute::string("image_id").optional_computed().validate(Uuid).use_state_for_unknown().description("Image to boot from; a change rebuilds an image-backed server in place."))
+        .attr(Attribute::string("image_id").optional_computed().recomputed().validate(Uuid).use_state_for_unknown().description("Image to boot from; a change rebuilds an image-backed server in place. Computed when `image_name` is given."))
+        .attr(Attribute::string("image_name").optional_computed().recomputed().validate(StringLength(1, 255)).description("Image name, instead of `image_id`: looked up through the image API at plan time (exactly one image of that name, else the plan fails naming it and, for several, listing their IDs). A changed name that finds the same image changes nothing; one that finds another image rebuilds, as an `image_id` change does. Kept as written; a server given by `image_id` has none (the image API is not called for it), unless the state has one for that same image (written before, moved, or imported: an import fills it from the image API). `image_id` and `image_name` together are refused."))
         .attr(Attribute::string("flavor_id").optional_computed().recomputed().validate(StringLength(1, 255)).description("Flavor ID; a change resizes in place (and confirms the resize)."))
         .attr(Attribute::string("flavor_name").optional_computed().recomputed().validate(StringLength(1, 255)).description("Flavor name, instead of flavor_id."))
         .attr(Attribute::string("key_name").optional().requires_replace().validate(StringLength(1, 255)).description("Key pair name."))
@@ -198,8 +201,8 @@ pub fn schema() -> Schema {
         .attr(Attribute::string("admin_pass_wo").optional().write_only().sensitive().description("Administrator password, never stored; applied when `admin_pass_wo_version` changes."))
         .attr(Attribute::number("admin_pass_wo_version").optional().description("Bump to apply `admin_pass_wo` again."))
         .attr(Attribute::string_set("security_groups").optional_computed().use_state_for_unknown().description("Security group names; changes in place."))
-        .attr(Attribute::string("access_ip_v4").optional_computed().use_state_for_unknown().description("Access IPv4 address."))
-        .attr(Attribute::string("access_ip_v6").optional_computed().use_state_for_unknown().description("Access IPv6 address."))
+        .attr(Attribute::string("access_ip_v4").optional_computed().use_state_for_unknown().description("Access IPv4 address (Nova's `accessIPv4`); a value written here is sent and kept as written. When Nova has none, the state holds, as terraform-provider-openstack's does, the fixed IPv4 address of the last `network` block with `access_network = true` that has one, else of the first block that has one (with no blocks, the server's first fixed IPv4 address); this is not sent to Nova."))
+        .attr(Attribute::string("access_ip_v6").optional_computed().use_state_for_unknown().description("Access IPv6 address (Nova's `accessIPv6`), filled as `access_ip_v4` is, from IPv6 addresses."))
         .attr(Attribute::string("hostname").optional_computed().use_state_for_unknown().validate(StringLength(1, 255)).description("Hostname (microversion 2.90)."))
         .attr(Attribute::string("host").optional().requires_replace().description("Compute host to build on (microversion 2.74, admin)."))
         .attr(Attribute::string("hypervisor_hostname").optional().requires_replace().description("Hypervisor to build on (microversion 2.74, admin)."))
@@ -280,11 +283,18 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         b.boot_index.if_known() == Some(&0) && b.destination_type.as_deref() == Some("volume")
     });
     let order_known = c.block_devices().iter().all(|b| !b.boot_index.is_unknown());
-    if c.image_id.is_null() && !boots_from_volume && order_known {
+    if !c.image_id.is_null() && !c.image_name.is_null() {
+        diags.error_at(
+            at("image_name"),
+            "Conflicting arguments",
+            "Give image_id or image_name, not both.",
+        );
+    }
+    if c.image_id.is_null() && c.image_name.is_null() && !boots_from_volume && order_known {
         diags.error_at(
             at("image_id"),
             "Missing boot source",
-            "Give image_id, or a block_device with boot_index 0 and destination_type \"volume\".",
+            "Give image_id or image_name, or a block_device with boot_index 0 and destination_type \"volume\".",
         );
     }
     if c.security_groups.if_known().is_some_and(|g| g.is_empty()) {
@@ -306,11 +316,18 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
 /// A `network` block: a network or a port, and fixed IPs of the right
 /// version that only a new port can take.
 fn validate_network(n: &NetworkModel, p: AttrPath, diags: &mut Diagnostics) {
-    if n.uuid.is_null() && n.port.is_null() {
+    if n.uuid.is_null() && n.name.is_null() && n.port.is_null() {
         diags.error_at(
             p.then_attr("uuid"),
             "Missing network",
-            "Each network block needs uuid or port.",
+            "Each network block needs uuid, name or port.",
+        );
+    }
+    if !n.uuid.is_null() && !n.name.is_null() {
+        diags.error_at(
+            p.then_attr("name"),
+            "Conflicting arguments",
+            "Give the network's uuid or its name, not both.",
         );
     }
     if !n.port.is_null() && (!n.fixed_ip_v4.is_null() || !n.fixed_ip_v6.is_null()) {
