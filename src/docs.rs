@@ -163,6 +163,42 @@ fn page(kind: &str, name: &str, s: &Schema, root: &Path) -> String {
     out
 }
 
+/// A function's page: its signature, arguments and example.
+fn function_page(f: &crate::framework::FunctionDefinition, root: &Path) -> String {
+    let name = f.name;
+    let mut out = format!(
+        "---\npage_title: \"{name} function - nova\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n\n# function: {name}\n\n{}\n",
+        f.summary, f.description
+    );
+    if let Some(ex) = read(root, &format!("examples/functions/{name}/function.tf")) {
+        out.push_str(&format!(
+            "\n## Example Usage\n\n```terraform\n{}\n```\n",
+            ex.trim_end()
+        ));
+    }
+    let params: Vec<String> = f
+        .parameters
+        .iter()
+        .map(|p| format!("{} {}", p.name, type_name(&p.ty).to_lowercase()))
+        .collect();
+    out.push_str(&format!(
+        "\n## Signature\n\n```text\n{name}({}) {}\n```\n\n## Arguments\n\n",
+        params.join(", "),
+        type_name(&f.returns).to_lowercase()
+    ));
+    for (i, p) in f.parameters.iter().enumerate() {
+        let null = if p.allow_null { ", Nullable" } else { "" };
+        out.push_str(&format!(
+            "{}. `{}` ({}{null}) {}\n",
+            i + 1,
+            p.name,
+            type_name(&p.ty),
+            p.description
+        ));
+    }
+    out
+}
+
 /// Every documentation file, by path relative to the repository root.
 pub fn render_all(root: &Path) -> BTreeMap<String, String> {
     let p = NovaProvider;
@@ -190,6 +226,13 @@ pub fn render_all(root: &Path) -> BTreeMap<String, String> {
         files.insert(
             format!("docs/data-sources/{}.md", name.trim_start_matches("nova_")),
             page("data-source", name, &d.schema(), root),
+        );
+    }
+    for f in p.functions() {
+        let def = f.definition();
+        files.insert(
+            format!("docs/functions/{}.md", def.name),
+            function_page(&def, root),
         );
     }
     for a in p.actions() {

@@ -11,6 +11,7 @@ pub mod configured;
 pub mod data_sources;
 pub mod docs;
 pub mod framework;
+pub mod functions;
 pub mod logging;
 pub mod plugin;
 pub mod provider;

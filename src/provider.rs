@@ -139,6 +139,10 @@ impl Provider for NovaProvider {
         crate::resources::moves::moved_state(target_type, source_type, source)
     }
 
+    fn functions(&self) -> Vec<Arc<dyn crate::framework::Function>> {
+        crate::functions::all()
+    }
+
     fn actions(&self) -> Vec<Arc<dyn crate::framework::Action<NovaData>>> {
         vec![
             Arc::new(crate::resources::server::actions::RebootAction),

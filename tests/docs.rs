@@ -23,7 +23,7 @@ fn docs_are_up_to_date() {
         }
     }
     // pages of types that no longer exist
-    for dir in ["docs/resources", "docs/data-sources"] {
+    for dir in ["docs/resources", "docs/data-sources", "docs/functions"] {
         for e in std::fs::read_dir(root.join(dir))
             .into_iter()
             .flatten()

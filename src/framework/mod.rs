@@ -4,6 +4,7 @@
 pub mod action;
 pub mod codec;
 pub mod diag;
+pub mod function;
 pub mod model;
 pub mod ownership;
 pub mod plan;
@@ -15,6 +16,7 @@ pub mod value;
 
 pub use action::{Action, InvokeRequest, Progress};
 pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use function::{Function, FunctionDefinition, FunctionError, Parameter};
 pub use model::{Attr, Model, ModelError};
 pub use resource::*;
 pub use runtime::{Dynamic, Provider, Runtime};

@@ -52,6 +52,10 @@ pub trait Provider: Send + Sync + 'static {
     fn actions(&self) -> Vec<Arc<dyn super::Action<Self::Data>>> {
         Vec::new()
     }
+    /// Provider-defined functions (`provider::NAME::FUNCTION`).
+    fn functions(&self) -> Vec<Arc<dyn super::Function>> {
+        Vec::new()
+    }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// The state of `target_type` (JSON in its attribute names) from the
     /// state of another type, for a `moved` block across types; `None` when
@@ -101,6 +105,7 @@ pub struct Runtime<P: Provider> {
     resources: BTreeMap<String, (Arc<dyn Resource<P::Data>>, Schema, Type)>,
     data_sources: BTreeMap<String, (Arc<dyn DataSource<P::Data>>, Schema, Type)>,
     actions: BTreeMap<String, (Arc<dyn super::Action<P::Data>>, Schema, Type)>,
+    functions: BTreeMap<String, (Arc<dyn super::Function>, super::FunctionDefinition)>,
     /// `list` block schemas of the resources that can be listed.
     lists: BTreeMap<String, (Schema, Type)>,
     /// Reads in progress, by resource type.
@@ -212,6 +217,14 @@ impl<P: Provider> Runtime<P> {
         let resources = registry(provider.resources(), |r| (r.type_name(), r.schema()));
         let data_sources = registry(provider.data_sources(), |d| (d.type_name(), d.schema()));
         let actions = registry(provider.actions(), |a| (a.type_name(), a.schema()));
+        let functions = provider
+            .functions()
+            .into_iter()
+            .map(|f| {
+                let def = f.definition();
+                (def.name.to_string(), (f, def))
+            })
+            .collect();
         // list schemas, built once like the others
         let lists = resources
             .iter()
@@ -231,6 +244,7 @@ impl<P: Provider> Runtime<P> {
             resources,
             data_sources,
             actions,
+            functions,
             lists,
             reading,
             provider_schema,
@@ -437,6 +451,25 @@ impl<P: Provider> Runtime<P> {
         };
         a.invoke(&data, req, &mut diags).await;
         diags
+    }
+
+    /// The provider's functions, by name.
+    pub fn functions(&self) -> Vec<super::FunctionDefinition> {
+        self.functions.values().map(|(_, d)| d.clone()).collect()
+    }
+
+    /// Calls a function (pure: it needs no configured provider).
+    pub fn call_function(
+        &self,
+        name: &str,
+        args: &[Dynamic],
+    ) -> Result<Dynamic, super::FunctionError> {
+        let Some((f, def)) = self.functions.get(name) else {
+            return Err(super::FunctionError::general(format!(
+                "This provider has no function \"{name}\"."
+            )));
+        };
+        super::function::call_encoded(f.as_ref(), def, args)
     }
 
     pub fn resource_names(&self) -> Vec<String> {

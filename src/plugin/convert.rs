@@ -1,6 +1,9 @@
 //! Pure converters between protocol messages and core types.
 
+use std::collections::HashMap;
+
 use crate::framework::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
+use crate::framework::function::{FunctionDefinition, FunctionError};
 use crate::framework::resource::IdentitySchema;
 use crate::framework::runtime::Dynamic;
 use crate::framework::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
@@ -177,6 +180,46 @@ pub fn identity_in(d: Option<pb::ResourceIdentityData>) -> Option<Dynamic> {
         msgpack: d.msgpack,
         json: d.json,
     })
+}
+
+/// A function's definition; no parameter takes unknown values (Terraform
+/// skips the call while an argument is unknown).
+pub fn function_out(f: &FunctionDefinition) -> pb::Function {
+    pb::Function {
+        parameters: f
+            .parameters
+            .iter()
+            .map(|p| pb::function::Parameter {
+                name: p.name.clone(),
+                r#type: p.ty.to_json().to_string().into_bytes(),
+                allow_null_value: p.allow_null,
+                allow_unknown_values: false,
+                description: p.description.clone(),
+                description_kind: string_kind(&p.description),
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return {
+            r#type: f.returns.to_json().to_string().into_bytes(),
+        }),
+        summary: f.summary.clone(),
+        description: f.description.clone(),
+        description_kind: string_kind(&f.description),
+        deprecation_message: String::new(),
+    }
+}
+
+pub fn functions_out(fs: &[FunctionDefinition]) -> HashMap<String, pb::Function> {
+    fs.iter()
+        .map(|f| (f.name.to_string(), function_out(f)))
+        .collect()
+}
+
+pub fn function_error_out(e: &FunctionError) -> pb::FunctionError {
+    pb::FunctionError {
+        text: e.text.clone(),
+        function_argument: e.argument.map(|i| i as i64),
+    }
 }
 
 #[cfg(test)]

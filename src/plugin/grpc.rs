@@ -64,6 +64,7 @@ impl<P: Provider> ProviderService<P> {
                 .iter()
                 .map(|(k, v)| (k.clone(), schema_out(v)))
                 .collect(),
+            functions: functions_out(&rt.functions()),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -98,6 +99,13 @@ impl<P: Provider> ProviderService<P> {
                 .action_names()
                 .into_iter()
                 .map(|type_name| pb::get_metadata::ActionMetadata { type_name })
+                .collect(),
+            functions: rt
+                .functions()
+                .into_iter()
+                .map(|f| pb::get_metadata::FunctionMetadata {
+                    name: f.name.to_string(),
+                })
                 .collect(),
             ..Default::default()
         };
@@ -505,7 +513,35 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _r: Request<pb::get_functions::Request>,
     ) -> R<pb::get_functions::Response> {
-        Ok(Response::new(pb::get_functions::Response::default()))
+        Ok(Response::new(pb::get_functions::Response {
+            functions: self.schema.functions.clone(),
+            diagnostics: vec![],
+        }))
+    }
+
+    /// A function's result, or its error (naming the argument when it is
+    /// about one); never a diagnostic.
+    async fn call_function(
+        &self,
+        r: Request<pb::call_function::Request>,
+    ) -> R<pb::call_function::Response> {
+        let r = r.into_inner();
+        let args: Vec<_> = r
+            .arguments
+            .into_iter()
+            .map(|a| dynamic_in(Some(a)))
+            .collect();
+        let response = match self.rt.call_function(&r.name, &args) {
+            Ok(result) => pb::call_function::Response {
+                result: Some(dynamic_out(result)),
+                error: None,
+            },
+            Err(e) => pb::call_function::Response {
+                result: None,
+                error: Some(function_error_out(&e)),
+            },
+        };
+        Ok(Response::new(response))
     }
 
     async fn stop_provider(
