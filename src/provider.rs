@@ -143,6 +143,7 @@ impl Provider for NovaProvider {
         vec![
             Arc::new(crate::resources::server::actions::RebootAction),
             Arc::new(crate::resources::server::actions::PowerAction),
+            Arc::new(crate::resources::server::day2::LockAction),
         ]
     }
 
