@@ -747,11 +747,30 @@ mod tests {
         MigrateModel::check_against(&MigrateAction.schema().ty()).unwrap();
     }
 
+    /// Arguments set, and the paths the errors are expected at.
+    type CheckCase = (Vec<(&'static str, Value)>, Vec<&'static str>);
+    /// rescue, image, password; the body and the status it leads to.
+    type RescueCase = (
+        bool,
+        Option<&'static str>,
+        Option<&'static str>,
+        J,
+        &'static str,
+    );
+    /// live, block_migration, host, microversion; the body.
+    type MigrateCase = (
+        bool,
+        Option<&'static str>,
+        Option<&'static str>,
+        crate::client::Microversion,
+        J,
+    );
+
     const ID: &str = "8d5a34b9-5a9e-4d1c-9d47-6b8b6b1f0c11";
 
     #[test]
     fn rescue_bodies() {
-        let cases: &[(bool, Option<&str>, Option<&str>, J, &str)] = &[
+        let cases: &[RescueCase] = &[
             (true, None, None, json!({"rescue": null}), "RESCUE"),
             (
                 true,
@@ -789,7 +808,7 @@ mod tests {
     fn rescue_checks_name_the_argument() {
         let s = RescueAction.schema();
         let id = ("server_id", Value::string(ID));
-        let cases: Vec<(Vec<(&str, Value)>, Vec<&str>)> = vec![
+        let cases: Vec<CheckCase> = vec![
             (vec![id.clone()], vec![]),
             (
                 vec![
@@ -894,7 +913,7 @@ mod tests {
         let s = SnapshotAction.schema();
         let id = ("server_id", Value::string(ID));
         let long = "x".repeat(256);
-        let cases: Vec<(Vec<(&str, Value)>, Vec<&str>)> = vec![
+        let cases: Vec<CheckCase> = vec![
             (vec![id.clone(), ("name", Value::string("daily"))], vec![]),
             (vec![id.clone(), ("name", Value::string(""))], vec!["name"]),
             (vec![id.clone(), ("name", Value::Unknown)], vec![]),
@@ -920,7 +939,7 @@ mod tests {
         use crate::client::Microversion as V;
         let new = V(2, 100);
         let old = V(2, 24);
-        let cases: &[(bool, Option<&str>, Option<&str>, V, J)] = &[
+        let cases: &[MigrateCase] = &[
             (false, None, None, new, json!({"migrate": null})),
             (
                 false,
@@ -978,7 +997,7 @@ mod tests {
     fn migrate_checks_name_the_argument() {
         let s = MigrateAction.schema();
         let id = ("server_id", Value::string(ID));
-        let cases: Vec<(Vec<(&str, Value)>, Vec<&str>)> = vec![
+        let cases: Vec<CheckCase> = vec![
             (vec![id.clone()], vec![]),
             (
                 vec![
@@ -1076,7 +1095,7 @@ mod tests {
             "server_id",
             Value::string("8d5a34b9-5a9e-4d1c-9d47-6b8b6b1f0c11"),
         );
-        let cases: Vec<(Vec<(&str, Value)>, Vec<&str>)> = vec![
+        let cases: Vec<CheckCase> = vec![
             (vec![id.clone()], vec![]),
             (
                 vec![id.clone(), ("locked_reason", Value::string("audit"))],
