@@ -147,6 +147,10 @@ impl Provider for NovaProvider {
         vec![
             Arc::new(crate::resources::server::actions::RebootAction),
             Arc::new(crate::resources::server::actions::PowerAction),
+            Arc::new(crate::resources::server::day2::LockAction),
+            Arc::new(crate::resources::server::day2::RescueAction),
+            Arc::new(crate::resources::server::day2::SnapshotAction),
+            Arc::new(crate::resources::server::day2::MigrateAction),
         ]
     }
 

@@ -30,6 +30,8 @@ pub const KEYPAIR_TYPE: Microversion = Microversion(2, 2);
 pub const KEYPAIR_USER_ID: Microversion = Microversion(2, 10);
 /// Soft affinity policies for server groups.
 pub const SOFT_AFFINITY: Microversion = Microversion(2, 15);
+/// Server `locked` shown in server views.
+pub const SERVER_LOCKED: Microversion = Microversion(2, 9);
 /// Server `description`.
 pub const SERVER_DESCRIPTION: Microversion = Microversion(2, 19);
 /// `networks` as the string "auto" or "none".
@@ -63,6 +65,12 @@ pub const SERVER_GROUP_RULES: Microversion = Microversion(2, 64);
 pub const MULTIATTACH: Microversion = Microversion(2, 60);
 /// Block device `volume_type`.
 pub const BDM_VOLUME_TYPE: Microversion = Microversion(2, 67);
+/// Live migration `block_migration = "auto"`, without `disk_over_commit`.
+pub const LIVE_MIGRATE_AUTO: Microversion = Microversion(2, 25);
+/// Cold migration to a named `host`.
+pub const MIGRATE_HOST: Microversion = Microversion(2, 56);
+/// `locked_reason` when locking a server, and shown in server views.
+pub const SERVER_LOCKED_REASON: Microversion = Microversion(2, 73);
 /// `host` / `hypervisor_hostname` at create.
 pub const HOST_AT_CREATE: Microversion = Microversion(2, 74);
 /// Volume attachment `delete_on_termination`.

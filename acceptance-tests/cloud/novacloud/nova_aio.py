@@ -15,6 +15,7 @@ monkey_patch.patch(backend="threading")
 
 import argparse  # noqa: E402
 import copy  # noqa: E402
+import datetime  # noqa: E402
 import ipaddress  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
@@ -169,6 +170,8 @@ VOLUME_TYPES = [
     {"id": "b2a4ec37-1b9b-4a5a-9a3e-2f8c1f2e7d11", "name": "fast"},
 ]
 DEFAULT_VOLUME_TYPE = "lvm-1"
+# how long a snapshot's upload from the compute host to the image API takes
+SNAPSHOT_UPLOAD_SECONDS = 2.0
 
 
 def install_fixtures(harness, spawn_delay):
@@ -272,6 +275,42 @@ def install_fixtures(harness, spawn_delay):
             threading.Thread(target=confirm, daemon=True).start()
 
     harness.stub_out("nova.compute.manager.ComputeManager.finish_resize", finish_resize)
+
+    # Glance's rules for images Nova makes. An image created without data
+    # is `queued` with no size (Glance activates one at once only when data
+    # comes with it, or when Nova forces an empty one active with size 0, as
+    # for volume-backed snapshots); the fixture makes every image `active`
+    # at once. A snapshot's data then comes from the compute host: the
+    # image is `saving` while it uploads and `active` with its size and
+    # formats when done, as the libvirt driver and Glance do it.
+    real_image_create = glance.create
+
+    def image_create(context, metadata, data=None):
+        queued = data is None and "status" not in metadata and metadata.get("size") != 0
+        image = real_image_create(context, metadata, data)
+        if queued:
+            image["status"] = "queued"
+            image["size"] = None
+            glance.images[image["id"]].update(status="queued", size=None)
+        return image
+
+    glance.create = image_create
+
+    from nova.compute import task_states
+
+    def snapshot(self, context, instance, image_id, update_task_state):
+        if instance.uuid not in self.instances:
+            raise nova_exc.InstanceNotRunning(instance_id=instance.uuid)
+        update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
+        update_task_state(task_state=task_states.IMAGE_UPLOADING,
+                          expected_state=task_states.IMAGE_PENDING_UPLOAD)
+        glance.update(context, image_id, {"status": "saving"}, purge_props=False)
+        time.sleep(SNAPSHOT_UPLOAD_SECONDS)
+        glance.update(context, image_id, {"status": "active", "size": 12716032, "disk_format": "qcow2",
+                                          "container_format": "bare", "updated_at": datetime.datetime.utcnow()},
+                      purge_props=False)
+
+    harness.stub_out("nova.virt.fake.FakeDriver.snapshot", snapshot)
 
     if spawn_delay > 0:
         from nova.virt import fake

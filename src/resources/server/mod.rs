@@ -7,6 +7,7 @@
 //!   import), planning, and create, update and delete with their waits.
 
 pub mod actions;
+pub mod day2;
 pub mod lookups;
 pub mod model;
 pub mod schema;
