@@ -100,6 +100,7 @@ class BenchFixture:
             addresses = self.free_addresses(count)
             with nova_context.target_cell(admin, self.cell) as cctxt:
                 nodes = {h: objects.ComputeNodeList.get_all_by_host(cctxt, h)[0] for h in self.hosts}
+                now = _now()
                 for i, ip in enumerate(addresses):
                     server_id = str(uuid.uuid4())
                     host = self.hosts[i % len(self.hosts)]
@@ -129,7 +130,9 @@ class BenchFixture:
                         vm_state=vm_states.ACTIVE, power_state=power_state.RUNNING, task_state=None,
                         image_ref=image_id, flavor=flavor, instance_type_id=flavor.id,
                         memory_mb=flavor.memory_mb, vcpus=flavor.vcpus, root_gb=flavor.root_gb,
-                        ephemeral_gb=flavor.ephemeral_gb, launched_at=_now(), metadata={},
+                        # a record never saved after its create has no updated_at,
+                        # which Nova shows as the time of each read
+                        ephemeral_gb=flavor.ephemeral_gb, launched_at=now, updated_at=now, metadata={},
                         system_metadata={}, locked=False, config_drive="", progress=0,
                         launch_index=0, reservation_id=f"r-bench{i:05d}", root_device_name="/dev/vda",
                         # what a create through the API also stores, so that no

@@ -407,7 +407,22 @@ class ImageAPI:
         images = sorted(self.glance.images.values(), key=lambda i: (isoformat(i.get("created_at")) or "", i["id"]))
         if len(parts) == 3:
             img = self.glance.images.get(parts[2])
-            return jresp(self.view(img)) if img else not_found(f"Image {parts[2]}", "image")
+            if not img:
+                return not_found(f"Image {parts[2]}", "image")
+            if req.method == "DELETE":
+                # as Glance: a protected image stays (403), any other goes (204)
+                if img.get("protected"):
+                    return jresp({"message": f"Image {parts[2]} is protected and cannot be deleted.",
+                                  "code": 403, "title": "Forbidden"}, 403)
+                self.glance.images.pop(parts[2], None)
+                return webob.Response(status=204)
+            if req.method != "GET":
+                return jresp({"message": "The method is not allowed for the requested URL.",
+                              "code": 405, "title": "Method Not Allowed"}, 405)
+            return jresp(self.view(img))
+        if req.method != "GET":
+            return jresp({"message": "The method is not allowed for the requested URL.",
+                          "code": 405, "title": "Method Not Allowed"}, 405)
         for key in ("name", "status", "visibility", "id"):
             if key in req.GET:
                 images = [i for i in images if str(i.get(key, "active" if key == "status" else None)) == req.GET[key]]
