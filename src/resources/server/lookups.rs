@@ -989,7 +989,7 @@ mod tests {
     /// network's uuid and name; each alone is a boot source or a network.
     #[test]
     fn conflicts_and_alternatives() {
-        let ty = super::super::schema::schema().ty();
+        let ty = super::super::schema::ty();
         let cfg = |image_id: Option<&str>,
                    image_name: Option<&str>,
                    net: Option<(Option<&str>, Option<&str>)>| {

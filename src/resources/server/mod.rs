@@ -990,7 +990,7 @@ impl Resource<NovaData> for Server {
                 n.name = Attr::Null;
             }
         }
-        c.to_value(&schema::schema().ty())
+        c.to_value(schema::ty())
     }
 
     fn schema(&self) -> Schema {
@@ -1068,12 +1068,12 @@ impl Resource<NovaData> for Server {
             resp.requires_replace
                 .retain(|p| !holding.iter().any(|h| p.0.first() == h.0.first()));
         }
-        resp.planned = planned.to_value(&schema::schema().ty());
+        resp.planned = planned.to_value(schema::ty());
     }
 
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let dl = deadline(&req.config, "create");
-        let ty = schema::schema().ty();
+        let ty = schema::ty();
         let (Some(mut p), Some(config)) = (
             decode::<ServerModel>("plan", &req.planned, &mut resp.diags),
             decode::<ServerModel>("configuration", &req.config, &mut resp.diags),
@@ -1156,14 +1156,14 @@ impl Resource<NovaData> for Server {
         }
         let mut m = prior.clone();
         match fill(data, &id, &s, &prior, &mut m, false).await {
-            Ok(true) => resp.state = m.to_value(&schema::schema().ty()),
+            Ok(true) => resp.state = m.to_value(schema::ty()),
             Ok(false) => resp.state = Value::Null,
             Err(e) => resp.diags.push(api_error("Cannot read server", &e)),
         }
     }
 
     async fn update(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
-        let ty = schema::schema().ty();
+        let ty = schema::ty();
         resp.state = req.prior.clone();
         let (Some(old), Some(mut new), Some(config)) = (
             decode::<ServerModel>("prior state", &req.prior, &mut resp.diags),

@@ -180,7 +180,22 @@ fn computed_nested(b: Block) -> Block {
     )
 }
 
+/// The schema of `nova_server` (built once per process: its validators
+/// hold compiled regular expressions, and every plan and read of a server
+/// uses it).
 pub fn schema() -> Schema {
+    SCHEMA.clone()
+}
+
+/// The value type of [`schema`], for models' `to_value`.
+pub fn ty() -> &'static Type {
+    static TY: std::sync::LazyLock<Type> = std::sync::LazyLock::new(|| SCHEMA.ty());
+    &TY
+}
+
+static SCHEMA: std::sync::LazyLock<Schema> = std::sync::LazyLock::new(build);
+
+fn build() -> Schema {
     let b = computed_nested(Block::new("A server (instance). Created from an image or booted from a volume, waited for until ACTIVE (or the requested power state); Nova's fault message is reported when it ends in ERROR.")
         .attr(Attribute::string("id").computed().use_state_for_unknown().description("The server ID."))
         .attr(Attribute::string("name").required().validate(StringLength(1, 255)).validate(NovaName).description("Name; changes in place."))
