@@ -76,6 +76,15 @@ tf_model! {
 }
 
 tf_model! {
+    /// The `vendor_options` block: how the provider works with clouds that
+    /// act on their own; never sent to the cloud.
+    pub struct VendorOptionsModel {
+        pub ignore_resize_confirmation: Attr<bool>,
+        pub detach_ports_before_destroy: Attr<bool>,
+    }
+}
+
+tf_model! {
     /// An item of `addresses`.
     pub struct AddressModel {
         pub network: Attr<String>,
@@ -157,6 +166,7 @@ tf_model! {
         pub block_device: Attr<Vec<BlockDeviceModel>>,
         pub scheduler_hints: Attr<SchedulerHintsModel>,
         pub personality: Attr<Vec<PersonalityModel>>,
+        pub vendor_options: Attr<VendorOptionsModel>,
         pub timeouts: Value,
     }
 }
@@ -175,6 +185,22 @@ impl ServerModel {
     /// The block devices (none while unknown).
     pub fn block_devices(&self) -> &[BlockDeviceModel] {
         self.block_device.if_known().map_or(&[], Vec::as_slice)
+    }
+
+    /// `vendor_options.ignore_resize_confirmation`: the cloud confirms
+    /// resizes itself (false unless known to be true).
+    pub fn ignores_resize_confirmation(&self) -> bool {
+        self.vendor_options
+            .if_known()
+            .is_some_and(|v| v.ignore_resize_confirmation.if_known() == Some(&true))
+    }
+
+    /// `vendor_options.detach_ports_before_destroy` (false unless known to
+    /// be true).
+    pub fn detaches_ports_before_destroy(&self) -> bool {
+        self.vendor_options
+            .if_known()
+            .is_some_and(|v| v.detach_ports_before_destroy.if_known() == Some(&true))
     }
 
     /// The administrator password to send: the write-only one from the
@@ -594,14 +620,21 @@ pub fn security_groups_as_written(
     out
 }
 
-/// `status` to the `power_state` argument's vocabulary.
-pub fn power_state_of(status: &str) -> Option<&'static str> {
+/// `status` to the `power_state` argument's vocabulary. `written`: the
+/// power state the configuration (or the prior state) asks for. A server
+/// the cloud offloaded by itself (`shelved_offload_time`) is still
+/// `shelved` when `shelved` is asked for: both are shelved. A server that
+/// is shelved but not offloaded reads as `shelved`, so `shelved_offloaded`
+/// asked for shows the change.
+pub fn power_state_of(status: &str, written: Option<&str>) -> Option<&'static str> {
     Some(match status {
         "ACTIVE" => "active",
         "SHUTOFF" => "shutoff",
         "PAUSED" => "paused",
         "SUSPENDED" => "suspended",
-        "SHELVED" | "SHELVED_OFFLOADED" => "shelved",
+        "SHELVED" => "shelved",
+        "SHELVED_OFFLOADED" if written == Some("shelved") => "shelved",
+        "SHELVED_OFFLOADED" => "shelved_offloaded",
         _ => return None,
     })
 }
@@ -623,7 +656,7 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
     let status = s.status();
     m.id = Attr::from_option(s.id.clone());
     m.name = Attr::from_option(s.name.clone());
-    if let Some(p) = power_state_of(&status) {
+    if let Some(p) = power_state_of(&status, m.power_state.as_deref()) {
         m.power_state = Attr::Known(p.into());
     }
     m.status = Attr::Known(status);
@@ -1294,6 +1327,44 @@ mod tests {
         assert_eq!(read.tags, Attr::from_known(["sdk-tag".to_string()]));
     }
 
+    /// The status read back as `power_state`, beside what is written:
+    /// offloaded by the cloud is still `shelved` when `shelved` is written;
+    /// shelved but not offloaded is `shelved`, so `shelved_offloaded`
+    /// written shows the change.
+    #[test]
+    fn shelved_statuses_read_as_written() {
+        let table = [
+            ("SHELVED_OFFLOADED", Some("shelved"), Some("shelved")),
+            ("SHELVED_OFFLOADED", Some("shelved_offloaded"), Some("shelved_offloaded")),
+            ("SHELVED_OFFLOADED", None, Some("shelved_offloaded")),
+            ("SHELVED_OFFLOADED", Some("active"), Some("shelved_offloaded")),
+            ("SHELVED", Some("shelved_offloaded"), Some("shelved")),
+            ("SHELVED", Some("shelved"), Some("shelved")),
+            ("SHELVED", None, Some("shelved")),
+            ("ACTIVE", Some("shelved"), Some("active")),
+            ("BUILD", Some("active"), None),
+        ];
+        for (status, written, want) in table {
+            assert_eq!(power_state_of(status, written), want, "{status} {written:?}");
+        }
+        // through flatten: null (import) and unknown (a plan) are not "shelved"
+        let d = doc(json!({"id": "x", "name": "n", "status": "SHELVED_OFFLOADED"}));
+        for (before, want) in [
+            (k("shelved"), "shelved"),
+            (k("shelved_offloaded"), "shelved_offloaded"),
+            (Attr::Null, "shelved_offloaded"),
+            (Attr::Unknown, "shelved_offloaded"),
+        ] {
+            let mut m = ServerModel {
+                name: k("n"),
+                power_state: before.clone(),
+                ..Default::default()
+            };
+            flatten(&d, Some(&m.clone()), &mut m);
+            assert_eq!(m.power_state, k(want), "{before:?}");
+        }
+    }
+
     #[test]
     fn an_offloaded_server_keeps_its_zone() {
         let mut m = ServerModel {
@@ -1305,7 +1376,7 @@ mod tests {
         );
         flatten(&d, Some(&m.clone()), &mut m);
         assert_eq!(m.availability_zone, k("nova"));
-        assert_eq!(m.power_state, k("shelved"));
+        assert_eq!(m.power_state, k("shelved_offloaded"));
         // nothing known before (import): null
         let mut fresh = ServerModel::default();
         flatten(&d, None, &mut fresh);
