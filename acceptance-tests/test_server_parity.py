@@ -153,3 +153,69 @@ def test_vendor_options_change_in_place_without_calls(tf_cloud, sdk, cloud):
         assert (s.status, s.flavor["original_name"]) == ("ACTIVE", "m1.small")
         assert "confirmResize" in actions(sdk, sid), "the cloud confirmed it"
         assert tf.plan_exit().returncode == 0
+
+
+PERSONALITY = '''  network_mode = "none"
+  tags         = ["files"]
+  personality {
+    file    = "/etc/motd"
+    content = "hello from terraform"
+  }
+'''
+
+
+def test_personality_is_sent_at_2_56_on_a_newer_cloud(tf_cloud, sdk, cloud):
+    """The local cloud speaks a microversion above 2.56, where Nova refuses
+    `personality`: unpinned, the create request goes out at 2.56 (tags,
+    2.52, ride along), the plan says so, and the server's other requests
+    stay at the negotiated microversion."""
+    tf = tf_cloud
+    tf.write(server("parity-files", PERSONALITY))
+    tf.init()
+    plan = tf.plan_exit()
+    text = plan.stdout + plan.stderr
+    assert plan.returncode == 2, text
+    assert "Warning: Create request sent at an older microversion" in text, text
+    assert "personality is accepted up to compute microversion 2.56" in " ".join(text.split()), text
+    log = RequestLog(cloud)
+    sid = None
+    try:
+        tf.apply()
+        sid = tf.resources()["nova_server.s"]["values"]["id"]
+        s = sdk.compute.get_server(sid)
+        assert s.status == "ACTIVE"
+        assert "files" in (s.tags or []), s.tags
+        creates = [line for line in log.lines() if '"POST /v2.1/servers"' in line]
+        assert len(creates) == 1 and "microversion: 2.56" in creates[0], creates
+        reads = [line for line in log.lines() if f'"GET /v2.1/servers/{sid}"' in line]
+        assert reads and all("microversion: 2.56" not in r for r in reads), reads
+        assert tf.plan_exit().returncode == 0
+    finally:
+        tf.destroy(check=False)
+        if sid:
+            purge_soft_deleted(sdk, [sid])
+
+
+def test_personality_with_a_newer_argument_is_refused_at_plan(tf_cloud, cloud):
+    """hostname needs 2.90, personality at most 2.56: the plan names both,
+    and nothing is sent to create anything."""
+    tf = tf_cloud
+    tf.write(server("parity-files-host", PERSONALITY + '  hostname = "files"\n'))
+    tf.init()
+    log = RequestLog(cloud)
+    plan = tf.plan_exit()
+    text = " ".join((plan.stdout + plan.stderr).split())
+    assert plan.returncode == 1, text
+    assert "Arguments need different microversions" in text, text
+    assert "personality is accepted up to compute microversion 2.56, and hostname needs 2.90" in text, text
+    assert not [r for r in log.compute() if not r.startswith("GET")], log.compute()
+
+
+def test_personality_with_a_pinned_microversion_above_2_56_is_refused(tf_cloud, cloud):
+    tf = tf_cloud
+    tf.write(server("parity-files-pin", PERSONALITY, provider='  compute_microversion = "2.60"'))
+    tf.init()
+    plan = tf.plan_exit()
+    text = " ".join((plan.stdout + plan.stderr).split())
+    assert plan.returncode == 1, text
+    assert "personality is accepted up to compute microversion 2.56; the provider is pinned to 2.60" in text, text

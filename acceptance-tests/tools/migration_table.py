@@ -97,6 +97,9 @@ DIFFERENT = {
     ("resource", "nova_server", "power_state"):
         ("power_state", "also `suspended`; `shelved_offloaded` as there (shelve, then shelveOffload when the cloud "
          "does not offload by itself); `shelved` holds a server the cloud offloaded by itself, with no drift"),
+    ("resource", "nova_server", "personality"):
+        ("personality", "as there; on a cloud newer than 2.56 the create request alone is sent at 2.56 (the plan warns), "
+         "unless compute_microversion is pinned"),
     ("resource", "nova_server", "vendor_options"):
         ("vendor_options", "a single block here (a set of one there); never sent to the cloud, changes in place; a moved state keeps it"),
     ("resource", "nova_server", "vendor_options.ignore_resize_confirmation"):

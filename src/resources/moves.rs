@@ -310,7 +310,12 @@ mod tests {
         }
         // the volume attachment's has no counterpart
         let att = json!({"instance_id": "a", "volume_id": "b", "vendor_options": [{"ignore_volume_confirmation": true}]});
-        let s = moved_state("nova_volume_attachment", "openstack_compute_volume_attach_v2", &att).unwrap();
+        let s = moved_state(
+            "nova_volume_attachment",
+            "openstack_compute_volume_attach_v2",
+            &att,
+        )
+        .unwrap();
         assert!(s.get("vendor_options").is_none());
     }
 

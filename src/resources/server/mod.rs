@@ -245,7 +245,9 @@ async fn set_power_state(
             PowerStep::Action { verb, reaches } => {
                 let rid = action(data, id, &json!({ verb: null }), dl)
                     .await
-                    .map_err(|e| api_error(&format!("Cannot change the power state ({verb})"), &e))?;
+                    .map_err(|e| {
+                        api_error(&format!("Cannot change the power state ({verb})"), &e)
+                    })?;
                 wait_for(data, id, status_for(reaches), dl, stop, rid.as_deref())
                     .await
                     .map_err(|e| {
@@ -261,7 +263,12 @@ async fn set_power_state(
 /// Offloads a shelved server: once the shelve has settled, nothing more
 /// when the cloud offloaded it by itself (`shelved_offload_time = 0`),
 /// else `shelveOffload` and a wait for SHELVED_OFFLOADED.
-async fn offload(data: &NovaData, id: &str, dl: Instant, stop: &StopSignal) -> Result<(), Diagnostic> {
+async fn offload(
+    data: &NovaData,
+    id: &str,
+    dl: Instant,
+    stop: &StopSignal,
+) -> Result<(), Diagnostic> {
     let target = "shelved_offloaded";
     let failed = |e| wait_error(&format!("Server did not reach power state {target}"), e);
     let now = match wait_for(data, id, status_for("shelved"), dl, stop, None).await {
@@ -825,21 +832,48 @@ async fn check_versions(
     prior: Option<&ServerModel>,
     diags: &mut Diagnostics,
 ) {
-    for (attr, version, at_least) in model::version_requirements(config, prior) {
-        // a nested argument (`block_device.multiattach`) is shown at its block
-        let at = AttrPath::attr(attr.split('.').next().unwrap_or(attr));
+    let reqs = model::version_requirements(config, prior);
+    // a nested argument (`block_device.multiattach`) is shown at its block
+    let at = |attr: &str| AttrPath::attr(attr.split('.').next().unwrap_or(attr));
+    for &(attr, version, at_least) in &reqs {
         if at_least {
-            require_feature_at(data, version, attr, at, diags).await;
-        } else if let Ok(v) = data.cloud.session.compute_version().await {
-            if v > version {
-                diags.error_at(
-                    at,
-                    "Not supported at this microversion",
-                    format!("{attr} is accepted up to compute microversion {version}; the provider speaks {v}. Set compute_microversion = \"{version}\" in the provider block to use it."),
-                );
-            }
+            require_feature_at(data, version, attr, at(attr), diags).await;
         }
     }
+    let Ok(v) = data.cloud.session.compute_version().await else {
+        return;
+    };
+    let pinned = data.cloud.session.compute_version_pinned();
+    if let Some(d) = create_version_diagnostic(model::create_version(&reqs, v, pinned), v) {
+        diags.push(d);
+    }
+}
+
+/// What the plan says of the microversion a create goes out at (see
+/// [`model::create_version`]); `v` is the negotiated one.
+fn create_version_diagnostic(
+    choice: Result<model::CreateVersion, model::VersionConflict>,
+    v: crate::client::Microversion,
+) -> Option<Diagnostic> {
+    let at = |attr: &str| AttrPath::attr(attr.split('.').next().unwrap_or(attr));
+    Some(match choice {
+        Ok(model::CreateVersion::Negotiated) => return None,
+        Ok(model::CreateVersion::Lowered { version, because }) => Diagnostic::warning(
+            "Create request sent at an older microversion",
+            format!("{because} is accepted up to compute microversion {version}; the provider speaks {v} with this cloud, so the server's create request is sent at compute microversion {version}, and its other requests at {v}. Pin compute_microversion in the provider block to send every request at one microversion."),
+        )
+        .at(at(because)),
+        Err(model::VersionConflict::Pinned { attr, at_most, pinned }) => Diagnostic::error(
+            "Not supported at this microversion",
+            format!("{attr} is accepted up to compute microversion {at_most}; the provider is pinned to {pinned} (compute_microversion). Pin {at_most} or older, or leave compute_microversion unset to have the create request sent at {at_most}."),
+        )
+        .at(at(attr)),
+        Err(model::VersionConflict::Both { old_attr, at_most, new_attr, at_least }) => Diagnostic::error(
+            "Arguments need different microversions",
+            format!("{old_attr} is accepted up to compute microversion {at_most}, and {new_attr} needs {at_least} or later: no microversion takes both in one create request. Leave out one of them."),
+        )
+        .at(at(old_attr)),
+    })
 }
 
 /// The plan of an update, beyond what the schema plans: a resize may move
@@ -960,15 +994,27 @@ async fn create_server(
     dl: Instant,
 ) -> Result<String, Diagnostic> {
     let flavor_ref = flavor_ref(data, p).await?;
-    let microversion = data
+    let negotiated = data
         .cloud
         .session
         .compute_version()
         .await
         .map_err(|e| api_error("Cannot reach the compute API", &e))?;
+    // the configuration's arguments (computed ones are the cloud's to fill)
+    let reqs = model::version_requirements(config, None);
+    let pinned = data.cloud.session.compute_version_pinned();
+    let choice = model::create_version(&reqs, negotiated, pinned);
+    let sent_at = match choice {
+        Ok(model::CreateVersion::Negotiated) => None,
+        Ok(model::CreateVersion::Lowered { version, .. }) => Some(version),
+        Err(_) => {
+            let d = create_version_diagnostic(choice, negotiated);
+            return Err(d.unwrap_or_else(|| Diagnostic::error("Cannot create server", "")));
+        }
+    };
     let token = hex::encode(rand::random::<[u8; 12]>());
     let opts = CreateOptions {
-        microversion,
+        microversion: sent_at.unwrap_or(negotiated),
         flavor_ref: &flavor_ref,
         boot_volume_image_ref: BootVolumeImageRef::parse(&data.boot_volume_image_ref),
         create_token: Some(&token),
@@ -982,7 +1028,7 @@ async fn create_server(
     };
     let created = data
         .cloud
-        .create_tracked("/servers", &body, Some(dl), find)
+        .create_tracked_at("/servers", &body, Some(dl), find, sent_at)
         .await;
     let id = match created {
         Ok((r, true)) => match adopt(data, name, &token).await {
@@ -1334,12 +1380,20 @@ async fn detach_interfaces(
     stop: &StopSignal,
 ) -> Result<bool, Diagnostic> {
     let list = match data.cloud.get(&format!("/servers/{id}/os-interface")).await {
-        Ok(b) => b["interfaceAttachments"].as_array().cloned().unwrap_or_default(),
+        Ok(b) => b["interfaceAttachments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
         Err(e) if e.is_not_found() => return Ok(false),
-        Err(e) => return Err(api_error("Cannot list the server's interfaces to detach them", &e)),
+        Err(e) => {
+            return Err(api_error(
+                "Cannot list the server's interfaces to detach them",
+                &e,
+            ))
+        }
     };
-    let list: Vec<InterfaceAttachment> =
-        docs("interface", &list).map_err(|e| api_error("Cannot read the server's interfaces", &e))?;
+    let list: Vec<InterfaceAttachment> = docs("interface", &list)
+        .map_err(|e| api_error("Cannot read the server's interfaces", &e))?;
     for port in list.iter().filter_map(|i| i.port_id.as_deref()) {
         let path = format!("/servers/{id}/os-interface/{}", path_segment(port));
         let what = format!("interface {port}");
@@ -1547,7 +1601,11 @@ mod tests {
             ),
             ("shelved", "shelved_offloaded", vec![Offload]),
             ("shelved_offloaded", "shelved", vec![]),
-            ("shelved_offloaded", "active", vec![act("unshelve", "active")]),
+            (
+                "shelved_offloaded",
+                "active",
+                vec![act("unshelve", "active")],
+            ),
             ("shelved", "active", vec![act("unshelve", "active")]),
             (
                 "shelved_offloaded",
@@ -1622,7 +1680,58 @@ mod tests {
         p.availability_zone = Attr::Unknown;
         keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
         assert!(p.status.is_unknown());
-        assert!(p.availability_zone.is_unknown(), "an unshelve may place it anew");
+        assert!(
+            p.availability_zone.is_unknown(),
+            "an unshelve may place it anew"
+        );
+    }
+
+    /// The plan's word on the create microversion: a warning naming
+    /// `personality` and the microversion it goes out at; errors naming
+    /// both arguments, or the pin.
+    #[test]
+    fn create_version_diagnostics_name_the_arguments() {
+        use crate::client::Microversion as V;
+        use model::{CreateVersion, VersionConflict};
+        let v = V(2, 100);
+        assert!(create_version_diagnostic(Ok(CreateVersion::Negotiated), v).is_none());
+        let table = [
+            (
+                Ok(CreateVersion::Lowered {
+                    version: V(2, 56),
+                    because: "personality",
+                }),
+                Severity::Warning,
+                vec!["personality", "2.56", "2.100"],
+            ),
+            (
+                Err(VersionConflict::Both {
+                    old_attr: "personality",
+                    at_most: V(2, 56),
+                    new_attr: "hostname",
+                    at_least: V(2, 90),
+                }),
+                Severity::Error,
+                vec!["personality", "hostname", "2.56", "2.90"],
+            ),
+            (
+                Err(VersionConflict::Pinned {
+                    attr: "personality",
+                    at_most: V(2, 56),
+                    pinned: V(2, 90),
+                }),
+                Severity::Error,
+                vec!["personality", "2.56", "2.90", "compute_microversion"],
+            ),
+        ];
+        for (choice, severity, words) in table {
+            let d = create_version_diagnostic(choice, v).expect("a diagnostic");
+            assert_eq!(d.severity, severity, "{choice:?}");
+            assert_eq!(d.path, Some(AttrPath::attr("personality")), "{choice:?}");
+            for w in words {
+                assert!(d.detail.contains(w), "{w} not in {}", d.detail);
+            }
+        }
     }
 
     /// `vendor_options`: its switches are on only when known to be true,
@@ -1656,8 +1765,18 @@ mod tests {
             (running(), false, false),
         ];
         for (m, irc, dpd) in &table {
-            assert_eq!(m.ignores_resize_confirmation(), *irc, "{:?}", m.vendor_options);
-            assert_eq!(m.detaches_ports_before_destroy(), *dpd, "{:?}", m.vendor_options);
+            assert_eq!(
+                m.ignores_resize_confirmation(),
+                *irc,
+                "{:?}",
+                m.vendor_options
+            );
+            assert_eq!(
+                m.detaches_ports_before_destroy(),
+                *dpd,
+                "{:?}",
+                m.vendor_options
+            );
         }
         let schema = schema::schema();
         let ty = schema.ty();

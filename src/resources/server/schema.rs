@@ -123,7 +123,7 @@ fn hints_block() -> Block {
 
 /// The `personality` block.
 fn personality_block() -> Block {
-    Block::new("A file injected at boot (up to microversion 2.56).")
+    Block::new("A file injected at boot. Nova accepts files up to compute microversion 2.56: on a cloud that speaks a newer one, the server's create request is sent at 2.56 (its other requests at the newer one), and the plan says so in a warning; the arguments that need a newer microversion (`hostname`, `host`, `hypervisor_hostname`, `trusted_image_certificates`, `block_device.volume_type`, multi-attach volumes) cannot be combined with it. With `compute_microversion` pinned above 2.56 the plan refuses it.")
         .attr(
             Attribute::string("file")
                 .required()
