@@ -694,3 +694,52 @@ async fn error_during_a_running_task_is_not_final() {
     assert!(matches!(got, Observed::Settled(_)));
     assert_eq!(seen.load(Ordering::SeqCst), 2);
 }
+
+/// A create whose fields only an older microversion accepts goes out at
+/// it (both version headers), a repeat after a lost answer too; every
+/// other request stays at the negotiated one.
+#[tokio::test]
+async fn a_create_is_sent_at_the_microversion_it_asks_for() {
+    let server = MockServer::start().await;
+    standard(&server).await;
+    let posts = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path("/v2.1/p-123/servers"))
+        .and(header("X-OpenStack-Nova-API-Version", "2.56"))
+        .and(header("OpenStack-API-Version", "compute 2.56"))
+        .respond_with(FailFirst {
+            n: 1,
+            status: 503,
+            retry_after: None,
+            seen: posts.clone(),
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/p-123/servers/detail"))
+        .and(header("X-OpenStack-Nova-API-Version", "2.100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"servers": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = cloud_with(settings(&server), 0);
+    assert!(!c.session.compute_version_pinned());
+    let body = json!({"server": {"name": "s", "personality": [{"path": "/etc/motd", "contents": "aGk="}]}});
+    let v = terraform_provider_nova::client::Microversion(2, 56);
+    let find = || async {
+        let listed = c.get("/servers/detail").await?;
+        assert_eq!(listed, json!({"servers": []}));
+        Ok::<Option<Value>, terraform_provider_nova::client::ApiError>(None)
+    };
+    let (r, resent) = c
+        .create_tracked_at("/servers", &body, None, find, Some(v))
+        .await
+        .unwrap();
+    assert_eq!((r, resent), (json!({"ok": true}), true));
+    assert_eq!(posts.load(Ordering::SeqCst), 2, "both at 2.56");
+    assert_eq!(
+        c.session.compute_version().await.unwrap().to_string(),
+        "2.100",
+        "the session still speaks the negotiated one"
+    );
+}

@@ -103,11 +103,20 @@ DIFFERENT = {
     ("resource", "nova_server", "scheduler_hints.query"):
         ("scheduler_hints.query", "the JsonFilter query as JSON text, as Nova takes it: "
          "`jsonencode([\">=\", \"$free_ram_mb\", 1024])` for that provider's list; a moved state is converted"),
-    ("resource", "nova_server", "vendor_options"): (None, "not needed: see its two settings"),
+    ("resource", "nova_server", "power_state"):
+        ("power_state", "also `suspended`; `shelved_offloaded` as there (shelve, then shelveOffload when the cloud "
+         "does not offload by itself); `shelved` holds a server the cloud offloaded by itself, with no drift"),
+    ("resource", "nova_server", "personality"):
+        ("personality", "as there; on a cloud newer than 2.56 the create request alone is sent at 2.56 (the plan warns), "
+         "unless compute_microversion is pinned"),
+    ("resource", "nova_server", "vendor_options"):
+        ("vendor_options", "a single block here (a set of one there); never sent to the cloud, changes in place; a moved state keeps it"),
     ("resource", "nova_server", "vendor_options.ignore_resize_confirmation"):
-        (None, "not needed: a resize on a cloud that confirms it itself is recognised and succeeds"),
+        ("vendor_options.ignore_resize_confirmation", "as there: no confirmResize, the resize waits for ACTIVE/SHUTOFF; "
+         "without it, a resize on a cloud that confirms it itself is recognised too"),
     ("resource", "nova_server", "vendor_options.detach_ports_before_destroy"):
-        (None, "not here yet: ports made by the cloud go with the server; ports given in `network.port` stay"),
+        ("vendor_options.detach_ports_before_destroy", "as there: every interface is detached, and the detach waited for, "
+         "before the delete; ports given in `network.port` stay, unbound"),
     ("resource", "nova_flavor_access", "tenant_id"): ("project_id", "Keystone's current name"),
     ("resource", "nova_keypair", "value_specs"): (None, "not here: Nova takes no further key pair fields"),
     ("resource", "nova_aggregate", "zone"): ("availability_zone", "Nova's name"),

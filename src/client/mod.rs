@@ -71,6 +71,19 @@ impl Cloud {
         body: Option<&J>,
         deadline: Option<Instant>,
     ) -> Result<Reply, ApiError> {
+        self.compute_at(method, path, body, deadline, None).await
+    }
+
+    /// [`Cloud::compute`] at microversion `version` (the negotiated one
+    /// when `None`).
+    pub async fn compute_at(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&J>,
+        deadline: Option<Instant>,
+        version: Option<Microversion>,
+    ) -> Result<Reply, ApiError> {
         if method != Method::GET {
             if let Some(id) = path
                 .strip_prefix("/servers/")
@@ -81,7 +94,9 @@ impl Cloud {
                 self.reads.touch(id);
             }
         }
-        let mut c = Call::new(Service::Compute, method, path).deadline(deadline);
+        let mut c = Call::new(Service::Compute, method, path)
+            .deadline(deadline)
+            .microversion(version);
         if let Some(b) = body {
             c = c.json(b);
         }
@@ -123,10 +138,29 @@ impl Cloud {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Option<J>, ApiError>>,
     {
+        self.create_tracked_at(path, body, deadline, find, None)
+            .await
+    }
+
+    /// [`Cloud::create_tracked`], the request sent at microversion
+    /// `version` (the negotiated one when `None`).
+    pub async fn create_tracked_at<F, Fut>(
+        &self,
+        path: &str,
+        body: &J,
+        deadline: Option<Instant>,
+        find: F,
+        version: Option<Microversion>,
+    ) -> Result<(J, bool), ApiError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<J>, ApiError>>,
+    {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.compute(Method::POST, path, Some(body), deadline).await {
+            let sent = self.compute_at(Method::POST, path, Some(body), deadline, version);
+            match sent.await {
                 Ok(r) => return Ok((r.body, attempt > 1)),
                 Err(e) if e.is_ambiguous() || (attempt > 1 && e.is_conflict()) => {
                     tracing::info!(path, error = %e, attempt, "create answer lost; looking for what it made");

@@ -83,6 +83,9 @@ pub struct Call<'a> {
     pub body: Option<&'a J>,
     pub query: &'a [(&'a str, String)],
     pub deadline: Option<Instant>,
+    /// A compute call sent at this microversion instead of the negotiated
+    /// one (a request whose fields only an older one accepts).
+    pub microversion: Option<Microversion>,
 }
 
 impl<'a> Call<'a> {
@@ -94,6 +97,7 @@ impl<'a> Call<'a> {
             body: None,
             query: &[],
             deadline: None,
+            microversion: None,
         }
     }
     pub fn json(mut self, body: &'a J) -> Self {
@@ -106,6 +110,11 @@ impl<'a> Call<'a> {
     }
     pub fn deadline(mut self, d: Option<Instant>) -> Self {
         self.deadline = d;
+        self
+    }
+    /// Sends a compute call at `v` (the negotiated microversion when `None`).
+    pub fn microversion(mut self, v: Option<Microversion>) -> Self {
+        self.microversion = v;
         self
     }
 }
@@ -424,6 +433,13 @@ impl Session {
             })
     }
 
+    /// Whether the user pinned the compute microversion (provider block,
+    /// `OS_COMPUTE_API_VERSION` or clouds.yaml): then every request is
+    /// sent at it, and none at another.
+    pub fn compute_version_pinned(&self) -> bool {
+        self.cfg.compute_microversion.is_some()
+    }
+
     /// The compute microversion this session speaks, negotiated once.
     pub async fn compute_version(&self) -> Result<Microversion, ApiError> {
         self.compute_version
@@ -456,7 +472,7 @@ impl Session {
     ) -> Result<(Option<Microversion>, Option<Microversion>), ApiError> {
         let root = version_root(base);
         let reply = match self
-            .send_raw(Service::Compute, Method::GET, &root, None, &[], None, false)
+            .send_raw(Service::Compute, Method::GET, &root, None, &[], None, None)
             .await
         {
             Ok(r) => r,
@@ -505,7 +521,7 @@ impl Session {
                 None,
                 &[],
                 None,
-                false,
+                None,
             )
             .await
         {
@@ -536,10 +552,13 @@ impl Session {
         } else {
             format!("{base}{}", call.path)
         };
-        let with_version = call.service == Service::Compute;
-        if with_version {
-            self.compute_version().await?;
-        }
+        let version = match call.service {
+            Service::Compute => Some(match call.microversion {
+                Some(v) => v,
+                None => self.compute_version().await?,
+            }),
+            _ => None,
+        };
         self.send_raw(
             call.service,
             call.method,
@@ -547,7 +566,7 @@ impl Session {
             call.body,
             call.query,
             call.deadline,
-            with_version,
+            version,
         )
         .await
     }
@@ -561,7 +580,7 @@ impl Session {
         body: Option<&J>,
         query: &[(&str, String)],
         deadline: Option<Instant>,
-        with_version: bool,
+        version: Option<Microversion>,
     ) -> Result<Reply, ApiError> {
         let mut auth = self.auth_state(None).await?;
         let mut reauthed = false;
@@ -586,12 +605,10 @@ impl Session {
             if !query.is_empty() {
                 rb = rb.query(query);
             }
-            if with_version {
-                if let Some(v) = self.compute_version.get() {
-                    rb = rb
-                        .header("X-OpenStack-Nova-API-Version", v.to_string())
-                        .header("OpenStack-API-Version", format!("compute {v}"));
-                }
+            if let Some(v) = version {
+                rb = rb
+                    .header("X-OpenStack-Nova-API-Version", v.to_string())
+                    .header("OpenStack-API-Version", format!("compute {v}"));
             }
             if let Some(b) = body {
                 rb = rb.json(b);

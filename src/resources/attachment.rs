@@ -81,26 +81,35 @@ async fn detach(
     resp: &mut ApplyResponse,
 ) {
     let dl = deadline(&req.prior, "delete");
+    if let Err(d) = detach_and_wait(data, (sid, path), what, dl, &req.stop).await {
+        resp.diags.push(d);
+    }
+}
+
+/// Detaches (DELETE on `path`, an attachment `what` of server `sid`) and
+/// waits until the attachment is gone (404 at once: gone already); a
+/// failed instance action ends the wait with Nova's reason.
+pub(crate) async fn detach_and_wait(
+    data: &NovaData,
+    (sid, path): (&str, &str),
+    what: &str,
+    dl: Instant,
+    stop: &StopSignal,
+) -> Result<(), Diagnostic> {
     let rid = match data
         .cloud
         .compute(Method::DELETE, path, None, Some(dl))
         .await
     {
         Ok(r) => r.request_id(),
-        Err(e) if e.is_not_found() => return,
-        Err(e) => {
-            return resp
-                .diags
-                .push(api_error(&format!("Cannot detach {what}"), &e))
-        }
+        Err(e) if e.is_not_found() => return Ok(()),
+        Err(e) => return Err(api_error(&format!("Cannot detach {what}"), &e)),
     };
     let action = rid.as_deref().map(|r| (sid, r));
-    if let Err(e) = wait_presence(data, path, false, dl, &req.stop, action).await {
-        resp.diags.push(api_error(
-            &format!("Detaching the {what} did not complete"),
-            &e,
-        ));
-    }
+    wait_presence(data, path, false, dl, stop, action)
+        .await
+        .map(|_| ())
+        .map_err(|e| api_error(&format!("Detaching the {what} did not complete"), &e))
 }
 
 tf_model! {

@@ -107,9 +107,14 @@ fn server(s: &Map<String, J>) -> Map<String, J> {
         }
     }
     m.insert("scheduler_hints".into(), hints);
+    // a set of one block there, a single block here: its two settings
+    // mean the same
+    let vendor = single(m.remove("vendor_options"));
+    m.insert("vendor_options".into(), vendor);
     if let Some(p) = m.get("power_state").and_then(J::as_str) {
         let ours = match p {
-            "shelved_offloaded" | "shelved" => "shelved",
+            "shelved_offloaded" => "shelved_offloaded",
+            "shelved" => "shelved",
             "shutoff" => "shutoff",
             "paused" => "paused",
             "suspended" => "suspended",
@@ -214,7 +219,11 @@ pub fn moved_state(target: &str, source_type: &str, state: &J) -> Option<J> {
     };
     m.remove("region");
     m.remove("value_specs");
-    m.remove("vendor_options");
+    if target != "nova_server" {
+        // nova_volume_attachment's (ignore_volume_confirmation) has no
+        // counterpart here
+        m.remove("vendor_options");
+    }
     Some(J::Object(m))
 }
 
@@ -278,6 +287,48 @@ mod tests {
         );
     }
 
+    /// `vendor_options` is carried over (a set of one block there, a
+    /// single block here); none there is none here.
+    #[test]
+    fn vendor_options_carry_over() {
+        let ty = crate::resources::server::schema::schema().ty();
+        let table = [
+            (
+                json!([{"ignore_resize_confirmation": true, "detach_ports_before_destroy": false}]),
+                json!({"ignore_resize_confirmation": true, "detach_ports_before_destroy": false}),
+            ),
+            (
+                json!([{"ignore_resize_confirmation": false, "detach_ports_before_destroy": true}]),
+                json!({"ignore_resize_confirmation": false, "detach_ports_before_destroy": true}),
+            ),
+            (json!([]), J::Null),
+            (J::Null, J::Null),
+        ];
+        for (theirs, ours) in table {
+            let mut i = instance();
+            i["vendor_options"] = theirs.clone();
+            let s = moved_state("nova_server", "openstack_compute_instance_v2", &i).unwrap();
+            assert_eq!(s["vendor_options"], ours, "{theirs}");
+            let v = crate::framework::codec::from_json(&s, &ty, "", true).expect("fits");
+            assert_eq!(
+                v.get("vendor_options")
+                    .get("detach_ports_before_destroy")
+                    .as_bool(),
+                ours["detach_ports_before_destroy"].as_bool(),
+                "{theirs}"
+            );
+        }
+        // the volume attachment's has no counterpart
+        let att = json!({"instance_id": "a", "volume_id": "b", "vendor_options": [{"ignore_volume_confirmation": true}]});
+        let s = moved_state(
+            "nova_volume_attachment",
+            "openstack_compute_volume_attach_v2",
+            &att,
+        )
+        .unwrap();
+        assert!(s.get("vendor_options").is_none());
+    }
+
     #[test]
     fn power_states_and_block_device_sizes() {
         let mut i = instance();
@@ -285,7 +336,18 @@ mod tests {
         i["block_device"] = json!([{"uuid": "155d900f-4e14-4e4c-a73d-069cbf4541e6", "source_type": "image", "destination_type": "local",
             "boot_index": 0, "volume_size": 0, "delete_on_termination": true, "multiattach": false, "volume_type": "", "guest_format": ""}]);
         let s = moved_state("nova_server", "openstack_compute_instance_v2", &i).unwrap();
-        assert_eq!(s["power_state"], "shelved");
+        assert_eq!(s["power_state"], "shelved_offloaded");
+        for (theirs, ours) in [
+            ("shelved", "shelved"),
+            ("shutoff", "shutoff"),
+            ("paused", "paused"),
+            ("build", "active"),
+            ("error", "active"),
+        ] {
+            i["power_state"] = theirs.into();
+            let s = moved_state("nova_server", "openstack_compute_instance_v2", &i).unwrap();
+            assert_eq!(s["power_state"], ours, "{theirs}");
+        }
         assert_eq!(s["block_device"][0]["volume_size"], J::Null);
         assert_eq!(s["block_device"][0]["boot_index"], 0);
         assert_eq!(s["block_device"][0]["volume_type"], J::Null);

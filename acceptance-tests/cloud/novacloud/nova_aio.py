@@ -312,6 +312,34 @@ def install_fixtures(harness, spawn_delay):
 
     harness.stub_out("nova.virt.fake.FakeDriver.snapshot", snapshot)
 
+    # A cloud that does not offload shelved servers by itself
+    # (`shelved_offload_time` = -1), for one server: a server whose metadata
+    # has `test-keep-shelved` stays SHELVED after a shelve, until a
+    # shelveOffload. Every other server is offloaded at once, as this
+    # cloud's shelved_offload_time (0, Nova's default) has it.
+    shelving = threading.local()
+    real_shelve = compute_manager.ComputeManager._shelve_instance
+    real_offload = compute_manager.ComputeManager._shelve_offload_instance
+
+    def shelve_instance(self, context, instance, *a, **k):
+        shelving.keep = bool((instance.metadata or {}).get("test-keep-shelved"))
+        try:
+            return real_shelve(self, context, instance, *a, **k)
+        finally:
+            shelving.keep = False
+
+    def shelve_offload_instance(self, context, instance, *a, **k):
+        if getattr(shelving, "keep", False):
+            # the offload that follows the shelve: skipped, as with
+            # shelved_offload_time = -1
+            instance.task_state = None
+            instance.save(expected_task_state=[task_states.SHELVING_OFFLOADING])
+            return
+        return real_offload(self, context, instance, *a, **k)
+
+    harness.stub_out("nova.compute.manager.ComputeManager._shelve_instance", shelve_instance)
+    harness.stub_out("nova.compute.manager.ComputeManager._shelve_offload_instance", shelve_offload_instance)
+
     if spawn_delay > 0:
         from nova.virt import fake
 

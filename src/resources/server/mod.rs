@@ -160,17 +160,80 @@ async fn wait_for(
     .await
 }
 
+/// The statuses that hold power state `power`.
 fn status_for(power: &str) -> &'static [&'static str] {
     match power {
         "shutoff" => &["SHUTOFF"],
         "paused" => &["PAUSED"],
         "suspended" => &["SUSPENDED"],
         "shelved" => &["SHELVED", "SHELVED_OFFLOADED"],
+        "shelved_offloaded" => &["SHELVED_OFFLOADED"],
         _ => &["ACTIVE"],
     }
 }
 
-/// Moves a server between power states, through `active` where needed.
+/// Whether power state `p` is one of the shelved ones (a server in it
+/// takes no metadata, resize or rebuild while offloaded).
+fn is_shelved(p: &str) -> bool {
+    matches!(p, "shelved" | "shelved_offloaded")
+}
+
+/// One step of a power transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PowerStep {
+    /// Post server action `verb` (no arguments), then wait for the
+    /// statuses of power state `reaches`.
+    Action {
+        verb: &'static str,
+        reaches: &'static str,
+    },
+    /// `shelveOffload`, unless the cloud has offloaded the shelved server
+    /// by itself; then wait for SHELVED_OFFLOADED.
+    Offload,
+}
+
+/// The steps from power state `from` to `to`, through `active` where
+/// Nova has no direct action. A power state this table does not know
+/// (none passes the validator) has no steps.
+fn power_steps(from: &str, to: &str) -> Vec<PowerStep> {
+    use PowerStep::*;
+    let act = |verb, reaches| Action { verb, reaches };
+    match (from, to) {
+        (f, t) if f == t => vec![],
+        // both are shelved: an offloaded server is shelved already
+        ("shelved_offloaded", "shelved") => vec![],
+        ("shelved", "shelved_offloaded") => vec![Offload],
+        ("active", "shutoff") => vec![act("os-stop", "shutoff")],
+        ("active", "paused") => vec![act("pause", "paused")],
+        ("active", "suspended") => vec![act("suspend", "suspended")],
+        ("active", "shelved") => vec![act("shelve", "shelved")],
+        ("active", "shelved_offloaded") => vec![act("shelve", "shelved"), Offload],
+        ("shutoff", "active") => vec![act("os-start", "active")],
+        ("paused", "active") => vec![act("unpause", "active")],
+        ("suspended", "active") => vec![act("resume", "active")],
+        ("shelved" | "shelved_offloaded", "active") => vec![act("unshelve", "active")],
+        (_, "active") | ("active", _) => vec![],
+        (f, t) => {
+            let mut via = power_steps(f, "active");
+            via.extend(power_steps("active", t));
+            via
+        }
+    }
+}
+
+/// The steps of a planned change of `power_state` from `old` to `new`
+/// (null is the default, `active`); `None` while either is unknown.
+fn planned_power_steps(old: &Attr<String>, new: &Attr<String>) -> Option<Vec<PowerStep>> {
+    let power = |a: &Attr<String>| match a {
+        Attr::Unknown => None,
+        Attr::Null => Some("active".to_string()),
+        Attr::Known(s) => Some(s.clone()),
+    };
+    Some(power_steps(&power(old)?, &power(new)?))
+}
+
+/// Moves a server between power states (see [`power_steps`]); waits end
+/// with Nova's reason (the instance action) when an action fails.
 async fn set_power_state(
     data: &NovaData,
     id: &str,
@@ -179,37 +242,52 @@ async fn set_power_state(
     dl: Instant,
     stop: &StopSignal,
 ) -> Result<(), Diagnostic> {
-    if from == to {
-        return Ok(());
-    }
-    let steps: Vec<(&str, J)> = match (from, to) {
-        ("active", "shutoff") => vec![("shutoff", json!({"os-stop": null}))],
-        ("active", "paused") => vec![("paused", json!({"pause": null}))],
-        ("active", "suspended") => vec![("suspended", json!({"suspend": null}))],
-        ("active", "shelved") => vec![("shelved", json!({"shelve": null}))],
-        ("shutoff", "active") => vec![("active", json!({"os-start": null}))],
-        ("paused", "active") => vec![("active", json!({"unpause": null}))],
-        ("suspended", "active") => vec![("active", json!({"resume": null}))],
-        ("shelved", "active") => vec![("active", json!({"unshelve": null}))],
-        (f, t) => {
-            // via active
-            Box::pin(set_power_state(data, id, f, "active", dl, stop)).await?;
-            return Box::pin(set_power_state(data, id, "active", t, dl, stop)).await;
+    for step in power_steps(from, to) {
+        match step {
+            PowerStep::Action { verb, reaches } => {
+                let rid = action(data, id, &json!({ verb: null }), dl)
+                    .await
+                    .map_err(|e| {
+                        api_error(&format!("Cannot change the power state ({verb})"), &e)
+                    })?;
+                wait_for(data, id, status_for(reaches), dl, stop, rid.as_deref())
+                    .await
+                    .map_err(|e| {
+                        wait_error(&format!("Server did not reach power state {reaches}"), e)
+                    })?;
+            }
+            PowerStep::Offload => offload(data, id, dl, stop).await?,
         }
-    };
-    for (target, body) in steps {
-        let verb = body
-            .as_object()
-            .and_then(|o| o.keys().next().cloned())
-            .unwrap_or_default();
-        let rid = action(data, id, &body, dl)
-            .await
-            .map_err(|e| api_error(&format!("Cannot change the power state ({verb})"), &e))?;
-        wait_for(data, id, status_for(target), dl, stop, rid.as_deref())
-            .await
-            .map_err(|e| wait_error(&format!("Server did not reach power state {target}"), e))?;
     }
     Ok(())
+}
+
+/// Offloads a shelved server: once the shelve has settled, nothing more
+/// when the cloud offloaded it by itself (`shelved_offload_time = 0`),
+/// else `shelveOffload` and a wait for SHELVED_OFFLOADED.
+async fn offload(
+    data: &NovaData,
+    id: &str,
+    dl: Instant,
+    stop: &StopSignal,
+) -> Result<(), Diagnostic> {
+    let target = "shelved_offloaded";
+    let failed = |e| wait_error(&format!("Server did not reach power state {target}"), e);
+    let now = match wait_for(data, id, status_for("shelved"), dl, stop, None).await {
+        Ok(Observed::Settled(s)) => wire::string(&s["status"]),
+        Ok(Observed::Gone) => None,
+        Err(e) => return Err(failed(e)),
+    };
+    if now.as_deref() == Some("SHELVED_OFFLOADED") {
+        return Ok(());
+    }
+    let rid = action(data, id, &json!({"shelveOffload": null}), dl)
+        .await
+        .map_err(|e| api_error("Cannot change the power state (shelveOffload)", &e))?;
+    wait_for(data, id, status_for(target), dl, stop, rid.as_deref())
+        .await
+        .map(|_| ())
+        .map_err(failed)
 }
 
 /// Reads the server into `m`; `false` when it is gone. Reads that run
@@ -622,8 +700,12 @@ impl Update<'_> {
             .map_err(|e| api_error("Cannot resize server", &e))?;
         // VERIFY_RESIZE, or back where it was: a cloud that confirms
         // resizes itself, or a resize that failed (its instance action
-        // tells which)
-        let mut targets = vec!["VERIFY_RESIZE"];
+        // tells which). With `ignore_resize_confirmation` the cloud is
+        // known to confirm: only back where it was ends the wait.
+        let mut targets = match n.ignores_resize_confirmation() {
+            true => vec![],
+            false => vec!["VERIFY_RESIZE"],
+        };
         targets.extend_from_slice(settled);
         let s = match self.wait(&targets, rid.as_deref()).await {
             Ok(Observed::Settled(s)) => s,
@@ -717,7 +799,7 @@ impl Update<'_> {
     /// `progress` records what is done, for the state kept on failure.
     async fn run(&self, progress: &mut ServerModel) -> Result<(), Diagnostic> {
         let (from, to) = (self.old.power(), self.new.power());
-        let power_first = from != to && (from == "shelved" || to == "active");
+        let power_first = from != to && (is_shelved(from) || to == "active");
         let mut now = from;
         if power_first {
             set_power_state(self.data, self.id, from, to, self.dl, self.stop).await?;
@@ -754,21 +836,48 @@ async fn check_versions(
     prior: Option<&ServerModel>,
     diags: &mut Diagnostics,
 ) {
-    for (attr, version, at_least) in model::version_requirements(config, prior) {
-        // a nested argument (`block_device.multiattach`) is shown at its block
-        let at = AttrPath::attr(attr.split('.').next().unwrap_or(attr));
+    let reqs = model::version_requirements(config, prior);
+    // a nested argument (`block_device.multiattach`) is shown at its block
+    let at = |attr: &str| AttrPath::attr(attr.split('.').next().unwrap_or(attr));
+    for &(attr, version, at_least) in &reqs {
         if at_least {
-            require_feature_at(data, version, attr, at, diags).await;
-        } else if let Ok(v) = data.cloud.session.compute_version().await {
-            if v > version {
-                diags.error_at(
-                    at,
-                    "Not supported at this microversion",
-                    format!("{attr} is accepted up to compute microversion {version}; the provider speaks {v}. Set compute_microversion = \"{version}\" in the provider block to use it."),
-                );
-            }
+            require_feature_at(data, version, attr, at(attr), diags).await;
         }
     }
+    let Ok(v) = data.cloud.session.compute_version().await else {
+        return;
+    };
+    let pinned = data.cloud.session.compute_version_pinned();
+    if let Some(d) = create_version_diagnostic(model::create_version(&reqs, v, pinned), v) {
+        diags.push(d);
+    }
+}
+
+/// What the plan says of the microversion a create goes out at (see
+/// [`model::create_version`]); `v` is the negotiated one.
+fn create_version_diagnostic(
+    choice: Result<model::CreateVersion, model::VersionConflict>,
+    v: crate::client::Microversion,
+) -> Option<Diagnostic> {
+    let at = |attr: &str| AttrPath::attr(attr.split('.').next().unwrap_or(attr));
+    Some(match choice {
+        Ok(model::CreateVersion::Negotiated) => return None,
+        Ok(model::CreateVersion::Lowered { version, because }) => Diagnostic::warning(
+            "Create request sent at an older microversion",
+            format!("{because} is accepted up to compute microversion {version}; the provider speaks {v} with this cloud, so the server's create request is sent at compute microversion {version}, and its other requests at {v}. Pin compute_microversion in the provider block to send every request at one microversion."),
+        )
+        .at(at(because)),
+        Err(model::VersionConflict::Pinned { attr, at_most, pinned }) => Diagnostic::error(
+            "Not supported at this microversion",
+            format!("{attr} is accepted up to compute microversion {at_most}; the provider is pinned to {pinned} (compute_microversion). Pin {at_most} or older, or leave compute_microversion unset to have the create request sent at {at_most}."),
+        )
+        .at(at(attr)),
+        Err(model::VersionConflict::Both { old_attr, at_most, new_attr, at_least }) => Diagnostic::error(
+            "Arguments need different microversions",
+            format!("{old_attr} is accepted up to compute microversion {at_most}, and {new_attr} needs {at_least} or later: no microversion takes both in one create request. Leave out one of them."),
+        )
+        .at(at(old_attr)),
+    })
 }
 
 /// The plan of an update, beyond what the schema plans: a resize may move
@@ -804,10 +913,13 @@ fn plan_flavor(config: &ServerModel, prior: &ServerModel, planned: &mut ServerMo
 /// unknown. A value the configuration gives (known or not) is never
 /// touched.
 fn keep_what_cannot_change(prior: &ServerModel, config: &ServerModel, planned: &mut ServerModel) {
-    let power = prior.power() != planned.power();
+    let power = planned_power_steps(&prior.power_state, &planned.power_state)
+        .is_none_or(|steps| !steps.is_empty());
     let resize = planned.flavor_id != prior.flavor_id || planned.flavor_name != prior.flavor_name;
     let rebuild = planned.image_id != prior.image_id;
-    let unshelve = power && prior.power() == "shelved";
+    // an unshelve may place the server anew (an offload to the other
+    // shelved state does not)
+    let unshelve = power && is_shelved(prior.power()) && !is_shelved(planned.power());
     let metadata = planned.metadata != prior.metadata;
     let tags = planned.tags != prior.tags;
     // the prior value of `$attr`, when the plan left it unknown, the
@@ -887,15 +999,27 @@ async fn create_server(
     dl: Instant,
 ) -> Result<String, Diagnostic> {
     let flavor_ref = flavor_ref(data, p).await?;
-    let microversion = data
+    let negotiated = data
         .cloud
         .session
         .compute_version()
         .await
         .map_err(|e| api_error("Cannot reach the compute API", &e))?;
+    // the configuration's arguments (computed ones are the cloud's to fill)
+    let reqs = model::version_requirements(config, None);
+    let pinned = data.cloud.session.compute_version_pinned();
+    let choice = model::create_version(&reqs, negotiated, pinned);
+    let sent_at = match choice {
+        Ok(model::CreateVersion::Negotiated) => None,
+        Ok(model::CreateVersion::Lowered { version, .. }) => Some(version),
+        Err(_) => {
+            let d = create_version_diagnostic(choice, negotiated);
+            return Err(d.unwrap_or_else(|| Diagnostic::error("Cannot create server", "")));
+        }
+    };
     let token = hex::encode(rand::random::<[u8; 12]>());
     let opts = CreateOptions {
-        microversion,
+        microversion: sent_at.unwrap_or(negotiated),
         flavor_ref: &flavor_ref,
         boot_volume_image_ref: BootVolumeImageRef::parse(&data.boot_volume_image_ref),
         create_token: Some(&token),
@@ -909,7 +1033,7 @@ async fn create_server(
     };
     let created = data
         .cloud
-        .create_tracked("/servers", &body, Some(dl), find)
+        .create_tracked_at("/servers", &body, Some(dl), find, sent_at)
         .await;
     let id = match created {
         Ok((r, true)) => match adopt(data, name, &token).await {
@@ -1064,6 +1188,12 @@ impl Resource<NovaData> for Server {
             }
             if no_network_already_holds(prior, &config) {
                 holding.push(AttrPath::attr("network_mode"));
+            }
+            // a zone the configuration leaves to the cloud is the cloud's
+            // to tell: one learnt only at an unshelve (a server created
+            // shelved reports none) replaces nothing
+            if config.availability_zone.is_null() {
+                holding.push(AttrPath::attr("availability_zone"));
             }
             resp.requires_replace
                 .retain(|p| !holding.iter().any(|h| p.0.first() == h.0.first()));
@@ -1225,6 +1355,13 @@ impl Resource<NovaData> for Server {
                 }
             }
         }
+        if prior.detaches_ports_before_destroy() {
+            match detach_interfaces(data, &id, dl, &req.stop).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(d) => return resp.diags.push(d),
+            }
+        }
         match data
             .cloud
             .compute(Method::DELETE, &format!("/servers/{id}"), None, Some(dl))
@@ -1267,6 +1404,39 @@ async fn forget_create_token(data: &NovaData, id: &str, dl: Instant) {
     {
         tracing::debug!(server = %id, error = %e, "create token not removed");
     }
+}
+
+/// `vendor_options.detach_ports_before_destroy`: detaches each interface
+/// of the server (as `os-interface` lists them now) and waits until it is
+/// gone, so that a port given in `network.port` outlives the server.
+/// `false` when the server is gone already.
+async fn detach_interfaces(
+    data: &NovaData,
+    id: &str,
+    dl: Instant,
+    stop: &StopSignal,
+) -> Result<bool, Diagnostic> {
+    let list = match data.cloud.get(&format!("/servers/{id}/os-interface")).await {
+        Ok(b) => b["interfaceAttachments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+        Err(e) if e.is_not_found() => return Ok(false),
+        Err(e) => {
+            return Err(api_error(
+                "Cannot list the server's interfaces to detach them",
+                &e,
+            ))
+        }
+    };
+    let list: Vec<InterfaceAttachment> = docs("interface", &list)
+        .map_err(|e| api_error("Cannot read the server's interfaces", &e))?;
+    for port in list.iter().filter_map(|i| i.port_id.as_deref()) {
+        let path = format!("/servers/{id}/os-interface/{}", path_segment(port));
+        let what = format!("interface {port}");
+        super::attachment::detach_and_wait(data, (id, &path), &what, dl, stop).await?;
+    }
+    Ok(true)
 }
 
 /// Waits until the server is gone: 404, or one of `statuses`.
@@ -1447,6 +1617,223 @@ mod tests {
         keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
         assert!(p.status.is_unknown() && p.host_id.is_unknown());
         assert_eq!(p.flavor, prior.flavor);
+    }
+
+    /// The power transitions: direct actions where Nova has them, through
+    /// `active` otherwise; `shelved_offloaded` by shelve then offload (the
+    /// offload skipped when the cloud did it), and back by unshelve.
+    #[test]
+    fn power_transition_table() {
+        use PowerStep::*;
+        let act = |verb, reaches| Action { verb, reaches };
+        let table: Vec<(&str, &str, Vec<PowerStep>)> = vec![
+            ("active", "active", vec![]),
+            ("shelved", "shelved", vec![]),
+            ("active", "shutoff", vec![act("os-stop", "shutoff")]),
+            ("active", "shelved", vec![act("shelve", "shelved")]),
+            (
+                "active",
+                "shelved_offloaded",
+                vec![act("shelve", "shelved"), Offload],
+            ),
+            ("shelved", "shelved_offloaded", vec![Offload]),
+            ("shelved_offloaded", "shelved", vec![]),
+            (
+                "shelved_offloaded",
+                "active",
+                vec![act("unshelve", "active")],
+            ),
+            ("shelved", "active", vec![act("unshelve", "active")]),
+            (
+                "shelved_offloaded",
+                "shutoff",
+                vec![act("unshelve", "active"), act("os-stop", "shutoff")],
+            ),
+            (
+                "shutoff",
+                "shelved_offloaded",
+                vec![act("os-start", "active"), act("shelve", "shelved"), Offload],
+            ),
+            (
+                "paused",
+                "suspended",
+                vec![act("unpause", "active"), act("suspend", "suspended")],
+            ),
+            ("suspended", "active", vec![act("resume", "active")]),
+            // not in the validator's list: no step of its own, and no loop
+            ("rebooting", "shutoff", vec![act("os-stop", "shutoff")]),
+            ("rebooting", "active", vec![]),
+            ("active", "rebooting", vec![]),
+        ];
+        for (from, to, want) in table {
+            assert_eq!(power_steps(from, to), want, "{from} -> {to}");
+        }
+        // null is the default (active); unknown decides nothing
+        let null = Attr::<String>::Null;
+        assert_eq!(planned_power_steps(&null, &null), Some(vec![]));
+        assert_eq!(
+            planned_power_steps(&null, &k("shelved_offloaded")),
+            Some(vec![act("shelve", "shelved"), Offload])
+        );
+        assert_eq!(
+            planned_power_steps(&k("shelved_offloaded"), &null),
+            Some(vec![act("unshelve", "active")])
+        );
+        assert_eq!(planned_power_steps(&Attr::Unknown, &k("active")), None);
+        assert_eq!(planned_power_steps(&k("active"), &Attr::Unknown), None);
+        // what each power state settles in
+        assert_eq!(status_for("shelved"), &["SHELVED", "SHELVED_OFFLOADED"]);
+        assert_eq!(status_for("shelved_offloaded"), &["SHELVED_OFFLOADED"]);
+    }
+
+    /// An unknown planned power state may change the status; a change
+    /// between the two shelved states that calls nothing keeps it.
+    #[test]
+    fn power_plans_keep_status_only_when_nothing_moves() {
+        let mut prior = running();
+        prior.power_state = k("shelved_offloaded");
+        prior.status = k("SHELVED_OFFLOADED");
+        let mut p = framework_plan(&prior);
+        p.power_state = k("shelved");
+        keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
+        assert_eq!(p.status, k("SHELVED_OFFLOADED"));
+        let mut p = framework_plan(&prior);
+        p.power_state = Attr::Unknown;
+        keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
+        assert!(p.status.is_unknown() && p.host_id.is_unknown());
+        // shelved -> shelved_offloaded: an offload, no unshelve; a zone
+        // never learnt (created shelved) stays as it was
+        let mut shelved = prior.clone();
+        shelved.power_state = k("shelved");
+        shelved.availability_zone = Attr::Null;
+        let mut p = framework_plan(&shelved);
+        p.power_state = k("shelved_offloaded");
+        p.availability_zone = Attr::Unknown;
+        keep_what_cannot_change(&shelved, &ServerModel::default(), &mut p);
+        assert_eq!(p.availability_zone, Attr::Null);
+        assert!(p.status.is_unknown());
+        let mut p = framework_plan(&prior);
+        p.power_state = k("active");
+        p.availability_zone = Attr::Unknown;
+        keep_what_cannot_change(&prior, &ServerModel::default(), &mut p);
+        assert!(p.status.is_unknown());
+        assert!(
+            p.availability_zone.is_unknown(),
+            "an unshelve may place it anew"
+        );
+    }
+
+    /// The plan's word on the create microversion: a warning naming
+    /// `personality` and the microversion it goes out at; errors naming
+    /// both arguments, or the pin.
+    #[test]
+    fn create_version_diagnostics_name_the_arguments() {
+        use crate::client::Microversion as V;
+        use model::{CreateVersion, VersionConflict};
+        let v = V(2, 100);
+        assert!(create_version_diagnostic(Ok(CreateVersion::Negotiated), v).is_none());
+        let table = [
+            (
+                Ok(CreateVersion::Lowered {
+                    version: V(2, 56),
+                    because: "personality",
+                }),
+                Severity::Warning,
+                vec!["personality", "2.56", "2.100"],
+            ),
+            (
+                Err(VersionConflict::Both {
+                    old_attr: "personality",
+                    at_most: V(2, 56),
+                    new_attr: "hostname",
+                    at_least: V(2, 90),
+                }),
+                Severity::Error,
+                vec!["personality", "hostname", "2.56", "2.90"],
+            ),
+            (
+                Err(VersionConflict::Pinned {
+                    attr: "personality",
+                    at_most: V(2, 56),
+                    pinned: V(2, 90),
+                }),
+                Severity::Error,
+                vec!["personality", "2.56", "2.90", "compute_microversion"],
+            ),
+        ];
+        for (choice, severity, words) in table {
+            let d = create_version_diagnostic(choice, v).expect("a diagnostic");
+            assert_eq!(d.severity, severity, "{choice:?}");
+            assert_eq!(d.path, Some(AttrPath::attr("personality")), "{choice:?}");
+            for w in words {
+                assert!(d.detail.contains(w), "{w} not in {}", d.detail);
+            }
+        }
+    }
+
+    /// `vendor_options`: its switches are on only when known to be true,
+    /// and a change of the block alone is applied by the framework, with
+    /// no call to the cloud.
+    #[test]
+    fn vendor_options_are_local_and_true_only_when_known() {
+        use super::model::VendorOptionsModel;
+        let vo = |irc: Attr<bool>, dpd: Attr<bool>| ServerModel {
+            vendor_options: Attr::Known(VendorOptionsModel {
+                ignore_resize_confirmation: irc,
+                detach_ports_before_destroy: dpd,
+            }),
+            ..running()
+        };
+        let t = || Attr::Known(true);
+        let f = || Attr::Known(false);
+        let table = [
+            (vo(t(), f()), true, false),
+            (vo(f(), t()), false, true),
+            (vo(Attr::Null, Attr::Null), false, false),
+            (vo(Attr::Unknown, Attr::Unknown), false, false),
+            (
+                ServerModel {
+                    vendor_options: Attr::Unknown,
+                    ..running()
+                },
+                false,
+                false,
+            ),
+            (running(), false, false),
+        ];
+        for (m, irc, dpd) in &table {
+            assert_eq!(
+                m.ignores_resize_confirmation(),
+                *irc,
+                "{:?}",
+                m.vendor_options
+            );
+            assert_eq!(
+                m.detaches_ports_before_destroy(),
+                *dpd,
+                "{:?}",
+                m.vendor_options
+            );
+        }
+        let schema = schema::schema();
+        let ty = schema.ty();
+        let prior = running().to_value(&ty);
+        for (m, _, _) in &table {
+            let planned = m.to_value(&ty);
+            assert!(
+                crate::framework::plan::local_only_change(&schema.block, &prior, &planned),
+                "{:?}",
+                m.vendor_options
+            );
+        }
+        let mut renamed = running();
+        renamed.name = k("db");
+        renamed.vendor_options = vo(t(), t()).vendor_options;
+        assert!(!crate::framework::plan::local_only_change(
+            &schema.block,
+            &prior,
+            &renamed.to_value(&ty)
+        ));
     }
 
     #[test]

@@ -80,6 +80,15 @@ tf_model! {
 }
 
 tf_model! {
+    /// The `vendor_options` block: how the provider works with clouds that
+    /// act on their own; never sent to the cloud.
+    pub struct VendorOptionsModel {
+        pub ignore_resize_confirmation: Attr<bool>,
+        pub detach_ports_before_destroy: Attr<bool>,
+    }
+}
+
+tf_model! {
     /// An item of `addresses`.
     pub struct AddressModel {
         pub network: Attr<String>,
@@ -162,6 +171,7 @@ tf_model! {
         pub block_device: Attr<Vec<BlockDeviceModel>>,
         pub scheduler_hints: Attr<SchedulerHintsModel>,
         pub personality: Attr<Vec<PersonalityModel>>,
+        pub vendor_options: Attr<VendorOptionsModel>,
         pub timeouts: Value,
     }
 }
@@ -180,6 +190,22 @@ impl ServerModel {
     /// The block devices (none while unknown).
     pub fn block_devices(&self) -> &[BlockDeviceModel] {
         self.block_device.if_known().map_or(&[], Vec::as_slice)
+    }
+
+    /// `vendor_options.ignore_resize_confirmation`: the cloud confirms
+    /// resizes itself (false unless known to be true).
+    pub fn ignores_resize_confirmation(&self) -> bool {
+        self.vendor_options
+            .if_known()
+            .is_some_and(|v| v.ignore_resize_confirmation.if_known() == Some(&true))
+    }
+
+    /// `vendor_options.detach_ports_before_destroy` (false unless known to
+    /// be true).
+    pub fn detaches_ports_before_destroy(&self) -> bool {
+        self.vendor_options
+            .if_known()
+            .is_some_and(|v| v.detach_ports_before_destroy.if_known() == Some(&true))
     }
 
     /// The administrator password to send: the write-only one from the
@@ -493,6 +519,86 @@ pub fn version_requirements(c: &ServerModel, prior: Option<&ServerModel>) -> Vec
     out
 }
 
+/// The microversion a create request goes out at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateVersion {
+    /// The negotiated one: it accepts every argument set.
+    Negotiated,
+    /// `version`, older than the negotiated one: the highest that accepts
+    /// argument `because` (and every other argument set).
+    Lowered {
+        version: Microversion,
+        because: &'static str,
+    },
+}
+
+/// Why no microversion can carry a create request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionConflict {
+    /// `attr` is accepted up to `at_most`, and the user pinned `pinned`,
+    /// above it.
+    Pinned {
+        attr: &'static str,
+        at_most: Microversion,
+        pinned: Microversion,
+    },
+    /// `old_attr` is accepted up to `at_most`; `new_attr` needs
+    /// `at_least`, above it.
+    Both {
+        old_attr: &'static str,
+        at_most: Microversion,
+        new_attr: &'static str,
+        at_least: Microversion,
+    },
+}
+
+/// The microversion to send a create request at, for the requirements of
+/// the arguments set (`reqs`, from [`version_requirements`]): the
+/// negotiated one when it accepts every argument; else, unless the user
+/// pinned it, the highest that accepts the arguments kept up to an older
+/// one (`personality`: 2.56), when it also has every argument that needs
+/// a newer one. (Whether the cloud speaks those newer ones at all is
+/// checked on its own.)
+pub fn create_version(
+    reqs: &[Requirement],
+    negotiated: Microversion,
+    pinned: bool,
+) -> Result<CreateVersion, VersionConflict> {
+    let Some(&(because, highest, _)) = reqs
+        .iter()
+        .filter(|(_, _, at_least)| !at_least)
+        .min_by_key(|(_, v, _)| *v)
+    else {
+        return Ok(CreateVersion::Negotiated);
+    };
+    if negotiated <= highest {
+        return Ok(CreateVersion::Negotiated);
+    }
+    if pinned {
+        return Err(VersionConflict::Pinned {
+            attr: because,
+            at_most: highest,
+            pinned: negotiated,
+        });
+    }
+    if let Some(&(new_attr, at_least, _)) = reqs
+        .iter()
+        .filter(|(_, v, at_least)| *at_least && *v > highest)
+        .max_by_key(|(_, v, _)| *v)
+    {
+        return Err(VersionConflict::Both {
+            old_attr: because,
+            at_most: highest,
+            new_attr,
+            at_least,
+        });
+    }
+    Ok(CreateVersion::Lowered {
+        version: highest,
+        because,
+    })
+}
+
 /// One volume of a server as seen at import: its attachment
 /// (`os-volume_attachments`), whether the server deletes it, and the block
 /// storage record when the volume API could be read.
@@ -599,14 +705,21 @@ pub fn security_groups_as_written(
     out
 }
 
-/// `status` to the `power_state` argument's vocabulary.
-pub fn power_state_of(status: &str) -> Option<&'static str> {
+/// `status` to the `power_state` argument's vocabulary. `written`: the
+/// power state the configuration (or the prior state) asks for. A server
+/// the cloud offloaded by itself (`shelved_offload_time`) is still
+/// `shelved` when `shelved` is asked for: both are shelved. A server that
+/// is shelved but not offloaded reads as `shelved`, so `shelved_offloaded`
+/// asked for shows the change.
+pub fn power_state_of(status: &str, written: Option<&str>) -> Option<&'static str> {
     Some(match status {
         "ACTIVE" => "active",
         "SHUTOFF" => "shutoff",
         "PAUSED" => "paused",
         "SUSPENDED" => "suspended",
-        "SHELVED" | "SHELVED_OFFLOADED" => "shelved",
+        "SHELVED" => "shelved",
+        "SHELVED_OFFLOADED" if written == Some("shelved") => "shelved",
+        "SHELVED_OFFLOADED" => "shelved_offloaded",
         _ => return None,
     })
 }
@@ -628,7 +741,7 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
     let status = s.status();
     m.id = Attr::from_option(s.id.clone());
     m.name = Attr::from_option(s.name.clone());
-    if let Some(p) = power_state_of(&status) {
+    if let Some(p) = power_state_of(&status, m.power_state.as_deref()) {
         m.power_state = Attr::Known(p.into());
     }
     m.status = Attr::Known(status);
@@ -1300,6 +1413,56 @@ mod tests {
         assert_eq!(read.tags, Attr::from_known(["sdk-tag".to_string()]));
     }
 
+    /// The status read back as `power_state`, beside what is written:
+    /// offloaded by the cloud is still `shelved` when `shelved` is written;
+    /// shelved but not offloaded is `shelved`, so `shelved_offloaded`
+    /// written shows the change.
+    #[test]
+    fn shelved_statuses_read_as_written() {
+        let table = [
+            ("SHELVED_OFFLOADED", Some("shelved"), Some("shelved")),
+            (
+                "SHELVED_OFFLOADED",
+                Some("shelved_offloaded"),
+                Some("shelved_offloaded"),
+            ),
+            ("SHELVED_OFFLOADED", None, Some("shelved_offloaded")),
+            (
+                "SHELVED_OFFLOADED",
+                Some("active"),
+                Some("shelved_offloaded"),
+            ),
+            ("SHELVED", Some("shelved_offloaded"), Some("shelved")),
+            ("SHELVED", Some("shelved"), Some("shelved")),
+            ("SHELVED", None, Some("shelved")),
+            ("ACTIVE", Some("shelved"), Some("active")),
+            ("BUILD", Some("active"), None),
+        ];
+        for (status, written, want) in table {
+            assert_eq!(
+                power_state_of(status, written),
+                want,
+                "{status} {written:?}"
+            );
+        }
+        // through flatten: null (import) and unknown (a plan) are not "shelved"
+        let d = doc(json!({"id": "x", "name": "n", "status": "SHELVED_OFFLOADED"}));
+        for (before, want) in [
+            (k("shelved"), "shelved"),
+            (k("shelved_offloaded"), "shelved_offloaded"),
+            (Attr::Null, "shelved_offloaded"),
+            (Attr::Unknown, "shelved_offloaded"),
+        ] {
+            let mut m = ServerModel {
+                name: k("n"),
+                power_state: before.clone(),
+                ..Default::default()
+            };
+            flatten(&d, Some(&m.clone()), &mut m);
+            assert_eq!(m.power_state, k(want), "{before:?}");
+        }
+    }
+
     #[test]
     fn an_offloaded_server_keeps_its_zone() {
         let mut m = ServerModel {
@@ -1311,7 +1474,7 @@ mod tests {
         );
         flatten(&d, Some(&m.clone()), &mut m);
         assert_eq!(m.availability_zone, k("nova"));
-        assert_eq!(m.power_state, k("shelved"));
+        assert_eq!(m.power_state, k("shelved_offloaded"));
         // nothing known before (import): null
         let mut fresh = ServerModel::default();
         flatten(&d, None, &mut fresh);
@@ -1485,5 +1648,223 @@ mod tests {
         assert!(req.contains(&("tags", mv::SERVER_TAGS, true)));
         // unchanged since the prior state: nothing to check
         assert!(version_requirements(&c, Some(&c)).is_empty());
+    }
+
+    /// A create with a file and tags, at the microversion chosen for it:
+    /// the file base64-encoded, networks "auto" (2.37+), tags (2.52+).
+    #[test]
+    fn personality_create_body_at_2_56() {
+        let planned = ServerModel {
+            name: k("files"),
+            image_id: k("155d900f-4e14-4e4c-a73d-069cbf4541e6"),
+            tags: Attr::from_known(["blue".to_string()]),
+            personality: Attr::Known(vec![PersonalityModel {
+                file: k("/etc/motd"),
+                content: k("hello from terraform\n"),
+            }]),
+            ..Default::default()
+        };
+        let reqs = version_requirements(&planned, None);
+        let Ok(CreateVersion::Lowered { version, .. }) =
+            create_version(&reqs, Microversion(2, 100), false)
+        else {
+            panic!("lowered expected");
+        };
+        let o = CreateOptions {
+            microversion: version,
+            flavor_ref: "1",
+            boot_volume_image_ref: BootVolumeImageRef::Omit,
+            create_token: None,
+        };
+        let body = create_body(&planned, &ServerModel::default(), &o);
+        insta::assert_json_snapshot!(
+            "personality-create-at-2.56",
+            json!({"microversion": version.to_string(), "body": body})
+        );
+    }
+
+    /// The microversion of the create request, from the configuration's
+    /// arguments: null, unknown and empty `personality`, other arguments
+    /// that need a newer microversion (unknown counts as set: it may be),
+    /// pinned or negotiated.
+    #[test]
+    fn create_version_table() {
+        let file = || {
+            Attr::Known(vec![PersonalityModel {
+                file: k("/etc/motd"),
+                content: k("hi"),
+            }])
+        };
+        let newest = Microversion(2, 100);
+        let lowered = Ok(CreateVersion::Lowered {
+            version: mv::PERSONALITY_MAX,
+            because: "personality",
+        });
+        type Row = (
+            &'static str,
+            ServerModel,
+            Microversion,
+            bool,
+            Result<CreateVersion, VersionConflict>,
+        );
+        let table: Vec<Row> = vec![
+            (
+                "no personality",
+                ServerModel::default(),
+                newest,
+                false,
+                Ok(CreateVersion::Negotiated),
+            ),
+            (
+                "personality unknown",
+                ServerModel {
+                    personality: Attr::Unknown,
+                    ..Default::default()
+                },
+                newest,
+                false,
+                Ok(CreateVersion::Negotiated),
+            ),
+            (
+                "personality empty",
+                ServerModel {
+                    personality: Attr::Known(vec![]),
+                    ..Default::default()
+                },
+                newest,
+                false,
+                Ok(CreateVersion::Negotiated),
+            ),
+            (
+                "a file",
+                ServerModel {
+                    personality: file(),
+                    ..Default::default()
+                },
+                newest,
+                false,
+                lowered,
+            ),
+            (
+                "a file, at 2.56 already",
+                ServerModel {
+                    personality: file(),
+                    ..Default::default()
+                },
+                mv::PERSONALITY_MAX,
+                false,
+                Ok(CreateVersion::Negotiated),
+            ),
+            (
+                "a file, on a legacy cloud",
+                ServerModel {
+                    personality: file(),
+                    ..Default::default()
+                },
+                mv::BASE,
+                false,
+                Ok(CreateVersion::Negotiated),
+            ),
+            (
+                "a file, pinned 2.56",
+                ServerModel {
+                    personality: file(),
+                    ..Default::default()
+                },
+                mv::PERSONALITY_MAX,
+                true,
+                Ok(CreateVersion::Negotiated),
+            ),
+            (
+                "a file, pinned 2.90",
+                ServerModel {
+                    personality: file(),
+                    ..Default::default()
+                },
+                Microversion(2, 90),
+                true,
+                Err(VersionConflict::Pinned {
+                    attr: "personality",
+                    at_most: mv::PERSONALITY_MAX,
+                    pinned: Microversion(2, 90),
+                }),
+            ),
+            (
+                "a file and tags (2.52)",
+                ServerModel {
+                    personality: file(),
+                    tags: Attr::from_known(["t".to_string()]),
+                    description: k("d"),
+                    ..Default::default()
+                },
+                newest,
+                false,
+                lowered,
+            ),
+            (
+                "a file and hostname (2.90)",
+                ServerModel {
+                    personality: file(),
+                    hostname: k("h"),
+                    ..Default::default()
+                },
+                newest,
+                false,
+                Err(VersionConflict::Both {
+                    old_attr: "personality",
+                    at_most: mv::PERSONALITY_MAX,
+                    new_attr: "hostname",
+                    at_least: mv::SERVER_HOSTNAME,
+                }),
+            ),
+            (
+                "a file and a hostname not known yet",
+                ServerModel {
+                    personality: file(),
+                    hostname: Attr::Unknown,
+                    ..Default::default()
+                },
+                newest,
+                false,
+                Err(VersionConflict::Both {
+                    old_attr: "personality",
+                    at_most: mv::PERSONALITY_MAX,
+                    new_attr: "hostname",
+                    at_least: mv::SERVER_HOSTNAME,
+                }),
+            ),
+            (
+                "a file and host (2.74) and hostname (2.90): the newest is named",
+                ServerModel {
+                    personality: file(),
+                    host: k("c1"),
+                    hostname: k("h"),
+                    ..Default::default()
+                },
+                newest,
+                false,
+                Err(VersionConflict::Both {
+                    old_attr: "personality",
+                    at_most: mv::PERSONALITY_MAX,
+                    new_attr: "hostname",
+                    at_least: mv::SERVER_HOSTNAME,
+                }),
+            ),
+            (
+                "hostname null, no file",
+                ServerModel {
+                    hostname: Attr::Null,
+                    tags: Attr::Unknown,
+                    ..Default::default()
+                },
+                newest,
+                false,
+                Ok(CreateVersion::Negotiated),
+            ),
+        ];
+        for (name, c, negotiated, pinned, want) in table {
+            let reqs = version_requirements(&c, None);
+            assert_eq!(create_version(&reqs, negotiated, pinned), want, "{name}");
+        }
     }
 }

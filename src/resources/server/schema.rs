@@ -10,7 +10,14 @@ use crate::framework::*;
 
 use super::model::{BlockDeviceModel, NetworkModel, ServerModel};
 
-pub const POWER_STATES: &[&str] = &["active", "shutoff", "paused", "suspended", "shelved"];
+pub const POWER_STATES: &[&str] = &[
+    "active",
+    "shutoff",
+    "paused",
+    "suspended",
+    "shelved",
+    "shelved_offloaded",
+];
 pub const SOURCE_TYPES: &[&str] = &["image", "volume", "snapshot", "blank"];
 pub const DESTINATION_TYPES: &[&str] = &["local", "volume"];
 pub const USER_DATA_MAX: usize = 65535;
@@ -118,7 +125,7 @@ fn hints_block() -> Block {
 
 /// The `personality` block.
 fn personality_block() -> Block {
-    Block::new("A file injected at boot (up to microversion 2.56).")
+    Block::new("A file injected at boot. Nova accepts files up to compute microversion 2.56: on a cloud that speaks a newer one, the server's create request is sent at 2.56 (its other requests at the newer one), and the plan says so in a warning; the arguments that need a newer microversion (`hostname`, `host`, `hypervisor_hostname`, `trusted_image_certificates`, `block_device.volume_type`, multi-attach volumes) cannot be combined with it. With `compute_microversion` pinned above 2.56 the plan refuses it.")
         .attr(
             Attribute::string("file")
                 .required()
@@ -129,6 +136,22 @@ fn personality_block() -> Block {
             Attribute::string("content")
                 .required()
                 .description("Content (plain text; the provider encodes it)."),
+        )
+}
+
+/// The `vendor_options` block (terraform-provider-openstack's): settings
+/// of the provider's own, never sent to the cloud.
+fn vendor_options_block() -> Block {
+    Block::new("How the provider works with clouds that act on their own. Nothing here is sent to the cloud; a change applies in place with no API call.")
+        .attr(
+            Attribute::bool("ignore_resize_confirmation")
+                .default(false)
+                .description("The cloud confirms resizes itself: after a resize the provider sends no `confirmResize` and waits for the server to be ACTIVE (or SHUTOFF) again. Without it, a resize that stops in VERIFY_RESIZE is confirmed, and a cloud that confirms by itself is recognised as well."),
+        )
+        .attr(
+            Attribute::bool("detach_ports_before_destroy")
+                .default(false)
+                .description("On destroy, detach every interface (`DELETE /servers/{id}/os-interface/{port_id}`) and wait until each is gone before deleting the server, so ports given in `network.port` stay, unbound, for other use (ports the cloud made for the server are deleted by the cloud at the detach)."),
         )
 }
 
@@ -223,7 +246,7 @@ fn build() -> Schema {
         .attr(Attribute::string("hypervisor_hostname").optional().requires_replace().description("Hypervisor to build on (microversion 2.74, admin)."))
         .attr(Attribute::string_list("trusted_image_certificates").optional().requires_replace().validate(MaxItems(50)).description("Trusted certificate IDs (microversion 2.63)."))
         .attr(Attribute::string("network_mode").optional().requires_replace().validate(OneOf(&["auto", "none"])).description("`auto` or `none` instead of network blocks (microversion 2.37)."))
-        .attr(Attribute::string("power_state").default("active").validate(OneOf(POWER_STATES)).description("`active` (default), `shutoff`, `paused`, `suspended` or `shelved`; changes in place."))
+        .attr(Attribute::string("power_state").default("active").validate(OneOf(POWER_STATES)).description("`active` (default), `shutoff`, `paused`, `suspended`, `shelved` or `shelved_offloaded`; changes in place. `shelved` is reached by shelve and holds whether or not the cloud then offloads the server by itself (Nova's `shelved_offload_time`): a server the cloud offloaded reads as `shelved` while `shelved` is written, which is no drift. `shelved_offloaded` is reached by shelve and, unless the cloud offloads by itself, shelveOffload; a server that is shelved but not offloaded shows as a change to it. Both go back to `active` or `shutoff` by unshelve."))
         .attr(Attribute::bool("stop_before_destroy").default(false).local().description("Stop the server before deleting it."))
         .attr(Attribute::bool("force_delete").default(false).local().description("Purge with forceDelete when the cloud keeps deleted servers (soft delete / recycle bin)."))
         .attr(Attribute::string("status").computed().description("Server status."))
@@ -238,6 +261,7 @@ fn build() -> Schema {
         .block(NestedBlock::new("block_device", Nesting::List, block_device_block()).requires_replace())
         .block(NestedBlock::new("scheduler_hints", Nesting::Single, hints_block()).requires_replace())
         .block(NestedBlock::new("personality", Nesting::Set, personality_block()).requires_replace())
+        .block(NestedBlock::new("vendor_options", Nesting::Single, vendor_options_block()).local())
         .block(timeouts_block(&["create", "update", "delete"], "30m"));
     Schema::new(0, b)
 }

@@ -393,7 +393,7 @@ fn server_response_fixtures_decode() {
         let doc = &fixture(id)["server"];
         let st = decoded(doc);
         assert_eq!(st.get("status").as_str(), Some(status), "{id}");
-        assert_eq!(power_state_of(status), power, "{id}");
+        assert_eq!(power_state_of(status, None), power, "{id}");
         assert_eq!(st.get("id").as_str(), doc["id"].as_str(), "{id}");
         assert_eq!(st.get("name").as_str(), doc["name"].as_str(), "{id}");
         let n_addrs: usize = doc["addresses"]
@@ -415,7 +415,7 @@ fn server_response_fixtures_decode() {
     let bin = &fixture("F-002-recycle-bin-list")["servers"][0];
     assert_eq!(bin["status"], "DELETED");
     assert_eq!(decoded(bin).get("status").as_str(), Some("DELETED"));
-    assert_eq!(power_state_of("DELETED"), None);
+    assert_eq!(power_state_of("DELETED", None), None);
     // the plain listing is ids and links only
     let list = fixture("F-002-list");
     assert!(crate::client::wire::string(&list["servers"][0]["id"]).is_some());
