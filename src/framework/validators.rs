@@ -150,12 +150,12 @@ impl Validator for IpAddress {
     }
     fn validate(&self, path: &AttrPath, v: &Value, diags: &mut Diagnostics) {
         if let Some(s) = v.as_str() {
-            let ok = match (self, s.parse::<std::net::IpAddr>()) {
-                (IpAddress::V4, Ok(std::net::IpAddr::V4(_))) => true,
-                (IpAddress::V6, Ok(std::net::IpAddr::V6(_))) => true,
-                (IpAddress::Any, Ok(_)) => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (self, s.parse::<std::net::IpAddr>()),
+                (IpAddress::V4, Ok(std::net::IpAddr::V4(_)))
+                    | (IpAddress::V6, Ok(std::net::IpAddr::V6(_)))
+                    | (IpAddress::Any, Ok(_))
+            );
             if !ok {
                 invalid(
                     diags,
