@@ -395,6 +395,45 @@ def test_cloud_profile_refuses_at_plan_what_the_cloud_refuses(profile_tf, sdk):
     assert not [s for s in list_servers(sdk) if (s["name"] or "").startswith(PREFIX + "seed-003-rules")]
 
 
+@pytest.mark.parametrize("profile_tf", ["seed-003"], indirect=True)
+def test_an_unknown_cloud_profile_is_judged_at_apply_before_any_create(profile_tf, sdk):
+    """cloud_profile from a resource not created yet is unknown at plan:
+    the plan cannot judge (it is not read as upstream); the apply, which
+    knows it, refuses the server and the group before any create request,
+    naming the attributes and the cloud's rules."""
+    tf = profile_tf
+    tf.write(PROVIDER_BLOCK + f"""
+resource "terraform_data" "profile" {{
+  input = "seed-003"
+}}
+
+provider "nova" {{
+  cloud_profile = terraform_data.profile.output
+}}
+
+resource "nova_server" "s" {{
+  name         = "{PREFIX}seed-003-unknown"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  config_drive = true
+  network_mode = "none"
+}}
+""")
+    tf.init()
+    assert tf.plan_exit().returncode == 2
+    r = tf.run("apply", "-auto-approve", "-input=false", "-no-color", check=False)
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1, out
+    assert "Not accepted by a seed-003 cloud" in out, out
+    assert "config_drive is not supported (the cloud's rule 003-unsupported-fields" in out, out
+    assert "400" not in out, out
+    assert not [s for s in list_servers(sdk) if (s["name"] or "").startswith(PREFIX + "seed-003-unknown")]
+    # once the profile is known, the plan itself refuses
+    r = tf.plan_exit()
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 1 and "config_drive is not supported" in out, out
+
+
 def group_rules_config(profile_setting, policy):
     setting = f'\n  cloud_profile = "{profile_setting}"\n' if profile_setting else ""
     return PROVIDER_BLOCK + f"""

@@ -13,8 +13,12 @@ pub struct NovaData {
     /// "image"; "omit" when not set).
     pub boot_volume_image_ref: String,
     /// The compute API reference the cloud follows (provider argument
-    /// `cloud_profile`): its own refusals are checked at plan time.
-    pub cloud_profile: CloudProfile,
+    /// `cloud_profile`): its own refusals are checked at plan time, and
+    /// again at apply before the create request. `None` while the provider
+    /// block's value is unknown (it comes from something not created yet):
+    /// then nothing is judged at plan, and apply, configured with the
+    /// known value, checks.
+    pub cloud_profile: Option<CloudProfile>,
     /// Objects `terraform query` reads at once (provider argument
     /// `query_concurrency`, 1 to 64).
     pub query_concurrency: usize,
@@ -28,7 +32,7 @@ impl NovaData {
         NovaData {
             cloud,
             boot_volume_image_ref: CloudProfile::Upstream.boot_volume_image_ref().into(),
-            cloud_profile: CloudProfile::Upstream,
+            cloud_profile: Some(CloudProfile::Upstream),
             query_concurrency: crate::framework::runtime::DEFAULT_LIST_CONCURRENCY,
             flavors: tokio::sync::Mutex::new(None),
         }

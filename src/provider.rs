@@ -180,22 +180,11 @@ impl Provider for NovaProvider {
                 "insecure = true: the provider does not check the cloud's certificates. Use cacert_file instead where you can.",
             );
         }
-        let profile_name = config
-            .get("cloud_profile")
-            .opt_str()
-            .or_else(|| std::env::var("NOVA_CLOUD_PROFILE").ok());
-        let cloud_profile = match profile_name.as_deref().map(CloudProfile::parse) {
-            None => CloudProfile::Upstream,
-            Some(Some(p)) => p,
-            Some(None) => {
-                diags.error(
-                    "Invalid provider configuration",
-                    format!(
-                        "NOVA_CLOUD_PROFILE: {:?} is not one of {}.",
-                        profile_name.unwrap_or_default(),
-                        CloudProfile::NAMES.join(", ")
-                    ),
-                );
+        let env_profile = std::env::var("NOVA_CLOUD_PROFILE").ok();
+        let cloud_profile = match cloud_profile_setting(config, env_profile.as_deref()) {
+            Ok(p) => p,
+            Err(detail) => {
+                diags.error("Invalid provider configuration", detail);
                 return None;
             }
         };
@@ -204,7 +193,12 @@ impl Provider for NovaProvider {
                 boot_volume_image_ref: config
                     .get("boot_volume_image_ref")
                     .opt_str()
-                    .unwrap_or_else(|| cloud_profile.boot_volume_image_ref().into()),
+                    .unwrap_or_else(|| {
+                        cloud_profile
+                            .unwrap_or_default()
+                            .boot_volume_image_ref()
+                            .into()
+                    }),
                 cloud_profile,
                 query_concurrency: config
                     .get("query_concurrency")
@@ -219,6 +213,29 @@ impl Provider for NovaProvider {
                 None
             }
         }
+    }
+}
+
+/// The cloud's profile from the provider block, else `NOVA_CLOUD_PROFILE`,
+/// else upstream; `None` while the block's value is unknown (an unknown
+/// value is not read as unset: the apply's configuration has it).
+fn cloud_profile_setting(
+    config: &Value,
+    env: Option<&str>,
+) -> Result<Option<CloudProfile>, String> {
+    let v = config.get("cloud_profile");
+    if v.is_unknown() {
+        return Ok(None);
+    }
+    let Some(name) = v.as_str().or(env) else {
+        return Ok(Some(CloudProfile::Upstream));
+    };
+    match CloudProfile::parse(name) {
+        Some(p) => Ok(Some(p)),
+        None => Err(format!(
+            "NOVA_CLOUD_PROFILE: {name:?} is not one of {}.",
+            CloudProfile::NAMES.join(", ")
+        )),
     }
 }
 
@@ -254,6 +271,57 @@ mod tests {
             v.set(k, x.clone());
         }
         v
+    }
+
+    /// The block's value wins over the environment; an unknown value is
+    /// not known yet (not upstream, not the environment's).
+    #[test]
+    fn cloud_profile_from_block_environment_or_unknown() {
+        let s = Value::string;
+        type Case = (
+            &'static str,
+            Value,
+            Option<&'static str>,
+            Result<Option<CloudProfile>, ()>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "null, no environment",
+                Value::Null,
+                None,
+                Ok(Some(CloudProfile::Upstream)),
+            ),
+            (
+                "null, environment",
+                Value::Null,
+                Some("seed-001"),
+                Ok(Some(CloudProfile::Seed001)),
+            ),
+            (
+                "block",
+                s("seed-003"),
+                None,
+                Ok(Some(CloudProfile::Seed003)),
+            ),
+            (
+                "block over environment",
+                s("seed-002"),
+                Some("seed-001"),
+                Ok(Some(CloudProfile::Seed002)),
+            ),
+            ("unknown", Value::Unknown, None, Ok(None)),
+            (
+                "unknown, environment",
+                Value::Unknown,
+                Some("seed-001"),
+                Ok(None),
+            ),
+            ("bad environment", Value::Null, Some("seed-9"), Err(())),
+        ];
+        for (what, v, env, want) in cases {
+            let got = cloud_profile_setting(&block(&[("cloud_profile", v)]), env).map_err(|_| ());
+            assert_eq!(got, want, "{what}");
+        }
     }
 
     /// `tenant_id`/`tenant_name` stand for `project_id`/`project_name`;

@@ -131,6 +131,42 @@ impl Validator for Uuid {
     }
 }
 
+/// An IP address as Nova's JSON schema checks it (`format: ipv4`/`ipv6`,
+/// or either): the empty string is not one, so `""` is refused here rather
+/// than by the cloud's 400 at apply.
+pub enum IpAddress {
+    V4,
+    V6,
+    Any,
+}
+
+impl Validator for IpAddress {
+    fn description(&self) -> String {
+        match self {
+            IpAddress::V4 => "an IPv4 address".into(),
+            IpAddress::V6 => "an IPv6 address".into(),
+            IpAddress::Any => "an IPv4 or IPv6 address".into(),
+        }
+    }
+    fn validate(&self, path: &AttrPath, v: &Value, diags: &mut Diagnostics) {
+        if let Some(s) = v.as_str() {
+            let ok = matches!(
+                (self, s.parse::<std::net::IpAddr>()),
+                (IpAddress::V4, Ok(std::net::IpAddr::V4(_)))
+                    | (IpAddress::V6, Ok(std::net::IpAddr::V6(_)))
+                    | (IpAddress::Any, Ok(_))
+            );
+            if !ok {
+                invalid(
+                    diags,
+                    path,
+                    format!("{path} must be {}, not \"{s}\".", self.description()),
+                );
+            }
+        }
+    }
+}
+
 /// Map keys and values of at most N characters each (Nova's JSON schema
 /// counts characters, not bytes), keys not empty.
 pub struct MapEntryLength(pub usize);
@@ -375,6 +411,23 @@ mod tests {
             (&keys, map("ünï"), false),
             (&keys, map("a/b"), false),
             (&keys, Value::Unknown, true),
+            (&IpAddress::V4, Value::string("192.0.2.1"), true),
+            (&IpAddress::V4, Value::string(""), false),
+            (&IpAddress::V4, Value::string("fd00::1"), false),
+            (&IpAddress::V4, Value::string("192.0.2.256"), false),
+            (&IpAddress::V4, Value::Null, true),
+            (&IpAddress::V4, Value::Unknown, true),
+            (&IpAddress::V6, Value::string("fd00::1"), true),
+            (&IpAddress::V6, Value::string(""), false),
+            (&IpAddress::V6, Value::string("192.0.2.1"), false),
+            (&IpAddress::V6, Value::Null, true),
+            (&IpAddress::V6, Value::Unknown, true),
+            (&IpAddress::Any, Value::string("192.0.2.1"), true),
+            (&IpAddress::Any, Value::string("fd00::1"), true),
+            (&IpAddress::Any, Value::string(""), false),
+            (&IpAddress::Any, Value::string("host1"), false),
+            (&IpAddress::Any, Value::Null, true),
+            (&IpAddress::Any, Value::Unknown, true),
         ];
         for (i, (v, value, ok)) in cases.into_iter().enumerate() {
             assert_eq!(run(v, value.clone()).is_empty(), ok, "case {i}: {value:?}");

@@ -11,7 +11,7 @@ use crate::client::microversion as mv;
 use crate::client::{documents, ApiError};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, decode_checked, Model};
-use crate::framework::validators::{Matches, Uuid};
+use crate::framework::validators::{IpAddress, Matches, Uuid};
 use crate::framework::*;
 use crate::tf_model;
 
@@ -400,7 +400,7 @@ pub fn interface_schema() -> Schema {
             .attr(Attribute::string("server_id").required().requires_replace().validate(Uuid).description("The server."))
             .attr(Attribute::string("network_id").optional_computed().requires_replace().use_state_for_unknown().validate(Uuid).description("Network to create a port on."))
             .attr(Attribute::string("port_id").optional_computed().requires_replace().use_state_for_unknown().validate(Uuid).description("Existing port to attach; computed otherwise."))
-            .attr(Attribute::string("fixed_ip").optional_computed().requires_replace().use_state_for_unknown().description("Fixed IP for the new port."))
+            .attr(Attribute::string("fixed_ip").optional_computed().requires_replace().use_state_for_unknown().validate(IpAddress::Any).description("Fixed IP for the new port."))
             .attr(Attribute::string("tag").optional().requires_replace().validate(tag_validator()).description("Device role tag (microversion 2.49)."))
             .attr(Attribute::string("mac").computed().use_state_for_unknown().description("MAC address."))
             .attr(Attribute::string_list("fixed_ips").computed().use_state_for_unknown().description("Every fixed IP of the port."))
@@ -633,6 +633,44 @@ mod tests {
         };
         VolumeIdentity::check_against(&identity(VolumeAttachment.identity_schema())).unwrap();
         InterfaceIdentity::check_against(&identity(InterfaceAttachment.identity_schema())).unwrap();
+    }
+
+    /// `fixed_ip` is checked as Nova's schema checks `ip_address`, at plan.
+    #[test]
+    fn interface_fixed_ip_is_an_ip_address() {
+        let cases: Vec<(Value, bool)> = vec![
+            (Value::string("192.168.1.50"), true),
+            (Value::string("fd00::50"), true),
+            (Value::string(""), false),
+            (Value::string("192.168.1"), false),
+            (Value::Null, true),
+            (Value::Unknown, true),
+        ];
+        for (ip, ok) in cases {
+            let mut c = Value::null_object(&interface_schema().ty());
+            c.set(
+                "server_id",
+                Value::string("2390fb4d-1693-45d7-b309-e29c4af16538"),
+            );
+            c.set(
+                "network_id",
+                Value::string("3cb9bc59-5699-4588-a4b1-b87f96708bc6"),
+            );
+            c.set("fixed_ip", ip.clone());
+            let mut d = Diagnostics::default();
+            crate::framework::schema::validate_config(
+                &interface_schema().block,
+                &c,
+                &AttrPath::root(),
+                &mut d,
+            );
+            let paths: Vec<String> =
+                d.0.iter()
+                    .filter_map(|d| d.path.as_ref().map(|p| p.to_string()))
+                    .collect();
+            let want: Vec<String> = if ok { vec![] } else { vec!["fixed_ip".into()] };
+            assert_eq!(paths, want, "{ip:?}");
+        }
     }
 
     #[test]

@@ -185,8 +185,10 @@ impl Resource<NovaData> for ServerGroup {
         else {
             return;
         };
-        for d in super::server::vendor_rules::server_group_refusals(data.cloud_profile, &c.policy) {
-            resp.diags.push(d);
+        if let Some(profile) = data.cloud_profile {
+            for d in super::server::vendor_rules::server_group_refusals(profile, &c.policy) {
+                resp.diags.push(d);
+            }
         }
         if c.policy.as_deref().is_some_and(|p| p.starts_with("soft-")) {
             require_feature(data, mv::SOFT_AFFINITY, "policy", &mut resp.diags).await;
@@ -200,6 +202,15 @@ impl Resource<NovaData> for ServerGroup {
         let Some(mut m) = decode::<ServerGroupModel>("plan", &req.planned, &mut resp.diags) else {
             return;
         };
+        // what the plan could not judge (the policy, or the profile,
+        // unknown then) is judged now, before the create request
+        let refused = super::server::vendor_rules::server_group_refusals(
+            data.cloud_profile.unwrap_or_default(),
+            &m.policy,
+        );
+        if !refused.is_empty() {
+            return refused.into_iter().for_each(|d| resp.diags.push(d));
+        }
         let modern = data
             .cloud
             .session

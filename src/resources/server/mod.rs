@@ -1147,8 +1147,10 @@ impl Resource<NovaData> for Server {
         if let Some(data) = data {
             check_versions(data, &config, prior.as_ref(), diags).await;
             if prior.is_none() {
-                for d in vendor_rules::refusals(data.cloud_profile, &config) {
-                    diags.push(d);
+                if let Some(profile) = data.cloud_profile {
+                    for d in vendor_rules::refusals(profile, &config) {
+                        diags.push(d);
+                    }
                 }
             }
         }
@@ -1210,6 +1212,12 @@ impl Resource<NovaData> for Server {
         ) else {
             return;
         };
+        // what the plan could not judge (values, or the profile, unknown
+        // then) is judged now, before the create request
+        let refused = vendor_rules::refusals(data.cloud_profile.unwrap_or_default(), &config);
+        if !refused.is_empty() {
+            return refused.into_iter().for_each(|d| resp.diags.push(d));
+        }
         if let Err(d) = lookups::resolve_at_apply(data, &mut p).await {
             return resp.diags.push(d);
         }

@@ -3,8 +3,8 @@
 use crate::framework::model::decode_checked;
 use crate::framework::schema::ObjectNesting;
 use crate::framework::validators::{
-    IntBetween, MapEntryLength, MapKeysMatch, Matches, MaxItems, NovaName, OneOf, Printable,
-    StringLength, Uuid,
+    IntBetween, IpAddress, MapEntryLength, MapKeysMatch, Matches, MaxItems, NovaName, OneOf,
+    Printable, StringLength, Uuid,
 };
 use crate::framework::*;
 
@@ -43,8 +43,8 @@ fn network_block() -> Block {
         .attr(Attribute::string("uuid").optional_computed().validate(Uuid).description("Network ID; computed when `name` is given."))
         .attr(Attribute::string("name").optional_computed().validate(StringLength(1, 255)).description("Network name, instead of `uuid`: looked up through the network API at plan time (exactly one network of that name, else the plan fails naming it). Kept as written; a block given by `uuid` has none (unless the state has one for that same network, written before or moved). A changed name that finds the same network changes nothing; `uuid` and `name` together are refused."))
         .attr(Attribute::string("port").optional_computed().validate(Uuid).description("An existing port (must be unbound); computed otherwise."))
-        .attr(Attribute::string("fixed_ip_v4").optional_computed().description("Fixed IPv4 address on the network."))
-        .attr(Attribute::string("fixed_ip_v6").optional_computed().description("Fixed IPv6 address on the network."))
+        .attr(Attribute::string("fixed_ip_v4").optional_computed().validate(IpAddress::V4).description("Fixed IPv4 address on the network."))
+        .attr(Attribute::string("fixed_ip_v6").optional_computed().validate(IpAddress::V6).description("Fixed IPv6 address on the network."))
         .attr(Attribute::string("tag").optional().validate(tag_validator()).description("Device role tag (microversion 2.42)."))
         .attr(Attribute::string("subnet_id").optional().validate(Uuid).description("Subnet for the interface's address, on clouds that offer this extension (upstream Nova refuses it)."))
         .attr(Attribute::string("mac").computed().description("MAC address of the interface."))
@@ -105,6 +105,7 @@ fn hints_block() -> Block {
         .attr(
             Attribute::string("build_near_host_ip")
                 .optional()
+                .validate(IpAddress::Any)
                 .description("Build near this host IP (with cidr)."),
         )
         .attr(
@@ -239,8 +240,8 @@ fn build() -> Schema {
         .attr(Attribute::string("admin_pass_wo").optional().write_only().sensitive().description("Administrator password, never stored; applied when `admin_pass_wo_version` changes."))
         .attr(Attribute::number("admin_pass_wo_version").optional().description("Bump to apply `admin_pass_wo` again."))
         .attr(Attribute::string_set("security_groups").optional_computed().use_state_for_unknown().description("Security group names; changes in place."))
-        .attr(Attribute::string("access_ip_v4").optional_computed().use_state_for_unknown().description("Access IPv4 address (Nova's `accessIPv4`); a value written here is sent and kept as written. When Nova has none, the state holds, as terraform-provider-openstack's does, the fixed IPv4 address of the last `network` block with `access_network = true` that has one, else of the first block that has one (with no blocks, the server's first fixed IPv4 address); this is not sent to Nova."))
-        .attr(Attribute::string("access_ip_v6").optional_computed().use_state_for_unknown().description("Access IPv6 address (Nova's `accessIPv6`), filled as `access_ip_v4` is, from IPv6 addresses."))
+        .attr(Attribute::string("access_ip_v4").optional_computed().use_state_for_unknown().validate(IpAddress::V4).description("Access IPv4 address (Nova's `accessIPv4`); a value written here is sent and kept as written. When Nova has none, the state holds, as terraform-provider-openstack's does, the fixed IPv4 address of the last `network` block with `access_network = true` that has one, else of the first block that has one (with no blocks, the server's first fixed IPv4 address); this is not sent to Nova."))
+        .attr(Attribute::string("access_ip_v6").optional_computed().use_state_for_unknown().validate(IpAddress::V6).description("Access IPv6 address (Nova's `accessIPv6`), filled as `access_ip_v4` is, from IPv6 addresses."))
         .attr(Attribute::string("hostname").optional_computed().use_state_for_unknown().validate(StringLength(1, 255)).description("Hostname (microversion 2.90)."))
         .attr(Attribute::string("host").optional().requires_replace().description("Compute host to build on (microversion 2.74, admin)."))
         .attr(Attribute::string("hypervisor_hostname").optional().requires_replace().description("Hypervisor to build on (microversion 2.74, admin)."))
@@ -375,25 +376,6 @@ fn validate_network(n: &NetworkModel, p: AttrPath, diags: &mut Diagnostics) {
             "Conflicting arguments",
             "A fixed IP cannot be given with an existing port: the port has its own.",
         );
-    }
-    for (attr, ip, v6) in [
-        ("fixed_ip_v4", &n.fixed_ip_v4, false),
-        ("fixed_ip_v6", &n.fixed_ip_v6, true),
-    ] {
-        let Some(ip) = ip.if_known() else { continue };
-        let ok = match ip.parse::<std::net::IpAddr>() {
-            Ok(std::net::IpAddr::V4(_)) => !v6,
-            Ok(std::net::IpAddr::V6(_)) => v6,
-            Err(_) => false,
-        };
-        if !ok {
-            let version = if v6 { 6 } else { 4 };
-            diags.error_at(
-                p.then_attr(attr),
-                "Invalid IP address",
-                format!("{attr} \"{ip}\" is not an IPv{version} address."),
-            );
-        }
     }
 }
 
@@ -576,6 +558,105 @@ mod tests {
                 too_large,
                 "row {i}: {errs:?}"
             );
+        }
+    }
+
+    /// Every address Nova's JSON schema checks as an IP (`accessIPv4`,
+    /// `accessIPv6`, `networks[].fixed_ip`, `build_near_host_ip`) is checked
+    /// at plan: `""` included, which the cloud refuses with a 400.
+    #[test]
+    fn ip_addresses_are_checked_at_plan() {
+        let base = [
+            ("image_id", s("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+            ("flavor_id", s("1")),
+        ];
+        let net_ty = schema().block.nested("network").unwrap().block.ty();
+        let hints_ty = schema().block.nested("scheduler_hints").unwrap().block.ty();
+        let nested = |ty: &Type, k: &str, x: Value| {
+            let mut v = Value::null_object(ty);
+            v.set("uuid", s("3cb9bc59-5699-4588-a4b1-b87f96708bc6"));
+            v.set(k, x);
+            v
+        };
+        type Case = (&'static str, Value, Option<&'static str>);
+        let unknown = || Value::Unknown;
+        let cases: Vec<Case> = vec![
+            ("access_ip_v4", s("192.0.2.7"), None),
+            ("access_ip_v4", s(""), Some("access_ip_v4")),
+            ("access_ip_v4", s("fd00::7"), Some("access_ip_v4")),
+            ("access_ip_v4", Value::Null, None),
+            ("access_ip_v4", unknown(), None),
+            ("access_ip_v6", s("fd00::7"), None),
+            ("access_ip_v6", s(""), Some("access_ip_v6")),
+            ("access_ip_v6", s("192.0.2.7"), Some("access_ip_v6")),
+            ("access_ip_v6", Value::Null, None),
+            ("access_ip_v6", unknown(), None),
+            ("fixed_ip_v4", s("10.0.0.5"), None),
+            ("fixed_ip_v4", s(""), Some("network[0].fixed_ip_v4")),
+            (
+                "fixed_ip_v4",
+                s("10.0.0.300"),
+                Some("network[0].fixed_ip_v4"),
+            ),
+            ("fixed_ip_v4", Value::Null, None),
+            ("fixed_ip_v4", unknown(), None),
+            ("fixed_ip_v6", s("fd00::5"), None),
+            ("fixed_ip_v6", s(""), Some("network[0].fixed_ip_v6")),
+            ("fixed_ip_v6", s("10.0.0.5"), Some("network[0].fixed_ip_v6")),
+            ("fixed_ip_v6", unknown(), None),
+            ("build_near_host_ip", s("10.0.0.5"), None),
+            ("build_near_host_ip", s("fd00::5"), None),
+            (
+                "build_near_host_ip",
+                s(""),
+                Some("scheduler_hints.build_near_host_ip"),
+            ),
+            (
+                "build_near_host_ip",
+                s("compute1"),
+                Some("scheduler_hints.build_near_host_ip"),
+            ),
+            ("build_near_host_ip", Value::Null, None),
+            ("build_near_host_ip", unknown(), None),
+        ];
+        for (attr, value, want) in cases {
+            let mut pairs = base.to_vec();
+            match attr {
+                "fixed_ip_v4" | "fixed_ip_v6" => pairs.push((
+                    "network",
+                    Value::List(vec![nested(&net_ty, attr, value.clone())]),
+                )),
+                "build_near_host_ip" => {
+                    let mut h = Value::null_object(&hints_ty);
+                    h.set(attr, value.clone());
+                    pairs.push(("scheduler_hints", h));
+                }
+                _ => pairs.push((attr, value.clone())),
+            }
+            let c = cfg(&pairs);
+            let mut d = Diagnostics::default();
+            crate::framework::schema::validate_config(
+                &schema().block,
+                &c,
+                &AttrPath::root(),
+                &mut d,
+            );
+            validate(&c, &mut d);
+            let paths: Vec<String> =
+                d.0.iter()
+                    .map(|d| d.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+                    .collect();
+            match want {
+                None => assert!(paths.is_empty(), "{attr} = {value:?}: {paths:?}"),
+                Some(p) => {
+                    assert_eq!(paths, vec![p.to_string()], "{attr} = {value:?}");
+                    assert!(
+                        d.0[0].detail.contains(attr) && d.0[0].detail.contains("address"),
+                        "{attr} = {value:?}: {}",
+                        d.0[0].detail
+                    );
+                }
+            }
         }
     }
 
