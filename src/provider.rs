@@ -165,6 +165,17 @@ impl Provider for NovaProvider {
             env!("CARGO_PKG_VERSION"),
             terraform_version
         );
+        let unknown = unknown_settings(config);
+        if !unknown.is_empty() {
+            for k in unknown {
+                diags.error_at(
+                    AttrPath::attr(&k),
+                    "Provider argument not known yet",
+                    format!("{k} is known only after apply (it comes from a resource not yet created). The provider would otherwise plan against another cloud or settings (its environment's or defaults) than the ones meant; give a value known at plan, or apply the resource it comes from first (-target)."),
+                );
+            }
+            return None;
+        }
         let block = settings_from_block(config);
         let env = Settings::from_env(|k| std::env::var(k).ok());
         let cfg = match Config::resolve(block, env, ua) {
@@ -219,6 +230,21 @@ impl Provider for NovaProvider {
 /// The cloud's profile from the provider block, else `NOVA_CLOUD_PROFILE`,
 /// else upstream; `None` while the block's value is unknown (an unknown
 /// value is not read as unset: the apply's configuration has it).
+/// The provider arguments whose value is not known yet, wholly or in part.
+/// Every one but `cloud_profile` decides which cloud is reached and how, so
+/// none is read as unset (which would fall back to the environment or a
+/// default); an unknown `cloud_profile` only defers its refusals to apply.
+fn unknown_settings(config: &Value) -> Vec<String> {
+    match config {
+        Value::Object(attrs) => attrs
+            .iter()
+            .filter(|(k, v)| k.as_str() != "cloud_profile" && !v.is_wholly_known())
+            .map(|(k, _)| k.clone())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn cloud_profile_setting(
     config: &Value,
     env: Option<&str>,
@@ -271,6 +297,79 @@ mod tests {
             v.set(k, x.clone());
         }
         v
+    }
+
+    /// Which provider arguments are not known yet: any but cloud_profile,
+    /// wholly unknown or with an unknown part; null and known values are not.
+    #[test]
+    fn unknown_provider_arguments_are_named() {
+        let s = Value::string;
+        let overrides_partly_unknown = Value::Map(
+            [
+                ("compute".to_string(), Value::Unknown),
+                ("image".to_string(), s("http://i")),
+            ]
+            .into(),
+        );
+        let cases: Vec<(&str, Vec<(&str, Value)>, Vec<&str>)> = vec![
+            ("all null", vec![], vec![]),
+            (
+                "known",
+                vec![("cloud", s("a")), ("auth_url", s("http://k/v3"))],
+                vec![],
+            ),
+            (
+                "cloud unknown",
+                vec![("cloud", Value::Unknown)],
+                vec!["cloud"],
+            ),
+            (
+                "several unknown",
+                vec![
+                    ("auth_url", Value::Unknown),
+                    ("password", Value::Unknown),
+                    ("region", s("R")),
+                ],
+                vec!["auth_url", "password"],
+            ),
+            (
+                "map partly unknown",
+                vec![("endpoint_overrides", overrides_partly_unknown)],
+                vec!["endpoint_overrides"],
+            ),
+            (
+                "bool unknown",
+                vec![("insecure", Value::Unknown)],
+                vec!["insecure"],
+            ),
+            (
+                "cloud_profile unknown is deferred",
+                vec![("cloud_profile", Value::Unknown)],
+                vec![],
+            ),
+        ];
+        for (name, pairs, want) in cases {
+            assert_eq!(unknown_settings(&block(&pairs)), want, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn configure_refuses_unknown_connection_settings_naming_them() {
+        let mut diags = Diagnostics::default();
+        let config = block(&[("cloud", Value::Unknown)]);
+        let data = NovaProvider.configure("1.15.5", &config, &mut diags).await;
+        assert!(data.is_none());
+        let errors: Vec<_> = diags
+            .0
+            .iter()
+            .filter(|d| d.severity == crate::framework::Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{diags:?}");
+        assert_eq!(errors[0].path, Some(AttrPath::attr("cloud")), "{diags:?}");
+        assert!(
+            errors[0].detail.contains("known only after apply"),
+            "{diags:?}"
+        );
     }
 
     /// The block's value wins over the environment; an unknown value is
