@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from conftest import PROVIDER_BLOCK
+from conftest import PROVIDER_BLOCK, RequestLog
 
 pytestmark = pytest.mark.cloud
 
@@ -68,6 +68,23 @@ data "nova_volume_attachments" "s" {{
     tf.run("state", "rm", "nova_volume_attachment.v", "nova_interface_attachment.i")
     tf.run("import", "-no-color", "nova_volume_attachment.v", f"{sid}/{vol.id}")
     tf.run("import", "-no-color", "nova_interface_attachment.i", f"{sid}/{ia['port_id']}")
+    assert tf.plan_exit().returncode == 0
+
+    # the server imported too: the import recovers a block per interface,
+    # the attachment's included; the configuration's one block adopts its
+    # own, and the other leaves the state in place (no replacement, no call)
+    tf.run("state", "rm", "nova_server.s")
+    tf.run("import", "-no-color", "nova_server.s", sid)
+    imported = tf.resources()["nova_server.s"]["values"]["network"]
+    assert len(imported) == 2, imported
+    r = tf.plan_exit()
+    assert "must be replaced" not in r.stdout and "0 to add, 1 to change, 0 to destroy" in r.stdout, r.stdout
+    log = RequestLog(cloud)
+    tf.apply()
+    writes = [c for c in log.compute() if not c.startswith("GET ")]
+    assert writes == [], writes
+    kept = tf.resources()["nova_server.s"]["values"]["network"]
+    assert [n["port"] for n in kept] == [n["port"] for n in imported if n["port"] != ia["port_id"]], kept
     assert tf.plan_exit().returncode == 0
 
     # removing them detaches, and waits for it

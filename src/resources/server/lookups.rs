@@ -344,6 +344,58 @@ pub fn plan_network_replacement(
     }
 }
 
+/// The blocks the configuration keeps of those recovered at import (one
+/// per interface, some of which `nova_interface_attachment` or others
+/// manage): each configured block adopts a distinct recovered block it
+/// describes (its port when given, else its network, and its fixed
+/// addresses when given), in the configuration's order, with what the cloud
+/// reported. `None` when a configured block matches none, or what it names
+/// is not known yet: then the blocks differ, as for any server.
+pub fn adopt_recovered_networks(
+    prior: &ServerModel,
+    planned: &ServerModel,
+) -> Option<Vec<NetworkModel>> {
+    let (Attr::Known(recovered), Attr::Known(wanted)) = (&prior.network, &planned.network) else {
+        return None;
+    };
+    let mut used = vec![false; recovered.len()];
+    let mut out = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        let fits = |r: &NetworkModel| -> Option<bool> {
+            let same = |a: &Attr<String>, b: &Attr<String>| match a {
+                Attr::Null => Some(true),
+                Attr::Unknown => None,
+                Attr::Known(x) => Some(b.as_deref() == Some(x.as_str())),
+            };
+            if !w.port.is_null() {
+                return same(&w.port, &r.port);
+            }
+            let uuid = same(&w.uuid, &r.uuid)?;
+            Some(
+                !w.uuid.is_null()
+                    && uuid
+                    && same(&w.fixed_ip_v4, &r.fixed_ip_v4)?
+                    && same(&w.fixed_ip_v6, &r.fixed_ip_v6)?,
+            )
+        };
+        let mut found = None;
+        for (j, r) in recovered.iter().enumerate() {
+            if !used[j] && fits(r)? {
+                found = Some(j);
+                break;
+            }
+        }
+        let j = found?;
+        used[j] = true;
+        out.push(NetworkModel {
+            name: w.name.clone(),
+            access_network: w.access_network.clone(),
+            ..recovered[j].clone()
+        });
+    }
+    Some(out)
+}
+
 /// Whether the choice of access network changes between the state and the
 /// plan (so the derived access addresses may).
 pub fn access_choice_changes(prior: &ServerModel, planned: &ServerModel) -> bool {
@@ -446,6 +498,137 @@ mod tests {
     use crate::framework::model::Model;
     use crate::framework::Value;
     use serde_json::json;
+
+    /// Configured blocks adopt the recovered (import) blocks they describe,
+    /// in the configuration's order; the rest leave the state. Unknown or
+    /// unmatched descriptions adopt nothing.
+    #[test]
+    fn configured_blocks_adopt_the_interfaces_recovered_at_import() {
+        let rec = |uuid: &str, port: &str, v4: &str| NetworkModel {
+            uuid: k(uuid),
+            port: k(port),
+            fixed_ip_v4: k(v4),
+            mac: k(&format!("mac-{port}")),
+            ..Default::default()
+        };
+        let want = |uuid: Attr<String>, port: Attr<String>, v4: Attr<String>| NetworkModel {
+            uuid,
+            port,
+            fixed_ip_v4: v4,
+            ..Default::default()
+        };
+        let recovered = vec![
+            rec("net-a", "p1", "10.0.0.5"),
+            rec("net-b", "p2", "10.1.0.5"),
+            rec("net-a", "p3", "10.0.0.9"),
+        ];
+        let n = Attr::Null;
+        // (case, configured blocks, adopted ports or None)
+        let cases: Vec<(&str, Vec<NetworkModel>, Option<Vec<&str>>)> = vec![
+            (
+                "one by network",
+                vec![want(k("net-b"), n.clone(), n.clone())],
+                Some(vec!["p2"]),
+            ),
+            (
+                "first of a network",
+                vec![want(k("net-a"), n.clone(), n.clone())],
+                Some(vec!["p1"]),
+            ),
+            (
+                "by fixed address",
+                vec![want(k("net-a"), n.clone(), k("10.0.0.9"))],
+                Some(vec!["p3"]),
+            ),
+            (
+                "by port",
+                vec![want(n.clone(), k("p3"), n.clone())],
+                Some(vec!["p3"]),
+            ),
+            (
+                "configuration order",
+                vec![
+                    want(k("net-b"), n.clone(), n.clone()),
+                    want(k("net-a"), n.clone(), n.clone()),
+                ],
+                Some(vec!["p2", "p1"]),
+            ),
+            (
+                "two of one network",
+                vec![
+                    want(k("net-a"), n.clone(), n.clone()),
+                    want(k("net-a"), n.clone(), n.clone()),
+                ],
+                Some(vec!["p1", "p3"]),
+            ),
+            ("none configured", vec![], Some(vec![])),
+            (
+                "unmatched network",
+                vec![want(k("net-c"), n.clone(), n.clone())],
+                None,
+            ),
+            (
+                "unmatched address",
+                vec![want(k("net-b"), n.clone(), k("10.1.0.6"))],
+                None,
+            ),
+            (
+                "more blocks than interfaces",
+                vec![
+                    want(k("net-b"), n.clone(), n.clone()),
+                    want(k("net-b"), n.clone(), n.clone()),
+                ],
+                None,
+            ),
+            (
+                "unknown network",
+                vec![want(Attr::Unknown, n.clone(), n.clone())],
+                None,
+            ),
+            (
+                "unknown port",
+                vec![want(n.clone(), Attr::Unknown, n.clone())],
+                None,
+            ),
+            (
+                "neither network nor port",
+                vec![want(n.clone(), n.clone(), n.clone())],
+                None,
+            ),
+        ];
+        let prior = ServerModel {
+            network: Attr::Known(recovered.clone()),
+            ..Default::default()
+        };
+        for (case, configured, ports) in cases {
+            let planned = ServerModel {
+                network: Attr::Known(configured),
+                ..Default::default()
+            };
+            let got = adopt_recovered_networks(&prior, &planned);
+            let got_ports = got.as_ref().map(|b| {
+                b.iter()
+                    .map(|x| x.port.as_deref().unwrap_or(""))
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(got_ports, ports, "{case}");
+            if let Some(blocks) = got {
+                for b in blocks {
+                    let r = recovered.iter().find(|r| r.port == b.port).unwrap();
+                    assert_eq!(b.mac, r.mac, "{case}: what the cloud reported is kept");
+                }
+            }
+        }
+        let unknown = ServerModel {
+            network: Attr::Unknown,
+            ..Default::default()
+        };
+        assert_eq!(
+            adopt_recovered_networks(&prior, &unknown),
+            None,
+            "unknown blocks"
+        );
+    }
 
     fn k(s: &str) -> Attr<String> {
         Attr::Known(s.to_string())

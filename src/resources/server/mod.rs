@@ -978,6 +978,35 @@ async fn in_group(data: &NovaData, group: &str, id: &str) -> bool {
     }
 }
 
+/// Private-state key: the `network` blocks were recovered from every
+/// interface at import (see [`lookups::adopt_recovered_networks`]); it
+/// goes with the next update.
+const RECOVERED_NETWORKS: &str = "recovered_networks";
+
+fn recovered_networks(private: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(private)
+        .is_ok_and(|j| j[RECOVERED_NETWORKS] == json!(true))
+}
+
+/// `private` with the recovered-networks mark set or removed (other keys,
+/// such as the framework's ownership record, are kept).
+fn with_recovered_networks(private: &[u8], on: bool) -> Vec<u8> {
+    let mut j = serde_json::from_slice::<serde_json::Value>(private)
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    if let Some(m) = j.as_object_mut() {
+        match on {
+            true => m.insert(RECOVERED_NETWORKS.into(), json!(true)),
+            false => m.remove(RECOVERED_NETWORKS),
+        };
+        if m.is_empty() {
+            return Vec::new();
+        }
+    }
+    serde_json::to_vec(&j).unwrap_or_default()
+}
+
 /// `network_mode = "none"` written for a server that has no interface
 /// (an imported one, whose request Nova does not report) changes nothing:
 /// it is recorded in place.
@@ -1165,6 +1194,15 @@ impl Resource<NovaData> for Server {
                 &mut planned,
                 &mut resp.requires_replace,
             );
+            let at = AttrPath::attr("network");
+            if recovered_networks(req.prior_private) && resp.requires_replace.contains(&at) {
+                // blocks recovered at import that the configuration does
+                // not describe leave the state; their interfaces stay
+                if let Some(kept) = lookups::adopt_recovered_networks(prior, &planned) {
+                    planned.network = Attr::Known(kept);
+                    resp.requires_replace.retain(|p| *p != at);
+                }
+            }
             if lookups::access_choice_changes(prior, &planned) {
                 for (ip, written) in [
                     (&mut planned.access_ip_v4, &config.access_ip_v4),
@@ -1294,7 +1332,13 @@ impl Resource<NovaData> for Server {
         }
         let mut m = prior.clone();
         match fill(data, &id, &s, &prior, &mut m, false).await {
-            Ok(true) => resp.state = m.to_value(schema::ty()),
+            Ok(true) => {
+                if prior.name.is_null() && !m.networks().is_empty() {
+                    // an import: the blocks are every interface's
+                    resp.private = with_recovered_networks(&resp.private, true);
+                }
+                resp.state = m.to_value(schema::ty());
+            }
             Ok(false) => resp.state = Value::Null,
             Err(e) => resp.diags.push(api_error("Cannot read server", &e)),
         }
@@ -1303,6 +1347,7 @@ impl Resource<NovaData> for Server {
     async fn update(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let ty = schema::ty();
         resp.state = req.prior.clone();
+        resp.private = with_recovered_networks(&resp.private, false);
         let (Some(old), Some(mut new), Some(config)) = (
             decode::<ServerModel>("prior state", &req.prior, &mut resp.diags),
             decode::<ServerModel>("plan", &req.planned, &mut resp.diags),
