@@ -237,7 +237,12 @@ mod tests {
 
     /// (attribute path, rule) of each refusal.
     fn rules(profile: CloudProfile, m: &ServerModel) -> Vec<(String, String)> {
-        refusals(profile, m)
+        path_and_rule(refusals(profile, m))
+    }
+
+    /// (attribute path, rule named in the detail) of each diagnostic.
+    fn path_and_rule(refused: Vec<Diagnostic>) -> Vec<(String, String)> {
+        refused
             .into_iter()
             .map(|d| {
                 let rule = d
@@ -449,20 +454,7 @@ mod tests {
             (Seed003, k("anti-affinity"), vec![]),
         ];
         for (profile, policy, want) in cases {
-            let got: Vec<(String, String)> = server_group_refusals(profile, &policy)
-                .into_iter()
-                .map(|d| {
-                    let rule = d
-                        .detail
-                        .split("rule ")
-                        .nth(1)
-                        .and_then(|r| r.split(';').next());
-                    (
-                        d.path.map(|p| p.to_string()).unwrap_or_default(),
-                        rule.unwrap_or("").to_string(),
-                    )
-                })
-                .collect();
+            let got = path_and_rule(server_group_refusals(profile, &policy));
             let want: Vec<(String, String)> = want
                 .into_iter()
                 .map(|(p, r)| (p.to_string(), r.to_string()))
