@@ -52,16 +52,29 @@ impl<T> Shared<T> {
             .map(|(_, v)| v.clone())
     }
 
+    /// The value if it began at most `ttl` before `asked`, the moment a
+    /// caller asked for it: a caller that waited for a fetch in progress
+    /// takes its result however long the fetch took (a listing of ten
+    /// thousand servers outlasts the TTL; it must not be fetched again by
+    /// every caller that waited for it).
+    fn fresh_for(&self, ttl: Duration, asked: Instant) -> Option<Arc<T>> {
+        lock(&self.current)
+            .as_ref()
+            .filter(|(at, _)| asked.saturating_duration_since(*at) < ttl)
+            .map(|(_, v)| v.clone())
+    }
+
     pub async fn get<F, Fut>(&self, ttl: Duration, fetch: F) -> Result<Arc<T>, ApiError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
-        if let Some(v) = self.fresh(ttl) {
+        let asked = Instant::now();
+        if let Some(v) = self.fresh_for(ttl, asked) {
             return Ok(v);
         }
         let _one = self.fetching.lock().await;
-        if let Some(v) = self.fresh(ttl) {
+        if let Some(v) = self.fresh_for(ttl, asked) {
             return Ok(v);
         }
         // stamped with the time the fetch began: it shows nothing newer
@@ -419,5 +432,38 @@ mod tests {
         // stale: fetched again
         shared.get(Duration::ZERO, fetch).await.unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    /// A fetch slower than the TTL (a listing of a big estate) serves every
+    /// caller that waited for it, once; a caller asking a TTL after it
+    /// began fetches anew.
+    #[tokio::test]
+    async fn a_fetch_slower_than_the_ttl_serves_those_who_waited_for_it() {
+        let shared: Shared<u32> = Shared::default();
+        let calls = AtomicUsize::new(0);
+        let ttl = Duration::from_millis(40);
+        let fetch = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            Ok(7)
+        };
+        let later = async {
+            // asks while the first fetch is under way, within the TTL of its start
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            shared.get(ttl, fetch).await
+        };
+        let (a, b, c) = tokio::join!(shared.get(ttl, fetch), shared.get(ttl, fetch), later);
+        assert_eq!((*a.unwrap(), *b.unwrap(), *c.unwrap()), (7, 7, 7));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "one fetch for all who waited"
+        );
+        shared.get(ttl, fetch).await.unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "asked after the TTL: fetched anew"
+        );
     }
 }
