@@ -103,3 +103,74 @@ def test_console_type_refused_at_plan_and_nova_errors_reported(tf_cloud):
     # destroy opens the console too: with one the cloud offers
     tf.write(config(""))
     tf.destroy()
+
+
+KEY_CHECK = """
+import os, sys, openstack
+c = openstack.connect()
+kp = c.compute.get_keypair(os.environ["NAME"])
+# what Nova holds while the key pair is open, and what the run was handed
+with open("keypair.txt", "w") as f:
+    f.write("\\n".join([kp.public_key.strip(), kp.fingerprint, os.environ["PUBLIC"].strip(),
+                        os.environ["FINGERPRINT"]]) + "\\n")
+with open("id_ephemeral", "w") as f:
+    f.write(os.environ["PRIVATE"])
+os.chmod("id_ephemeral", 0o600)
+"""
+
+
+def test_ephemeral_keypair_registered_while_open_and_deleted_at_close(tf_cloud, sdk):
+    import subprocess
+    import sys
+
+    tf = tf_cloud
+    name = "tf-acc-ephemeral-key"
+    with open(os.path.join(tf.dir, "check_key.py"), "w") as f:
+        f.write(KEY_CHECK)
+    tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+ephemeral "nova_keypair" "k" {{
+  name = "{name}"
+}}
+
+resource "terraform_data" "use" {{
+  input = "once"
+
+  provisioner "local-exec" {{
+    command = "{sys.executable} check_key.py"
+    environment = {{
+      NAME        = ephemeral.nova_keypair.k.name
+      PUBLIC      = ephemeral.nova_keypair.k.public_key
+      PRIVATE     = ephemeral.nova_keypair.k.private_key
+      FINGERPRINT = ephemeral.nova_keypair.k.fingerprint
+    }}
+  }}
+}}
+""")
+    tf.init()
+    r = tf.apply()
+    assert "ephemeral.nova_keypair.k: Closing..." in r.stdout, r.stdout
+    with open(os.path.join(tf.dir, "keypair.txt")) as f:
+        nova_public, nova_fp, public, fp = f.read().splitlines()
+    # registered with Nova while open: the key Terraform was handed
+    assert public.startswith("ssh-ed25519 ")
+    assert (nova_public, nova_fp) == (public, fp)
+    # the private key belongs to that public key
+    derived = subprocess.run(["ssh-keygen", "-y", "-f", os.path.join(tf.dir, "id_ephemeral")],
+                             capture_output=True, text=True, check=True).stdout
+    assert derived.split()[:2] == public.split()[:2]
+    # closed: gone from Nova
+    assert name not in [k.name for k in sdk.compute.keypairs()]
+    private = open(os.path.join(tf.dir, "id_ephemeral")).read()
+    body = private.strip().splitlines()[1]
+    with open(os.path.join(tf.dir, "terraform.tfstate")) as f:
+        state = f.read()
+    assert body not in state and public.split()[1] not in state
+    # a plan opens (a new key) and closes it again, and stores neither
+    r = tf.run("plan", "-input=false", "-no-color", "-out=tfplan")
+    assert "ephemeral.nova_keypair.k: Opening..." in r.stdout
+    shown = tf.run("show", "-json", "tfplan").stdout
+    assert "PRIVATE KEY" not in shown and "ssh-ed25519" not in shown
+    assert name not in [k.name for k in sdk.compute.keypairs()]
+    tf.destroy()

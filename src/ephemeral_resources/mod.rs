@@ -2,6 +2,7 @@
 //! written to state or plan.
 
 pub mod console;
+pub mod keypair;
 
 use std::sync::Arc;
 
@@ -9,5 +10,8 @@ use crate::configured::NovaData;
 use crate::framework::EphemeralResource;
 
 pub fn all() -> Vec<Arc<dyn EphemeralResource<NovaData>>> {
-    vec![Arc::new(console::ServerConsole)]
+    vec![
+        Arc::new(console::ServerConsole),
+        Arc::new(keypair::EphemeralKeypair),
+    ]
 }
