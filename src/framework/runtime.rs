@@ -105,12 +105,15 @@ pub struct ListedObject {
     pub object: Option<Dynamic>,
 }
 
+/// Registered types by name, each with its schema and that schema's type.
+type Registry<T> = BTreeMap<String, (Arc<T>, Schema, Type)>;
+
 pub struct Runtime<P: Provider> {
     provider: P,
     resources: BTreeMap<String, (Arc<dyn Resource<P::Data>>, Schema, Type)>,
     data_sources: BTreeMap<String, (Arc<dyn DataSource<P::Data>>, Schema, Type)>,
     actions: BTreeMap<String, (Arc<dyn super::Action<P::Data>>, Schema, Type)>,
-    ephemerals: BTreeMap<String, (Arc<dyn super::EphemeralResource<P::Data>>, Schema, Type)>,
+    ephemerals: Registry<dyn super::EphemeralResource<P::Data>>,
     functions: BTreeMap<String, (Arc<dyn super::Function>, super::FunctionDefinition)>,
     /// `list` block schemas of the resources that can be listed.
     lists: BTreeMap<String, (Schema, Type)>,
