@@ -13,6 +13,7 @@ from example_files import EXAMPLE_HYPERVISOR, EXAMPLE_PROJECT, EXAMPLE_VOLUME, c
 def test_resource_and_provider_examples_validate(tf):
     copy_examples(tf.dir, "resources/*/resource.tf")
     copy_examples(tf.dir, "actions/*/action.tf")
+    copy_examples(tf.dir, "ephemeral-resources/*/ephemeral-resource.tf")
     shutil.copy(os.path.join(ROOT, "examples", "provider", "provider.tf"), os.path.join(tf.dir, "provider.tf"))
     tf.init()
     r = tf.run("validate", "-no-color")
@@ -41,7 +42,8 @@ def test_every_type_has_an_example():
     docs = os.listdir(os.path.join(ROOT, "docs", "resources")) + os.listdir(os.path.join(ROOT, "docs", "data-sources"))
     assert docs, "docs generated"
     for kind, dirname, fname in (("resources", "resources", "resource.tf"), ("data-sources", "data-sources", "data-source.tf"),
-                                 ("actions", "actions", "action.tf")):
+                                 ("actions", "actions", "action.tf"),
+                                 ("ephemeral-resources", "ephemeral-resources", "ephemeral-resource.tf")):
         for page in os.listdir(os.path.join(ROOT, "docs", kind)):
             name = "nova_" + page[:-3]
             assert os.path.exists(os.path.join(ROOT, "examples", dirname, name, fname)), f"{name} has no example"

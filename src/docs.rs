@@ -141,6 +141,11 @@ fn page(kind: &str, name: &str, s: &Schema, root: &Path) -> String {
     let (dir, example, label) = match kind {
         "resource" => ("resources", "resource.tf", "Resource"),
         "action" => ("actions", "action.tf", "Action"),
+        "ephemeral" => (
+            "ephemeral-resources",
+            "ephemeral-resource.tf",
+            "Ephemeral Resource",
+        ),
         _ => ("data-sources", "data-source.tf", "Data Source"),
     };
     let mut out = format!(
@@ -233,6 +238,13 @@ pub fn render_all(root: &Path) -> BTreeMap<String, String> {
         files.insert(
             format!("docs/functions/{}.md", def.name),
             function_page(&def, root),
+        );
+    }
+    for e in p.ephemeral_resources() {
+        let name = e.type_name();
+        files.insert(
+            format!("docs/ephemeral-resources/{}.md", name.trim_start_matches("nova_")),
+            page("ephemeral", name, &e.schema(), root),
         );
     }
     for a in p.actions() {

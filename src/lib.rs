@@ -10,6 +10,7 @@ pub mod client;
 pub mod configured;
 pub mod data_sources;
 pub mod docs;
+pub mod ephemeral_resources;
 pub mod framework;
 pub mod functions;
 pub mod logging;

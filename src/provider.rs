@@ -143,6 +143,9 @@ impl Provider for NovaProvider {
         crate::functions::all()
     }
 
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn crate::framework::EphemeralResource<NovaData>>> {
+        crate::ephemeral_resources::all()
+    }
     fn actions(&self) -> Vec<Arc<dyn crate::framework::Action<NovaData>>> {
         vec![
             Arc::new(crate::resources::server::actions::RebootAction),

@@ -30,6 +30,12 @@ pub const KEYPAIR_TYPE: Microversion = Microversion(2, 2);
 pub const KEYPAIR_USER_ID: Microversion = Microversion(2, 10);
 /// Soft affinity policies for server groups.
 pub const SOFT_AFFINITY: Microversion = Microversion(2, 15);
+/// `POST /servers/{id}/remote-consoles` (protocol and type in one request).
+pub const REMOTE_CONSOLES: Microversion = Microversion(2, 6);
+/// Remote console protocol `mks` with type `webmks`.
+pub const REMOTE_CONSOLE_MKS: Microversion = Microversion(2, 8);
+/// Remote console type `spice-direct`.
+pub const REMOTE_CONSOLE_SPICE_DIRECT: Microversion = Microversion(2, 99);
 /// Server `locked` shown in server views.
 pub const SERVER_LOCKED: Microversion = Microversion(2, 9);
 /// Server `description`.

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod codec;
 pub mod diag;
+pub mod ephemeral;
 pub mod function;
 pub mod model;
 pub mod ownership;
@@ -16,6 +17,9 @@ pub mod value;
 
 pub use action::{Action, InvokeRequest, Progress};
 pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use ephemeral::{
+    CloseRequest, EphemeralResource, OpenRequest, OpenResponse, RenewRequest, RenewResponse,
+};
 pub use function::{Function, FunctionDefinition, FunctionError, Parameter};
 pub use model::{Attr, Model, ModelError};
 pub use resource::*;

@@ -52,6 +52,10 @@ pub trait Provider: Send + Sync + 'static {
     fn actions(&self) -> Vec<Arc<dyn super::Action<Self::Data>>> {
         Vec::new()
     }
+    /// Ephemeral resources (`ephemeral` blocks).
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn super::EphemeralResource<Self::Data>>> {
+        Vec::new()
+    }
     /// Provider-defined functions (`provider::NAME::FUNCTION`).
     fn functions(&self) -> Vec<Arc<dyn super::Function>> {
         Vec::new()
@@ -90,6 +94,7 @@ pub struct SchemaSet {
     pub data_sources: BTreeMap<String, Schema>,
     pub identities: BTreeMap<String, IdentitySchema>,
     pub actions: BTreeMap<String, Schema>,
+    pub ephemeral_resources: BTreeMap<String, Schema>,
     pub lists: BTreeMap<String, Schema>,
 }
 
@@ -100,11 +105,15 @@ pub struct ListedObject {
     pub object: Option<Dynamic>,
 }
 
+/// Registered types by name, each with its schema and that schema's type.
+type Registry<T> = BTreeMap<String, (Arc<T>, Schema, Type)>;
+
 pub struct Runtime<P: Provider> {
     provider: P,
     resources: BTreeMap<String, (Arc<dyn Resource<P::Data>>, Schema, Type)>,
     data_sources: BTreeMap<String, (Arc<dyn DataSource<P::Data>>, Schema, Type)>,
     actions: BTreeMap<String, (Arc<dyn super::Action<P::Data>>, Schema, Type)>,
+    ephemerals: Registry<dyn super::EphemeralResource<P::Data>>,
     functions: BTreeMap<String, (Arc<dyn super::Function>, super::FunctionDefinition)>,
     /// `list` block schemas of the resources that can be listed.
     lists: BTreeMap<String, (Schema, Type)>,
@@ -134,6 +143,15 @@ pub struct ApplyOutcome {
     pub state: Dynamic,
     pub private: Vec<u8>,
     pub identity: Option<Dynamic>,
+    pub diags: Diagnostics,
+}
+
+/// An opened ephemeral resource: its result (none after an error), what
+/// renew and close get back, and when to renew.
+pub struct EphemeralOpened {
+    pub result: Option<Dynamic>,
+    pub private: Option<Vec<u8>>,
+    pub renew_at: Option<std::time::SystemTime>,
     pub diags: Diagnostics,
 }
 
@@ -217,6 +235,9 @@ impl<P: Provider> Runtime<P> {
         let resources = registry(provider.resources(), |r| (r.type_name(), r.schema()));
         let data_sources = registry(provider.data_sources(), |d| (d.type_name(), d.schema()));
         let actions = registry(provider.actions(), |a| (a.type_name(), a.schema()));
+        let ephemerals = registry(provider.ephemeral_resources(), |e| {
+            (e.type_name(), e.schema())
+        });
         let functions = provider
             .functions()
             .into_iter()
@@ -244,6 +265,7 @@ impl<P: Provider> Runtime<P> {
             resources,
             data_sources,
             actions,
+            ephemerals,
             functions,
             lists,
             reading,
@@ -276,12 +298,134 @@ impl<P: Provider> Runtime<P> {
                 .iter()
                 .map(|(k, (_, s, _))| (k.clone(), s.clone()))
                 .collect(),
+            ephemeral_resources: self
+                .ephemerals
+                .iter()
+                .map(|(k, (_, s, _))| (k.clone(), s.clone()))
+                .collect(),
             lists: self
                 .lists
                 .iter()
                 .map(|(k, (s, _))| (k.clone(), s.clone()))
                 .collect(),
         }
+    }
+
+    pub fn ephemeral_resource_names(&self) -> Vec<String> {
+        self.ephemerals.keys().cloned().collect()
+    }
+
+    pub fn validate_ephemeral_config(&self, type_name: &str, config: &Dynamic) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some((e, s, t)) = self.ephemerals.get(type_name) else {
+            unknown_type(&mut diags, "ephemeral resource", type_name);
+            return diags;
+        };
+        if let Some(v) = validate_value(&s.block, t, config, &mut diags) {
+            e.validate(&v, &mut diags);
+        }
+        diags
+    }
+
+    /// Opens an ephemeral resource. Terraform opens only wholly known
+    /// configurations; an unknown one left is refused rather than read as
+    /// empty. The result must be wholly known.
+    pub async fn open_ephemeral(&self, type_name: &str, config: &Dynamic) -> EphemeralOpened {
+        let mut diags = Diagnostics::default();
+        let none = |diags| EphemeralOpened {
+            result: None,
+            private: None,
+            renew_at: None,
+            diags,
+        };
+        let Some((e, _, t)) = self.ephemerals.get(type_name) else {
+            unknown_type(&mut diags, "ephemeral resource", type_name);
+            return none(diags);
+        };
+        let Some(config_v) = decode_or_diag(config, t, "configuration", &mut diags) else {
+            return none(diags);
+        };
+        if !config_v.is_wholly_known() {
+            diags.error(
+                "Configuration not known",
+                format!("{type_name} cannot be opened while its configuration holds values known only after apply."),
+            );
+            return none(diags);
+        }
+        let Some(data) = self.data(&mut diags) else {
+            return none(diags);
+        };
+        let mut resp = super::OpenResponse {
+            result: config_v.clone(),
+            private: None,
+            renew_at: None,
+            diags: Diagnostics::default(),
+        };
+        let req = super::OpenRequest {
+            config: config_v,
+            stop: self.stop.clone(),
+        };
+        e.open(&data, req, &mut resp).await;
+        if resp.diags.has_errors() {
+            // nothing to hand out; what open registered it has released
+            return EphemeralOpened {
+                result: None,
+                private: resp.private,
+                renew_at: None,
+                diags: resp.diags,
+            };
+        }
+        if !resp.result.is_wholly_known() {
+            resp.diags.error(
+                "Provider left unknown values",
+                format!("{type_name}: every attribute must be known once opened. This is a bug in the provider."),
+            );
+            unknowns_to_null(&mut resp.result);
+        }
+        EphemeralOpened {
+            result: Some(Dynamic::encode(&resp.result, t)),
+            private: resp.private,
+            renew_at: resp.renew_at,
+            diags: resp.diags,
+        }
+    }
+
+    pub async fn renew_ephemeral(
+        &self,
+        type_name: &str,
+        private: Option<Vec<u8>>,
+    ) -> super::RenewResponse {
+        let mut resp = super::RenewResponse::default();
+        let Some((e, _, _)) = self.ephemerals.get(type_name) else {
+            unknown_type(&mut resp.diags, "ephemeral resource", type_name);
+            return resp;
+        };
+        let Some(data) = self.data(&mut resp.diags) else {
+            return resp;
+        };
+        let req = super::RenewRequest {
+            private,
+            stop: self.stop.clone(),
+        };
+        e.renew(&data, req, &mut resp).await;
+        resp
+    }
+
+    pub async fn close_ephemeral(&self, type_name: &str, private: Option<Vec<u8>>) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let Some((e, _, _)) = self.ephemerals.get(type_name) else {
+            unknown_type(&mut diags, "ephemeral resource", type_name);
+            return diags;
+        };
+        let Some(data) = self.data(&mut diags) else {
+            return diags;
+        };
+        let req = super::CloseRequest {
+            private,
+            stop: self.stop.clone(),
+        };
+        e.close(&data, req, &mut diags).await;
+        diags
     }
 
     pub fn validate_list_config(&self, type_name: &str, config: &Dynamic) -> Diagnostics {
@@ -1129,5 +1273,167 @@ mod list_tests {
         );
         assert!(two.iter().all(|o| o.object.is_none()));
         assert_eq!(data.total.load(Ordering::SeqCst), 12);
+    }
+}
+
+#[cfg(test)]
+mod ephemeral_tests {
+    use super::*;
+    use crate::framework::schema::{Attribute, Block};
+    use crate::framework::{CloseRequest, EphemeralResource, OpenRequest, OpenResponse};
+    use std::sync::Mutex;
+
+    /// What the provider saw: opened secrets and closed handles.
+    #[derive(Default)]
+    struct Seen {
+        closed: Mutex<Vec<Vec<u8>>>,
+    }
+
+    struct Secret;
+
+    #[async_trait]
+    impl EphemeralResource<Seen> for Secret {
+        fn type_name(&self) -> &'static str {
+            "test_secret"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                0,
+                Block::new("t")
+                    .attr(Attribute::string("name").required())
+                    .attr(Attribute::string("value").computed()),
+            )
+        }
+        fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+            if config.get("name").as_str() == Some("bad") {
+                diags.error_at(AttrPath::attr("name"), "Bad name", "bad");
+            }
+        }
+        async fn open(&self, _: &Seen, req: OpenRequest, resp: &mut OpenResponse) {
+            let name = req.config.get("name").as_str().unwrap_or_default().to_string();
+            if name == "leave-unknown" {
+                resp.result.set("value", Value::Unknown);
+                return;
+            }
+            if name == "fail" {
+                return resp.diags.error("Refused", "no");
+            }
+            resp.result.set("value", Value::String(format!("secret-of-{name}")));
+            resp.private = Some(name.into_bytes());
+            resp.renew_at = Some(std::time::UNIX_EPOCH);
+        }
+        async fn close(&self, data: &Seen, req: CloseRequest, _: &mut Diagnostics) {
+            data.closed.lock().unwrap().push(req.private.unwrap_or_default());
+        }
+    }
+
+    struct P;
+
+    #[async_trait]
+    impl Provider for P {
+        type Data = Seen;
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("p"))
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource<Seen>>> {
+            vec![]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn crate::framework::DataSource<Seen>>> {
+            vec![]
+        }
+        fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Seen>>> {
+            vec![Arc::new(Secret)]
+        }
+        async fn configure(&self, _: &str, _: &Value, _: &mut Diagnostics) -> Option<Seen> {
+            Some(Seen::default())
+        }
+    }
+
+    fn config(name: Value) -> Dynamic {
+        let t = Secret.schema().ty();
+        let v = Value::Object(
+            [("name".to_string(), name), ("value".to_string(), Value::Null)]
+                .into_iter()
+                .collect(),
+        );
+        Dynamic::encode(&v, &t)
+    }
+
+    async fn configured() -> Runtime<P> {
+        let rt = Runtime::new(P);
+        let empty = Dynamic::encode(&Value::Object(Default::default()), &P.schema().ty());
+        assert!(rt.configure("1.15.0", &empty).await.is_empty());
+        rt
+    }
+
+    #[test]
+    fn registered_with_schema_and_name() {
+        let rt = Runtime::new(P);
+        assert_eq!(rt.ephemeral_resource_names(), vec!["test_secret".to_string()]);
+        assert!(rt.schemas().ephemeral_resources.contains_key("test_secret"));
+    }
+
+    #[test]
+    fn validation_runs_schema_and_type_checks() {
+        let rt = Runtime::new(P);
+        let cases: &[(Value, Option<&str>)] = &[
+            (Value::String("ok".into()), None),
+            (Value::Unknown, None),
+            (Value::String("bad".into()), Some("Bad name")),
+        ];
+        for (name, want) in cases {
+            let d = rt.validate_ephemeral_config("test_secret", &config(name.clone()));
+            let got: Vec<_> = d.iter().map(|d| d.summary.as_str()).collect();
+            match want {
+                None => assert!(got.is_empty(), "{name:?}: {got:?}"),
+                Some(w) => assert!(got.iter().any(|g| g.contains(w)), "{name:?}: {got:?}"),
+            }
+        }
+        let d = rt.validate_ephemeral_config("test_other", &config(Value::Null));
+        assert!(d.has_errors());
+    }
+
+    #[tokio::test]
+    async fn open_renew_close_round_trip() {
+        let rt = configured().await;
+        let o = rt.open_ephemeral("test_secret", &config(Value::String("a".into()))).await;
+        assert!(o.diags.is_empty());
+        let result = o.result.unwrap().decode(&Secret.schema().ty()).unwrap();
+        assert_eq!(result.get("value").as_str(), Some("secret-of-a"));
+        assert_eq!(result.get("name").as_str(), Some("a"));
+        assert_eq!(o.private.as_deref(), Some(&b"a"[..]));
+        assert_eq!(o.renew_at, Some(std::time::UNIX_EPOCH));
+        // the default renewal hands the private data back unchanged
+        let r = rt.renew_ephemeral("test_secret", o.private.clone()).await;
+        assert!(r.diags.is_empty());
+        assert_eq!(r.private.as_deref(), Some(&b"a"[..]));
+        assert!(rt.close_ephemeral("test_secret", o.private).await.is_empty());
+        let seen = rt.data.get().unwrap();
+        assert_eq!(*seen.closed.lock().unwrap(), vec![b"a".to_vec()]);
+    }
+
+    #[tokio::test]
+    async fn open_refuses_unknown_config_and_unknown_results() {
+        let rt = configured().await;
+        let o = rt.open_ephemeral("test_secret", &config(Value::Unknown)).await;
+        assert!(o.result.is_none());
+        assert!(o.diags.has_errors());
+        let o = rt
+            .open_ephemeral("test_secret", &config(Value::String("leave-unknown".into())))
+            .await;
+        assert!(o.diags.iter().any(|d| d.summary == "Provider left unknown values"));
+        let v = o.result.unwrap().decode(&Secret.schema().ty()).unwrap();
+        assert!(v.get("value").is_null());
+        let o = rt.open_ephemeral("test_secret", &config(Value::String("fail".into()))).await;
+        assert!(o.result.is_none());
+        assert_eq!(o.diags.iter().next().unwrap().summary, "Refused");
+    }
+
+    #[tokio::test]
+    async fn open_before_configure_is_an_error() {
+        let rt = Runtime::new(P);
+        let o = rt.open_ephemeral("test_secret", &config(Value::String("a".into()))).await;
+        assert!(o.result.is_none());
+        assert!(o.diags.has_errors());
     }
 }

@@ -25,6 +25,15 @@ pub fn dynamic_out(d: Dynamic) -> pb::DynamicValue {
     }
 }
 
+/// A moment as protobuf's Timestamp (moments before 1970 become 1970).
+pub fn timestamp_out(t: std::time::SystemTime) -> prost_types::Timestamp {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    prost_types::Timestamp {
+        seconds: d.as_secs() as i64,
+        nanos: d.subsec_nanos() as i32,
+    }
+}
+
 pub fn path_out(p: &AttrPath) -> pb::AttributePath {
     use pb::attribute_path::step::Selector;
     pb::AttributePath {

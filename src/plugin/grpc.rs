@@ -59,6 +59,11 @@ impl<P: Provider> ProviderService<P> {
                     )
                 })
                 .collect(),
+            ephemeral_resource_schemas: s
+                .ephemeral_resources
+                .iter()
+                .map(|(k, v)| (k.clone(), schema_out(v)))
+                .collect(),
             list_resource_schemas: s
                 .lists
                 .iter()
@@ -94,6 +99,11 @@ impl<P: Provider> ProviderService<P> {
                 .map(|type_name| pb::get_metadata::ListResourceMetadata {
                     type_name: type_name.clone(),
                 })
+                .collect(),
+            ephemeral_resources: rt
+                .ephemeral_resource_names()
+                .into_iter()
+                .map(|type_name| pb::get_metadata::EphemeralMetadata { type_name })
                 .collect(),
             actions: rt
                 .action_names()
@@ -357,6 +367,63 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             state: state.map(dynamic_out),
             diagnostics: diagnostics_out(&d),
             deferred: None,
+        }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        r: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> R<pb::validate_ephemeral_resource_config::Response> {
+        let r = r.into_inner();
+        let d = self
+            .rt
+            .validate_ephemeral_config(&r.type_name, &dynamic_in(r.config));
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response {
+                diagnostics: diagnostics_out(&d),
+            },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        r: Request<pb::open_ephemeral_resource::Request>,
+    ) -> R<pb::open_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        let o = self
+            .rt
+            .open_ephemeral(&r.type_name, &dynamic_in(r.config))
+            .await;
+        Ok(Response::new(pb::open_ephemeral_resource::Response {
+            diagnostics: diagnostics_out(&o.diags),
+            renew_at: o.renew_at.map(timestamp_out),
+            result: o.result.map(dynamic_out),
+            private: o.private,
+            deferred: None,
+        }))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        r: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> R<pb::renew_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        let o = self.rt.renew_ephemeral(&r.type_name, r.private).await;
+        Ok(Response::new(pb::renew_ephemeral_resource::Response {
+            diagnostics: diagnostics_out(&o.diags),
+            renew_at: o.renew_at.map(timestamp_out),
+            private: o.private,
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        r: Request<pb::close_ephemeral_resource::Request>,
+    ) -> R<pb::close_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        let d = self.rt.close_ephemeral(&r.type_name, r.private).await;
+        Ok(Response::new(pb::close_ephemeral_resource::Response {
+            diagnostics: diagnostics_out(&d),
         }))
     }
 

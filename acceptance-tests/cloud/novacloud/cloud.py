@@ -47,6 +47,11 @@ def log(msg):
     print(f"[cloud] {msg}", file=sys.stderr, flush=True)
 
 
+def console_proxy_url(p):
+    """The noVNC proxy base URL remote consoles carry (nothing listens there)."""
+    return url(p["compute"], "/novnc/vnc_auto.html")
+
+
 def ports(base):
     return {
         "keystone": base,
@@ -434,6 +439,11 @@ driver = noop
 notification_format = unversioned
 [compute]
 live_migration_wait_for_vif_plug = false
+[vnc]
+# remote consoles (the fake driver answers for every guest): URLs point at a
+# noVNC proxy address of this cloud that nothing serves
+enabled = true
+novncproxy_base_url = {console_proxy_url(p)}
 [filter_scheduler]
 track_instance_changes = false
 [quota]
@@ -607,6 +617,7 @@ def cmd_start(a):
         {
             "auth_url": url(p["keystone"], "/v3"),
             "compute_url": url(p["compute"], "/v2.1"),
+            "console_proxy_url": console_proxy_url(p),
             "region": REGION,
             "admin": {"user": "admin", "password": ADMIN_PASSWORD, "project": "admin"},
             "demo": {"user": "demo", "password": DEMO_PASSWORD, "project": "demo"},

@@ -1,0 +1,17 @@
+//! Ephemeral resources: values handed to Terraform for one run, never
+//! written to state or plan.
+
+pub mod console;
+pub mod keypair;
+
+use std::sync::Arc;
+
+use crate::configured::NovaData;
+use crate::framework::EphemeralResource;
+
+pub fn all() -> Vec<Arc<dyn EphemeralResource<NovaData>>> {
+    vec![
+        Arc::new(console::ServerConsole),
+        Arc::new(keypair::EphemeralKeypair),
+    ]
+}
