@@ -1344,14 +1344,16 @@ impl Resource<NovaData> for Server {
             resp.diags.push(d);
         }
         // Nova has no lock at create: the server is locked once it is up
-        if p.locked.if_known() == Some(&true) {
+        let locking = p.locked.if_known() == Some(&true);
+        if locking {
             let reason = p.locked_reason.if_known().map(String::as_str);
             if let Err(d) = set_lock(data, &id, Some(reason), dl).await {
                 resp.diags.push(d);
             }
         }
-        let read = match settled.filter(|_| target == "active") {
-            // the wait's last look is the server as it is now
+        let read = match settled.filter(|_| target == "active" && !locking) {
+            // the wait's last look is the server as it is now (unless it
+            // was locked since)
             Some(s) => match server_doc(&s) {
                 Ok(doc) => fill(data, &id, &doc, &p, &mut st, true).await,
                 Err(e) => Err(e),
