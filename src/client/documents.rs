@@ -309,6 +309,13 @@ pub struct Server {
     /// `None` unless the server has a fault object.
     #[serde(deserialize_with = "if_shaped")]
     pub fault: Option<Fault>,
+    /// Whether the server is locked (2.9+); `None` when left out.
+    #[serde(deserialize_with = "de::boolean")]
+    pub locked: Option<bool>,
+    /// Why the server is locked (2.73+): `Some(None)` when shown as null
+    /// (not locked, or locked without a reason), `None` when left out.
+    #[serde(deserialize_with = "de::present_string")]
+    pub locked_reason: Option<Option<String>>,
     #[serde(flatten)]
     pub other: BTreeMap<String, J>,
 }
@@ -742,6 +749,31 @@ mod tests {
         assert_eq!(full.description, Some(None));
         assert_eq!(full.security_groups, None);
         assert_eq!(full.fault.unwrap().code, Some(500));
+    }
+
+    /// `locked` (2.9) and `locked_reason` (2.73): left out below those
+    /// microversions, and a null reason is told apart from none shown.
+    #[test]
+    fn server_lock_fields_by_microversion() {
+        let table = [
+            (json!({"id": "x"}), None, None),
+            (json!({"id": "x", "locked": false}), Some(false), None),
+            (
+                json!({"id": "x", "locked": true, "locked_reason": null}),
+                Some(true),
+                Some(None),
+            ),
+            (
+                json!({"id": "x", "locked": true, "locked_reason": "maintenance"}),
+                Some(true),
+                Some(Some("maintenance".to_string())),
+            ),
+            (json!({"id": "x", "locked": "True"}), Some(true), None),
+        ];
+        for (doc, locked, reason) in table {
+            let s: Server = parse("server", &doc).unwrap();
+            assert_eq!((s.locked, s.locked_reason), (locked, reason), "{doc}");
+        }
     }
 
     #[test]

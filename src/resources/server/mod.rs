@@ -798,6 +798,21 @@ impl Update<'_> {
     /// last when they lock them (shelve, pause, suspend, stop).
     /// `progress` records what is done, for the state kept on failure.
     async fn run(&self, progress: &mut ServerModel) -> Result<(), Diagnostic> {
+        let lock = model::lock_steps(self.old, self.new, others_change(self.old, self.new));
+        if lock.unlock_first {
+            set_lock(self.data, self.id, None, self.dl).await?;
+            progress.locked = Attr::Known(false);
+            progress.locked_reason = Attr::Null;
+        }
+        self.changes(progress).await?;
+        if let Some(reason) = &lock.lock_last {
+            set_lock(self.data, self.id, Some(reason.as_deref()), self.dl).await?;
+        }
+        Ok(())
+    }
+
+    /// The changes other than the lock (see [`Update::run`]).
+    async fn changes(&self, progress: &mut ServerModel) -> Result<(), Diagnostic> {
         let (from, to) = (self.old.power(), self.new.power());
         let power_first = from != to && (is_shelved(from) || to == "active");
         let mut now = from;
@@ -816,6 +831,41 @@ impl Update<'_> {
         self.password().await?;
         set_power_state(self.data, self.id, now, to, self.dl, self.stop).await
     }
+}
+
+/// Whether an update from `old` to `new` changes anything a locked server
+/// refuses: every change [`Update::run`] makes besides the lock.
+fn others_change(old: &ServerModel, new: &ServerModel) -> bool {
+    changed(&old.name, &new.name)
+        || changed(&old.description, &new.description)
+        || changed(&old.access_ip_v4, &new.access_ip_v4)
+        || changed(&old.access_ip_v6, &new.access_ip_v6)
+        || changed(&old.hostname, &new.hostname)
+        || changed(&old.metadata, &new.metadata)
+        || changed(&old.tags, &new.tags)
+        || changed(&old.security_groups, &new.security_groups)
+        || changed(&old.flavor_id, &new.flavor_id)
+        || changed(&old.flavor_name, &new.flavor_name)
+        || changed(&old.image_id, &new.image_id)
+        || changed(&old.admin_pass, &new.admin_pass)
+        || changed(&old.admin_pass_wo_version, &new.admin_pass_wo_version)
+        || old.power() != new.power()
+}
+
+/// Locks the server (`Some(reason)`, the reason sent when given) or
+/// unlocks it (`None`), with the request `nova_server_lock` sends.
+async fn set_lock(
+    data: &NovaData,
+    id: &str,
+    lock: Option<Option<&str>>,
+    dl: Instant,
+) -> Result<(), Diagnostic> {
+    let what = if lock.is_some() { "lock" } else { "unlock" };
+    let body = day2::lock_request(Some(lock.is_some()), lock.flatten());
+    action(data, id, &body, dl)
+        .await
+        .map(|_| ())
+        .map_err(|e| api_error(&format!("Cannot {what} the server"), &e))
 }
 
 /// The hash of the configured user data (unknown while the data is); only
@@ -839,7 +889,8 @@ async fn check_versions(
     let reqs = model::version_requirements(config, prior);
     // a nested argument (`block_device.multiattach`) is shown at its block
     let at = |attr: &str| AttrPath::attr(attr.split('.').next().unwrap_or(attr));
-    for &(attr, version, at_least) in &reqs {
+    let lock = model::lock_requirements(config, prior);
+    for &(attr, version, at_least) in reqs.iter().chain(&lock) {
         if at_least {
             require_feature_at(data, version, attr, at(attr), diags).await;
         }
@@ -1173,6 +1224,10 @@ impl Resource<NovaData> for Server {
         let Some(mut planned) = decode::<ServerModel>("plan", &resp.planned, diags) else {
             return;
         };
+        // judged again here: values unknown at validation are known by now
+        if let Some(d) = schema::lock_reason_diagnostic(&config) {
+            diags.push(d);
+        }
         if let Some(data) = data {
             check_versions(data, &config, prior.as_ref(), diags).await;
             if prior.is_none() {
@@ -1185,6 +1240,7 @@ impl Resource<NovaData> for Server {
         }
         // user data: only its hash is kept; a change replaces the server
         planned.user_data_hash = planned_user_data_hash(&config);
+        model::plan_locked_reason(&config, prior.as_ref(), &mut planned);
         lookups::plan_image(data, &config, prior.as_ref(), &mut planned, diags).await;
         lookups::plan_network_names(data, &config, prior.as_ref(), &mut planned, diags).await;
         if let Some(prior) = &prior {
@@ -1287,8 +1343,17 @@ impl Resource<NovaData> for Server {
         if let Err(d) = set_power_state(data, &id, "active", target, dl, &req.stop).await {
             resp.diags.push(d);
         }
-        let read = match settled.filter(|_| target == "active") {
-            // the wait's last look is the server as it is now
+        // Nova has no lock at create: the server is locked once it is up
+        let locking = p.locked.if_known() == Some(&true);
+        if locking {
+            let reason = p.locked_reason.if_known().map(String::as_str);
+            if let Err(d) = set_lock(data, &id, Some(reason), dl).await {
+                resp.diags.push(d);
+            }
+        }
+        let read = match settled.filter(|_| target == "active" && !locking) {
+            // the wait's last look is the server as it is now (unless it
+            // was locked since)
             Some(s) => match server_doc(&s) {
                 Ok(doc) => fill(data, &id, &doc, &p, &mut st, true).await,
                 Err(e) => Err(e),
@@ -1392,6 +1457,22 @@ impl Resource<NovaData> for Server {
             return;
         };
         let id = prior.id.as_deref().unwrap_or_default().to_string();
+        // a server the state shows locked is unlocked for the destroy; a
+        // lock this user may not lift (an administrator's) is refused with
+        // 409, and the delete then reports Nova's own refusal
+        if prior.locked.if_known() == Some(&true) {
+            let unlock = day2::lock_request(Some(false), None);
+            match action(data, &id, &unlock, dl).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => return,
+                Err(e) if e.is_conflict() => {}
+                Err(e) => {
+                    return resp
+                        .diags
+                        .push(api_error("Cannot unlock server before deleting it", &e))
+                }
+            }
+        }
         let stop_first = prior.stop_before_destroy.if_known() == Some(&true)
             && prior.status.as_deref() == Some("ACTIVE");
         if stop_first {
@@ -1944,5 +2025,35 @@ mod tests {
             None,
             "hints were recorded already"
         );
+    }
+
+    /// What a locked server would refuse: every change the update makes
+    /// besides the lock; the lock itself, local settings and unknown
+    /// planned values are not such changes.
+    #[test]
+    fn others_change_is_what_a_locked_server_refuses() {
+        let prior = running();
+        let mut locked = prior.clone();
+        locked.locked = Attr::Known(true);
+        locked.locked_reason = k("r");
+        assert!(!others_change(&prior, &locked), "the lock alone");
+        let mut local = prior.clone();
+        local.stop_before_destroy = Attr::Known(true);
+        assert!(!others_change(&prior, &local), "a local setting");
+        let mut unknown = prior.clone();
+        unknown.metadata = Attr::Unknown;
+        assert!(!others_change(&prior, &unknown), "unknown is not a change");
+        let mut meta = prior.clone();
+        meta.metadata = Attr::from_known_entries([("role".to_string(), "db".to_string())]);
+        assert!(others_change(&prior, &meta));
+        let mut renamed = prior.clone();
+        renamed.name = k("db");
+        assert!(others_change(&prior, &renamed));
+        let mut stopped = prior.clone();
+        stopped.power_state = k("shutoff");
+        assert!(others_change(&prior, &stopped));
+        let mut resized = prior.clone();
+        resized.flavor_name = k("m1.small");
+        assert!(others_change(&prior, &resized));
     }
 }

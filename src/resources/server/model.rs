@@ -155,6 +155,8 @@ tf_model! {
         pub trusted_image_certificates: Strings,
         pub network_mode: Attr<String>,
         pub power_state: Attr<String>,
+        pub locked: Attr<bool>,
+        pub locked_reason: Attr<String>,
         pub stop_before_destroy: Attr<bool>,
         pub force_delete: Attr<bool>,
         pub status: Attr<String>,
@@ -519,6 +521,72 @@ pub fn version_requirements(c: &ServerModel, prior: Option<&ServerModel>) -> Vec
     out
 }
 
+/// The microversions `locked` (2.9) and `locked_reason` (2.73) need when
+/// set and changed from `prior`. They are kept apart from
+/// [`version_requirements`]: the lock is its own request after the create,
+/// so they take no part in choosing the create request's microversion.
+pub fn lock_requirements(c: &ServerModel, prior: Option<&ServerModel>) -> Vec<Requirement> {
+    let mut out = Vec::new();
+    let changed = |p: &ServerModel| p.locked != c.locked || p.locked_reason != c.locked_reason;
+    if !c.locked.is_null() && prior.is_none_or(|p| p.locked != c.locked) {
+        out.push(("locked", mv::SERVER_LOCKED, true));
+    }
+    if !c.locked_reason.is_null() && prior.is_none_or(changed) {
+        out.push(("locked_reason", mv::SERVER_LOCKED_REASON, true));
+    }
+    out
+}
+
+/// What an update does about the lock: unlock before the other changes,
+/// and lock (with the reason given) after them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LockSteps {
+    pub unlock_first: bool,
+    pub lock_last: Option<Option<String>>,
+}
+
+/// The lock steps of an update from `old` (the state, as the cloud showed
+/// it) to `new` (the plan); `others`: the update changes other things,
+/// which a locked server refuses. A `locked` the configuration does not
+/// set (null) or that is not known is left alone. A server to stay locked
+/// is unlocked for the other changes, or for a new reason, and locked
+/// again with the planned reason.
+pub fn lock_steps(old: &ServerModel, new: &ServerModel, others: bool) -> LockSteps {
+    let was = old.locked.if_known() == Some(&true);
+    match new.locked.if_known() {
+        None => LockSteps::default(),
+        Some(false) => LockSteps {
+            unlock_first: was,
+            lock_last: None,
+        },
+        Some(true) => {
+            let reason = new.locked_reason.if_known().cloned();
+            let relock = was && (others || old.locked_reason != new.locked_reason);
+            LockSteps {
+                unlock_first: relock,
+                lock_last: (!was || relock).then_some(reason),
+            }
+        }
+    }
+}
+
+/// The planned `locked_reason` when the configuration does not set one:
+/// none once the server is unlocked, or locked anew (without a reason);
+/// unknown while `locked` is; else what the framework planned (the state's
+/// value, or the cloud's to tell at create).
+pub fn plan_locked_reason(config: &ServerModel, prior: Option<&ServerModel>, planned: &mut ServerModel) {
+    if !config.locked_reason.is_null() {
+        return;
+    }
+    let was = prior.is_some_and(|p| p.locked.if_known() == Some(&true));
+    match config.locked {
+        Attr::Unknown => planned.locked_reason = Attr::Unknown,
+        Attr::Known(false) => planned.locked_reason = Attr::Null,
+        Attr::Known(true) if !was => planned.locked_reason = Attr::Null,
+        _ => {}
+    }
+}
+
 /// The microversion a create request goes out at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateVersion {
@@ -795,6 +863,7 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
         None => {}
     }
     m.addresses = Attr::Known(addresses(s));
+    flatten_lock(s, m);
     m.fault = Attr::from_option(s.fault.as_ref().map(|f| FaultModel {
         code: Attr::from_option(f.code),
         message: Attr::from_option(f.message.clone()),
@@ -802,6 +871,22 @@ pub fn flatten(s: &documents::Server, prior: Option<&ServerModel>, m: &mut Serve
     // Nova's own, else derived from the blocks as they are so far (the
     // resource derives them again once its interfaces are read)
     super::lookups::fill_access_addresses(s, m);
+}
+
+/// `locked` (2.9) and `locked_reason` (2.73) as the server shows them; a
+/// cloud that does not show one leaves the value known before as it was
+/// (an unknown one becomes null).
+fn flatten_lock(s: &documents::Server, m: &mut ServerModel) {
+    match s.locked {
+        Some(l) => m.locked = Attr::Known(l),
+        None if m.locked.is_unknown() => m.locked = Attr::Null,
+        None => {}
+    }
+    match &s.locked_reason {
+        Some(r) => m.locked_reason = Attr::from_option(r.clone()),
+        None if m.locked_reason.is_unknown() => m.locked_reason = Attr::Null,
+        None => {}
+    }
 }
 
 /// `flavor_id`, `flavor_name` (when the document has them) and `flavor`.
@@ -1866,5 +1951,133 @@ mod tests {
             let reqs = version_requirements(&c, None);
             assert_eq!(create_version(&reqs, negotiated, pinned), want, "{name}");
         }
+    }
+
+    fn lock(locked: Attr<bool>, reason: Attr<String>) -> ServerModel {
+        ServerModel {
+            locked,
+            locked_reason: reason,
+            ..Default::default()
+        }
+    }
+
+    /// `locked` and `locked_reason` as the cloud shows them: left out
+    /// below 2.9 / 2.73 keeps a known value and makes an unknown one null.
+    #[test]
+    fn flatten_reads_the_lock_by_microversion() {
+        let t = || Attr::Known(true);
+        let table = [
+            // (document, before, after)
+            (json!({"id": "x"}), lock(Attr::Unknown, Attr::Unknown), lock(Attr::Null, Attr::Null)),
+            (json!({"id": "x"}), lock(t(), k("r")), lock(t(), k("r"))),
+            (
+                json!({"id": "x", "locked": true}),
+                lock(Attr::Unknown, Attr::Unknown),
+                lock(t(), Attr::Null),
+            ),
+            (
+                json!({"id": "x", "locked": true, "locked_reason": "maintenance"}),
+                lock(Attr::Null, Attr::Null),
+                lock(t(), k("maintenance")),
+            ),
+            (
+                json!({"id": "x", "locked": false, "locked_reason": null}),
+                lock(t(), k("old")),
+                lock(Attr::Known(false), Attr::Null),
+            ),
+        ];
+        for (j, before, want) in table {
+            let mut m = before.clone();
+            flatten(&doc(j.clone()), Some(&before), &mut m);
+            assert_eq!((m.locked, m.locked_reason), (want.locked, want.locked_reason), "{j}");
+        }
+    }
+
+    /// The lock steps of an update: null and unknown `locked` touch
+    /// nothing; a locked server is unlocked for other changes and for a
+    /// new reason, and locked again with the planned reason.
+    #[test]
+    fn lock_steps_table() {
+        let t = || Attr::Known(true);
+        let f = || Attr::Known(false);
+        let n = || Attr::<String>::Null;
+        let steps = |unlock_first, lock_last: Option<Option<&str>>| LockSteps {
+            unlock_first,
+            lock_last: lock_last.map(|r| r.map(str::to_string)),
+        };
+        let table = [
+            // (old, new, others, steps)
+            (lock(f(), n()), lock(Attr::Null, n()), true, steps(false, None)),
+            (lock(t(), n()), lock(Attr::Null, n()), true, steps(false, None)),
+            (lock(t(), n()), lock(Attr::Unknown, n()), true, steps(false, None)),
+            (lock(f(), n()), lock(t(), n()), false, steps(false, Some(None))),
+            (lock(Attr::Null, n()), lock(t(), k("r")), true, steps(false, Some(Some("r")))),
+            (lock(t(), k("r")), lock(t(), k("r")), false, steps(false, None)),
+            (lock(t(), k("r")), lock(t(), k("s")), false, steps(true, Some(Some("s")))),
+            (lock(t(), k("r")), lock(t(), k("r")), true, steps(true, Some(Some("r")))),
+            (lock(t(), n()), lock(t(), n()), true, steps(true, Some(None))),
+            (lock(t(), k("r")), lock(f(), n()), true, steps(true, None)),
+            (lock(f(), n()), lock(f(), n()), true, steps(false, None)),
+        ];
+        for (i, (old, new, others, want)) in table.into_iter().enumerate() {
+            assert_eq!(lock_steps(&old, &new, others), want, "row {i}");
+        }
+    }
+
+    /// The planned reason when the configuration gives none: null after an
+    /// unlock or a new lock, unknown while `locked` is, else as planned.
+    #[test]
+    fn planned_locked_reason_table() {
+        let t = || Attr::Known(true);
+        let f = || Attr::Known(false);
+        let table = [
+            // (config, prior, framework's plan, want)
+            (lock(f(), Attr::Null), Some(lock(t(), k("r"))), k("r"), Attr::Null),
+            (lock(t(), Attr::Null), None, Attr::Unknown, Attr::Null),
+            (lock(t(), Attr::Null), Some(lock(f(), Attr::Null)), Attr::Null, Attr::Null),
+            (lock(t(), Attr::Null), Some(lock(t(), k("r"))), k("r"), k("r")),
+            (lock(Attr::Unknown, Attr::Null), Some(lock(t(), k("r"))), k("r"), Attr::Unknown),
+            (lock(Attr::Null, Attr::Null), Some(lock(t(), k("r"))), k("r"), k("r")),
+            (lock(Attr::Null, Attr::Null), None, Attr::Unknown, Attr::Unknown),
+            (lock(t(), k("s")), Some(lock(t(), k("r"))), k("s"), k("s")),
+            (lock(t(), Attr::Unknown), None, Attr::Unknown, Attr::Unknown),
+        ];
+        for (i, (config, prior, planned, want)) in table.into_iter().enumerate() {
+            let mut p = lock(config.locked.clone(), planned);
+            plan_locked_reason(&config, prior.as_ref(), &mut p);
+            assert_eq!(p.locked_reason, want, "row {i}");
+        }
+    }
+
+    /// `locked` needs 2.9 and `locked_reason` 2.73 when set and changed;
+    /// neither takes part in the create request's microversion.
+    #[test]
+    fn lock_requirements_table() {
+        let t = || Attr::Known(true);
+        let names = |c: &ServerModel, p: Option<&ServerModel>| -> Vec<(&str, Microversion)> {
+            lock_requirements(c, p).into_iter().map(|(a, v, _)| (a, v)).collect()
+        };
+        let l = ("locked", mv::SERVER_LOCKED);
+        let r = ("locked_reason", mv::SERVER_LOCKED_REASON);
+        assert_eq!(names(&lock(Attr::Null, Attr::Null), None), vec![]);
+        assert_eq!(names(&lock(t(), Attr::Null), None), vec![l]);
+        assert_eq!(names(&lock(t(), k("x")), None), vec![l, r]);
+        assert_eq!(names(&lock(Attr::Unknown, Attr::Unknown), None), vec![l, r]);
+        let prior = lock(t(), k("x"));
+        assert_eq!(names(&lock(t(), k("x")), Some(&prior)), vec![]);
+        assert_eq!(names(&lock(t(), k("y")), Some(&prior)), vec![r]);
+        assert_eq!(names(&lock(Attr::Known(false), Attr::Null), Some(&prior)), vec![l]);
+        let c = ServerModel {
+            personality: Attr::Known(vec![Default::default()]),
+            ..lock(t(), k("x"))
+        };
+        assert_eq!(
+            create_version(&version_requirements(&c, None), Microversion(2, 100), false),
+            Ok(CreateVersion::Lowered {
+                version: mv::PERSONALITY_MAX,
+                because: "personality"
+            }),
+            "the lock is no part of the create request"
+        );
     }
 }

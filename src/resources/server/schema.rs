@@ -248,6 +248,8 @@ fn build() -> Schema {
         .attr(Attribute::string_list("trusted_image_certificates").optional().requires_replace().validate(MaxItems(50)).description("Trusted certificate IDs (microversion 2.63)."))
         .attr(Attribute::string("network_mode").optional().requires_replace().validate(OneOf(&["auto", "none"])).description("`auto` or `none` instead of network blocks (microversion 2.37)."))
         .attr(Attribute::string("power_state").default("active").validate(OneOf(POWER_STATES)).description("`active` (default), `shutoff`, `paused`, `suspended`, `shelved` or `shelved_offloaded`; changes in place. `shelved` is reached by shelve and holds whether or not the cloud then offloads the server by itself (Nova's `shelved_offload_time`): a server the cloud offloaded reads as `shelved` while `shelved` is written, which is no drift. `shelved_offloaded` is reached by shelve and, unless the cloud offloads by itself, shelveOffload; a server that is shelved but not offloaded shows as a change to it. Both go back to `active` or `shutoff` by unshelve."))
+        .attr(Attribute::bool("locked").optional_computed().use_state_for_unknown().description("Whether the server is locked (Nova's `locked`, microversion 2.9); changes in place by lock and unlock. Left unset, the lock is not managed: nothing is sent and the state shows the cloud's value (a server locked by someone else shows `true`, with no diff). A locked server refuses most actions, so an update that changes other things unlocks it first and locks it again last; destroying a server whose state says `locked = true` unlocks it first."))
+        .attr(Attribute::string("locked_reason").optional_computed().use_state_for_unknown().recomputed().validate(StringLength(1, 255)).description("Why the server is locked (Nova's `locked_reason`, microversion 2.73), sent with the lock; only with `locked = true`. A change unlocks the server and locks it again with the new reason. Left unset, it shows the reason the cloud reports."))
         .attr(Attribute::bool("stop_before_destroy").default(false).local().description("Stop the server before deleting it."))
         .attr(Attribute::bool("force_delete").default(false).local().description("Purge with forceDelete when the cloud keeps deleted servers (soft delete / recycle bin)."))
         .attr(Attribute::string("status").computed().description("Server status."))
@@ -269,6 +271,24 @@ fn build() -> Schema {
 
 /// Rules across attributes that can be checked before calling the cloud.
 /// Values not known yet are checked when they are.
+/// `locked_reason` goes with `locked = true` only: refused with `locked`
+/// unset or false; judged later while either is unknown.
+pub(super) fn lock_reason_diagnostic(c: &ServerModel) -> Option<Diagnostic> {
+    if c.locked_reason.if_known().is_none()
+        || c.locked.is_unknown()
+        || c.locked.if_known() == Some(&true)
+    {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "locked_reason without a lock",
+            "locked_reason is recorded when the server is locked: set locked = true with it, or remove locked_reason.",
+        )
+        .at(AttrPath::attr("locked_reason")),
+    )
+}
+
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     let Some(c) = decode_checked::<ServerModel>(config, diags) else {
         return;
@@ -286,6 +306,9 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             "Give flavor_id or flavor_name.",
         ),
         _ => {}
+    }
+    if let Some(d) = lock_reason_diagnostic(&c) {
+        diags.push(d);
     }
     if !c.network_mode.is_null() && !c.networks().is_empty() {
         diags.error_at(
@@ -874,6 +897,39 @@ mod tests {
                 *refused,
                 "row {i}: {e:?}"
             );
+        }
+    }
+
+    /// `locked_reason` with `locked` unset or false is refused naming
+    /// `locked_reason`; while either is unknown it waits for the values.
+    #[test]
+    fn locked_reason_needs_locked_true() {
+        let base = [
+            ("image_id", s("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+            ("flavor_id", s("1")),
+        ];
+        let table: [(Value, Value, bool); 9] = [
+            (Value::Bool(true), s("maintenance"), false),
+            (Value::Bool(false), s("maintenance"), true),
+            (Value::Null, s("maintenance"), true),
+            (Value::Unknown, s("maintenance"), false),
+            (Value::Bool(true), Value::Unknown, false),
+            (Value::Bool(false), Value::Unknown, false),
+            (Value::Null, Value::Null, false),
+            (Value::Bool(false), Value::Null, false),
+            (Value::Unknown, Value::Null, false),
+        ];
+        for (i, (locked, reason, refused)) in table.into_iter().enumerate() {
+            let mut pairs = base.to_vec();
+            pairs.push(("locked", locked));
+            pairs.push(("locked_reason", reason));
+            let errs = errors(&cfg(&pairs));
+            assert_eq!(
+                errs.contains(&"locked_reason".to_string()),
+                refused,
+                "row {i}: {errs:?}"
+            );
+            assert!(!errs.contains(&"locked".to_string()), "row {i}: {errs:?}");
         }
     }
 }
