@@ -243,7 +243,10 @@ pub fn render_all(root: &Path) -> BTreeMap<String, String> {
     for e in p.ephemeral_resources() {
         let name = e.type_name();
         files.insert(
-            format!("docs/ephemeral-resources/{}.md", name.trim_start_matches("nova_")),
+            format!(
+                "docs/ephemeral-resources/{}.md",
+                name.trim_start_matches("nova_")
+            ),
             page("ephemeral", name, &e.schema(), root),
         );
     }

@@ -52,8 +52,8 @@ impl<T> Shared<T> {
             .map(|(_, v)| v.clone())
     }
 
-    /// The value if it began at most `ttl` before `asked`, the moment a
-    /// caller asked for it: a caller that waited for a fetch in progress
+    /// The value if it was fetched at most `ttl` before `asked`, the moment
+    /// a caller asked for it: a caller that waited for a fetch in progress
     /// takes its result however long the fetch took (a listing of ten
     /// thousand servers outlasts the TTL; it must not be fetched again by
     /// every caller that waited for it).
@@ -77,10 +77,13 @@ impl<T> Shared<T> {
         if let Some(v) = self.fresh_for(ttl, asked) {
             return Ok(v);
         }
-        // stamped with the time the fetch began: it shows nothing newer
-        let started = Instant::now();
+        // stamped with the time the fetch ended: a listing of a big estate
+        // takes longer than the TTL, and stamped with its start it would
+        // be stale on arrival for every caller after those who waited (each
+        // would list again). Its documents are then at most the fetch's
+        // duration plus the TTL old; a server missing from it is read alone.
         let v = Arc::new(fetch().await?);
-        *lock(&self.current) = Some((started, v.clone()));
+        *lock(&self.current) = Some((Instant::now(), v.clone()));
         Ok(v)
     }
 }
@@ -435,8 +438,8 @@ mod tests {
     }
 
     /// A fetch slower than the TTL (a listing of a big estate) serves every
-    /// caller that waited for it, once; a caller asking a TTL after it
-    /// began fetches anew.
+    /// caller that waited for it, once, and callers for a TTL after it
+    /// ended; a caller asking later fetches anew.
     #[tokio::test]
     async fn a_fetch_slower_than_the_ttl_serves_those_who_waited_for_it() {
         let shared: Shared<u32> = Shared::default();
@@ -459,6 +462,13 @@ mod tests {
             1,
             "one fetch for all who waited"
         );
+        shared.get(ttl, fetch).await.unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "asked within the TTL of its end"
+        );
+        tokio::time::sleep(ttl).await;
         shared.get(ttl, fetch).await.unwrap();
         assert_eq!(
             calls.load(Ordering::SeqCst),

@@ -146,11 +146,20 @@ impl EphemeralResource<NovaData> for ServerConsole {
                 "protocol and type must be known to open a console.",
             );
         };
-        let id = req.config.get("server_id").as_str().unwrap_or_default().to_string();
+        let id = req
+            .config
+            .get("server_id")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let needed = needed_version(&protocol, &ty);
         let feature = format!("A {protocol} console of type {ty}");
         if let Err(e) = data.cloud.require(needed, &feature).await {
-            let at = if needed == REMOTE_CONSOLES { "protocol" } else { "type" };
+            let at = if needed == REMOTE_CONSOLES {
+                "protocol"
+            } else {
+                "type"
+            };
             return resp.diags.error_at(
                 AttrPath::attr(at),
                 "Cannot open the console",
@@ -166,9 +175,10 @@ impl EphemeralResource<NovaData> for ServerConsole {
         {
             Ok(r) => r,
             Err(e) => {
-                return resp
-                    .diags
-                    .push(api_error(&format!("Cannot open a console of server {id}"), &e))
+                return resp.diags.push(api_error(
+                    &format!("Cannot open a console of server {id}"),
+                    &e,
+                ))
             }
         };
         let Some(url) = reply.body["remote_console"]["url"].as_str() else {
@@ -303,7 +313,10 @@ mod tests {
                 "http://127.0.0.1:6080/vnc_auto.html?path=%3Ftoken%3Dabc-123",
                 Some("abc-123"),
             ),
-            ("http://127.0.0.1:6082/spice_auto.html?token=t0k", Some("t0k")),
+            (
+                "http://127.0.0.1:6082/spice_auto.html?token=t0k",
+                Some("t0k"),
+            ),
             ("ws://127.0.0.1:6083/?token=s3r", Some("s3r")),
             ("http://127.0.0.1:6080/vnc_auto.html", None),
             ("http://127.0.0.1:6080/vnc_auto.html?token=", None),

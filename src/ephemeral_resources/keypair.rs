@@ -37,7 +37,12 @@ impl EphemeralResource<NovaData> for EphemeralKeypair {
     }
 
     async fn open(&self, data: &NovaData, req: OpenRequest, resp: &mut OpenResponse) {
-        let name = req.config.get("name").as_str().unwrap_or_default().to_string();
+        let name = req
+            .config
+            .get("name")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let (public_key, private_key) = match generate_ed25519(&name) {
             Ok(k) => k,
             Err(e) => return resp.diags.error("Cannot generate a key pair", e),
@@ -61,8 +66,10 @@ impl EphemeralResource<NovaData> for EphemeralKeypair {
             .as_str()
             .map(|s| Value::String(s.to_string()))
             .unwrap_or(Value::Null);
-        resp.result
-            .set("public_key", Value::String(public_key.trim_end().to_string()));
+        resp.result.set(
+            "public_key",
+            Value::String(public_key.trim_end().to_string()),
+        );
         resp.result.set("private_key", Value::String(private_key));
         resp.result.set("fingerprint", fingerprint);
     }

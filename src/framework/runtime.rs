@@ -1310,7 +1310,12 @@ mod ephemeral_tests {
             }
         }
         async fn open(&self, _: &Seen, req: OpenRequest, resp: &mut OpenResponse) {
-            let name = req.config.get("name").as_str().unwrap_or_default().to_string();
+            let name = req
+                .config
+                .get("name")
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             if name == "leave-unknown" {
                 resp.result.set("value", Value::Unknown);
                 return;
@@ -1318,12 +1323,16 @@ mod ephemeral_tests {
             if name == "fail" {
                 return resp.diags.error("Refused", "no");
             }
-            resp.result.set("value", Value::String(format!("secret-of-{name}")));
+            resp.result
+                .set("value", Value::String(format!("secret-of-{name}")));
             resp.private = Some(name.into_bytes());
             resp.renew_at = Some(std::time::UNIX_EPOCH);
         }
         async fn close(&self, data: &Seen, req: CloseRequest, _: &mut Diagnostics) {
-            data.closed.lock().unwrap().push(req.private.unwrap_or_default());
+            data.closed
+                .lock()
+                .unwrap()
+                .push(req.private.unwrap_or_default());
         }
     }
 
@@ -1352,9 +1361,12 @@ mod ephemeral_tests {
     fn config(name: Value) -> Dynamic {
         let t = Secret.schema().ty();
         let v = Value::Object(
-            [("name".to_string(), name), ("value".to_string(), Value::Null)]
-                .into_iter()
-                .collect(),
+            [
+                ("name".to_string(), name),
+                ("value".to_string(), Value::Null),
+            ]
+            .into_iter()
+            .collect(),
         );
         Dynamic::encode(&v, &t)
     }
@@ -1369,7 +1381,10 @@ mod ephemeral_tests {
     #[test]
     fn registered_with_schema_and_name() {
         let rt = Runtime::new(P);
-        assert_eq!(rt.ephemeral_resource_names(), vec!["test_secret".to_string()]);
+        assert_eq!(
+            rt.ephemeral_resource_names(),
+            vec!["test_secret".to_string()]
+        );
         assert!(rt.schemas().ephemeral_resources.contains_key("test_secret"));
     }
 
@@ -1396,7 +1411,9 @@ mod ephemeral_tests {
     #[tokio::test]
     async fn open_renew_close_round_trip() {
         let rt = configured().await;
-        let o = rt.open_ephemeral("test_secret", &config(Value::String("a".into()))).await;
+        let o = rt
+            .open_ephemeral("test_secret", &config(Value::String("a".into())))
+            .await;
         assert!(o.diags.is_empty());
         let result = o.result.unwrap().decode(&Secret.schema().ty()).unwrap();
         assert_eq!(result.get("value").as_str(), Some("secret-of-a"));
@@ -1407,7 +1424,10 @@ mod ephemeral_tests {
         let r = rt.renew_ephemeral("test_secret", o.private.clone()).await;
         assert!(r.diags.is_empty());
         assert_eq!(r.private.as_deref(), Some(&b"a"[..]));
-        assert!(rt.close_ephemeral("test_secret", o.private).await.is_empty());
+        assert!(rt
+            .close_ephemeral("test_secret", o.private)
+            .await
+            .is_empty());
         let seen = rt.data.get().unwrap();
         assert_eq!(*seen.closed.lock().unwrap(), vec![b"a".to_vec()]);
     }
@@ -1415,16 +1435,26 @@ mod ephemeral_tests {
     #[tokio::test]
     async fn open_refuses_unknown_config_and_unknown_results() {
         let rt = configured().await;
-        let o = rt.open_ephemeral("test_secret", &config(Value::Unknown)).await;
+        let o = rt
+            .open_ephemeral("test_secret", &config(Value::Unknown))
+            .await;
         assert!(o.result.is_none());
         assert!(o.diags.has_errors());
         let o = rt
-            .open_ephemeral("test_secret", &config(Value::String("leave-unknown".into())))
+            .open_ephemeral(
+                "test_secret",
+                &config(Value::String("leave-unknown".into())),
+            )
             .await;
-        assert!(o.diags.iter().any(|d| d.summary == "Provider left unknown values"));
+        assert!(o
+            .diags
+            .iter()
+            .any(|d| d.summary == "Provider left unknown values"));
         let v = o.result.unwrap().decode(&Secret.schema().ty()).unwrap();
         assert!(v.get("value").is_null());
-        let o = rt.open_ephemeral("test_secret", &config(Value::String("fail".into()))).await;
+        let o = rt
+            .open_ephemeral("test_secret", &config(Value::String("fail".into())))
+            .await;
         assert!(o.result.is_none());
         assert_eq!(o.diags.iter().next().unwrap().summary, "Refused");
     }
@@ -1432,7 +1462,9 @@ mod ephemeral_tests {
     #[tokio::test]
     async fn open_before_configure_is_an_error() {
         let rt = Runtime::new(P);
-        let o = rt.open_ephemeral("test_secret", &config(Value::String("a".into()))).await;
+        let o = rt
+            .open_ephemeral("test_secret", &config(Value::String("a".into())))
+            .await;
         assert!(o.result.is_none());
         assert!(o.diags.has_errors());
     }

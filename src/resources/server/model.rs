@@ -574,7 +574,11 @@ pub fn lock_steps(old: &ServerModel, new: &ServerModel, others: bool) -> LockSte
 /// none once the server is unlocked, or locked anew (without a reason);
 /// unknown while `locked` is; else what the framework planned (the state's
 /// value, or the cloud's to tell at create).
-pub fn plan_locked_reason(config: &ServerModel, prior: Option<&ServerModel>, planned: &mut ServerModel) {
+pub fn plan_locked_reason(
+    config: &ServerModel,
+    prior: Option<&ServerModel>,
+    planned: &mut ServerModel,
+) {
     if !config.locked_reason.is_null() {
         return;
     }
@@ -1968,7 +1972,11 @@ mod tests {
         let t = || Attr::Known(true);
         let table = [
             // (document, before, after)
-            (json!({"id": "x"}), lock(Attr::Unknown, Attr::Unknown), lock(Attr::Null, Attr::Null)),
+            (
+                json!({"id": "x"}),
+                lock(Attr::Unknown, Attr::Unknown),
+                lock(Attr::Null, Attr::Null),
+            ),
             (json!({"id": "x"}), lock(t(), k("r")), lock(t(), k("r"))),
             (
                 json!({"id": "x", "locked": true}),
@@ -1989,7 +1997,11 @@ mod tests {
         for (j, before, want) in table {
             let mut m = before.clone();
             flatten(&doc(j.clone()), Some(&before), &mut m);
-            assert_eq!((m.locked, m.locked_reason), (want.locked, want.locked_reason), "{j}");
+            assert_eq!(
+                (m.locked, m.locked_reason),
+                (want.locked, want.locked_reason),
+                "{j}"
+            );
         }
     }
 
@@ -2007,15 +2019,60 @@ mod tests {
         };
         let table = [
             // (old, new, others, steps)
-            (lock(f(), n()), lock(Attr::Null, n()), true, steps(false, None)),
-            (lock(t(), n()), lock(Attr::Null, n()), true, steps(false, None)),
-            (lock(t(), n()), lock(Attr::Unknown, n()), true, steps(false, None)),
-            (lock(f(), n()), lock(t(), n()), false, steps(false, Some(None))),
-            (lock(Attr::Null, n()), lock(t(), k("r")), true, steps(false, Some(Some("r")))),
-            (lock(t(), k("r")), lock(t(), k("r")), false, steps(false, None)),
-            (lock(t(), k("r")), lock(t(), k("s")), false, steps(true, Some(Some("s")))),
-            (lock(t(), k("r")), lock(t(), k("r")), true, steps(true, Some(Some("r")))),
-            (lock(t(), n()), lock(t(), n()), true, steps(true, Some(None))),
+            (
+                lock(f(), n()),
+                lock(Attr::Null, n()),
+                true,
+                steps(false, None),
+            ),
+            (
+                lock(t(), n()),
+                lock(Attr::Null, n()),
+                true,
+                steps(false, None),
+            ),
+            (
+                lock(t(), n()),
+                lock(Attr::Unknown, n()),
+                true,
+                steps(false, None),
+            ),
+            (
+                lock(f(), n()),
+                lock(t(), n()),
+                false,
+                steps(false, Some(None)),
+            ),
+            (
+                lock(Attr::Null, n()),
+                lock(t(), k("r")),
+                true,
+                steps(false, Some(Some("r"))),
+            ),
+            (
+                lock(t(), k("r")),
+                lock(t(), k("r")),
+                false,
+                steps(false, None),
+            ),
+            (
+                lock(t(), k("r")),
+                lock(t(), k("s")),
+                false,
+                steps(true, Some(Some("s"))),
+            ),
+            (
+                lock(t(), k("r")),
+                lock(t(), k("r")),
+                true,
+                steps(true, Some(Some("r"))),
+            ),
+            (
+                lock(t(), n()),
+                lock(t(), n()),
+                true,
+                steps(true, Some(None)),
+            ),
             (lock(t(), k("r")), lock(f(), n()), true, steps(true, None)),
             (lock(f(), n()), lock(f(), n()), true, steps(false, None)),
         ];
@@ -2032,13 +2089,43 @@ mod tests {
         let f = || Attr::Known(false);
         let table = [
             // (config, prior, framework's plan, want)
-            (lock(f(), Attr::Null), Some(lock(t(), k("r"))), k("r"), Attr::Null),
+            (
+                lock(f(), Attr::Null),
+                Some(lock(t(), k("r"))),
+                k("r"),
+                Attr::Null,
+            ),
             (lock(t(), Attr::Null), None, Attr::Unknown, Attr::Null),
-            (lock(t(), Attr::Null), Some(lock(f(), Attr::Null)), Attr::Null, Attr::Null),
-            (lock(t(), Attr::Null), Some(lock(t(), k("r"))), k("r"), k("r")),
-            (lock(Attr::Unknown, Attr::Null), Some(lock(t(), k("r"))), k("r"), Attr::Unknown),
-            (lock(Attr::Null, Attr::Null), Some(lock(t(), k("r"))), k("r"), k("r")),
-            (lock(Attr::Null, Attr::Null), None, Attr::Unknown, Attr::Unknown),
+            (
+                lock(t(), Attr::Null),
+                Some(lock(f(), Attr::Null)),
+                Attr::Null,
+                Attr::Null,
+            ),
+            (
+                lock(t(), Attr::Null),
+                Some(lock(t(), k("r"))),
+                k("r"),
+                k("r"),
+            ),
+            (
+                lock(Attr::Unknown, Attr::Null),
+                Some(lock(t(), k("r"))),
+                k("r"),
+                Attr::Unknown,
+            ),
+            (
+                lock(Attr::Null, Attr::Null),
+                Some(lock(t(), k("r"))),
+                k("r"),
+                k("r"),
+            ),
+            (
+                lock(Attr::Null, Attr::Null),
+                None,
+                Attr::Unknown,
+                Attr::Unknown,
+            ),
             (lock(t(), k("s")), Some(lock(t(), k("r"))), k("s"), k("s")),
             (lock(t(), Attr::Unknown), None, Attr::Unknown, Attr::Unknown),
         ];
@@ -2055,7 +2142,10 @@ mod tests {
     fn lock_requirements_table() {
         let t = || Attr::Known(true);
         let names = |c: &ServerModel, p: Option<&ServerModel>| -> Vec<(&str, Microversion)> {
-            lock_requirements(c, p).into_iter().map(|(a, v, _)| (a, v)).collect()
+            lock_requirements(c, p)
+                .into_iter()
+                .map(|(a, v, _)| (a, v))
+                .collect()
         };
         let l = ("locked", mv::SERVER_LOCKED);
         let r = ("locked_reason", mv::SERVER_LOCKED_REASON);
@@ -2066,7 +2156,10 @@ mod tests {
         let prior = lock(t(), k("x"));
         assert_eq!(names(&lock(t(), k("x")), Some(&prior)), vec![]);
         assert_eq!(names(&lock(t(), k("y")), Some(&prior)), vec![r]);
-        assert_eq!(names(&lock(Attr::Known(false), Attr::Null), Some(&prior)), vec![l]);
+        assert_eq!(
+            names(&lock(Attr::Known(false), Attr::Null), Some(&prior)),
+            vec![l]
+        );
         let c = ServerModel {
             personality: Attr::Known(vec![Default::default()]),
             ..lock(t(), k("x"))
