@@ -403,6 +403,7 @@ NEW_VALUES = {
     # the cloud has one security group: take it away, then give it back
     ("nova_server", "security_groups"): lambda cur, values, cloud: [{("security_groups",): ["default", "web"]}, {("security_groups",): ["default"]}],
     ("nova_server", "user_data"): lambda cur, values, cloud: [{("user_data",): "#cloud-config\nruncmd: []\n"}],
+    ("nova_server", "vendor_options"): lambda cur, values, cloud: [{("vendor_options",): NewBlock(ignore_resize_confirmation=True)}],
     ("nova_server", "network.fixed_ip_v4"): lambda cur, values, cloud: [{("network", "fixed_ip_v4"): other(cur, "192.168.1.50", "192.168.1.51")}],
     ("nova_server", "network.fixed_ip_v6"): lambda cur, values, cloud: [{("network", "fixed_ip_v6"): other(cur, "fd00::50", "fd00::51")}],
     # a network by uuid or by name, not both
@@ -429,9 +430,11 @@ NEW_VALUES = {
     ("nova_server", "scheduler_hints.different_host"): lambda cur, values, cloud: [{("scheduler_hints", "different_host"): [str(uuid.uuid4())]}],
     ("nova_server", "scheduler_hints.same_host"): lambda cur, values, cloud: [{("scheduler_hints", "same_host"): [str(uuid.uuid4())]}],
     # personality is refused after compute microversion 2.56: planned with
-    # the provider at 2.56, without the hostname (2.90) set before
+    # the provider at 2.56, without the hostname (2.90) and locked_reason
+    # (2.73) set before
     ("nova_server", "personality"): lambda cur, values, cloud: [{
         ("personality",): NewBlock(file="/etc/motd", content="hello"), ("hostname",): REMOVE,
+        ("locked_reason",): REMOVE,
         PROVIDER: 'compute_microversion = "2.56"'}],
 }
 
