@@ -24,6 +24,9 @@ pub struct NovaData {
     pub query_concurrency: usize,
     /// Flavor documents (`GET /flavors/detail`), fetched once per process.
     pub flavors: tokio::sync::Mutex<Option<Vec<crate::client::documents::Flavor>>>,
+    /// Image names by image ID, as read once per process (an import of
+    /// many servers of one image reads its name once, not per server).
+    pub image_names: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl NovaData {
@@ -35,6 +38,7 @@ impl NovaData {
             cloud_profile: Some(CloudProfile::Upstream),
             query_concurrency: crate::framework::runtime::DEFAULT_LIST_CONCURRENCY,
             flavors: tokio::sync::Mutex::new(None),
+            image_names: Default::default(),
         }
     }
 }

@@ -124,12 +124,22 @@ pub async fn network_id_for(
 /// The name of image `id`, when the image API shows it (`None`, logged,
 /// when it cannot: no image endpoint, an image deleted or not visible).
 pub async fn image_name_of(data: &NovaData, id: &str) -> Option<String> {
+    let known = |d: &NovaData| d.image_names.lock().ok()?.get(id).cloned();
+    if let Some(name) = known(data) {
+        return Some(name);
+    }
     let path = format!("/v2/images/{}", path_segment(id));
     let call = Call::new(Service::Image, reqwest::Method::GET, &path);
     match data.cloud.session.call(call).await {
-        Ok(r) => documents::parse::<documents::Image>("image", &r.body)
-            .ok()
-            .and_then(|i| i.name),
+        Ok(r) => {
+            let name = documents::parse::<documents::Image>("image", &r.body)
+                .ok()
+                .and_then(|i| i.name);
+            if let (Some(n), Ok(mut names)) = (&name, data.image_names.lock()) {
+                names.insert(id.to_string(), n.clone());
+            }
+            name
+        }
         Err(e) => {
             tracing::debug!(image = %id, error = %e, "image name not readable");
             None
