@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value as J;
 
+use super::waiter::{changes_since, SKEW};
 use super::{ApiError, Call, Cloud, Service};
 
 /// How long a listing answers reads.
@@ -64,9 +65,12 @@ impl<T> Shared<T> {
             .map(|(_, v)| v.clone())
     }
 
+    /// The value, fetched anew (once for every caller waiting) when it is
+    /// older than `ttl`. `fetch` is given the value it replaces, so it may
+    /// bring that one up to date rather than fetch it whole.
     pub async fn get<F, Fut>(&self, ttl: Duration, fetch: F) -> Result<Arc<T>, ApiError>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(Option<Arc<T>>) -> Fut,
         Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
         let asked = Instant::now();
@@ -82,17 +86,75 @@ impl<T> Shared<T> {
         // be stale on arrival for every caller after those who waited (each
         // would list again). Its documents are then at most the fetch's
         // duration plus the TTL old; a server missing from it is read alone.
-        let v = Arc::new(fetch().await?);
+        let previous = lock(&self.current).as_ref().map(|(_, v)| v.clone());
+        let v = Arc::new(fetch(previous).await?);
         *lock(&self.current) = Some((Instant::now(), v.clone()));
         Ok(v)
     }
+}
+
+/// The shared server listing: each server's document kept as its JSON text
+/// (a fraction of its parsed size: ten thousand servers in tens of MB, not
+/// hundreds), and the cloud time from which a `changes-since` listing
+/// brings it up to date.
+pub struct Listing {
+    servers: HashMap<String, Arc<str>>,
+    /// The cloud's clock (less [`waiter::SKEW`]) when the listing was asked
+    /// for; `None` when the cloud's clock was not known yet.
+    since: Option<std::time::SystemTime>,
+}
+
+impl Listing {
+    /// The server's document as the listing shows it.
+    pub fn get(&self, id: &str) -> Option<J> {
+        serde_json::from_str(self.servers.get(id)?).ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.servers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.servers.is_empty()
+    }
+
+    /// `prev` brought up to date by a `changes-since` listing: changed
+    /// servers replace theirs, deleted ones (status `DELETED`) leave it.
+    fn updated(
+        prev: &Listing,
+        changed: Vec<(String, Option<Arc<str>>)>,
+        since: Option<std::time::SystemTime>,
+    ) -> Listing {
+        let mut servers = prev.servers.clone();
+        for (id, doc) in changed {
+            match doc {
+                Some(d) => {
+                    servers.insert(id, d);
+                }
+                None => {
+                    servers.remove(&id);
+                }
+            }
+        }
+        Listing { servers, since }
+    }
+}
+
+/// A listed server as `(id, its JSON text)`; the text is `None` for one
+/// the listing shows deleted.
+fn listed(s: J) -> Option<(String, Option<Arc<str>>)> {
+    let id = s["id"].as_str()?.to_string();
+    let deleted = s["status"]
+        .as_str()
+        .is_some_and(|st| st.eq_ignore_ascii_case("DELETED"));
+    Some((id, (!deleted).then(|| Arc::from(s.to_string()))))
 }
 
 /// State of batched reads, one per cloud (provider process).
 #[derive(Default)]
 pub struct Reads {
     in_flight: AtomicUsize,
-    servers: Shared<HashMap<String, J>>,
+    servers: Shared<Listing>,
     ports: Shared<HashMap<String, Vec<J>>>,
     /// Servers this process has changed: always read on their own.
     touched: Mutex<HashSet<String>>,
@@ -165,20 +227,37 @@ pub async fn list_while(
     service: Service,
     first: &str,
     key: &str,
-    mut more: impl FnMut(&[J]) -> bool,
+    more: impl FnMut(&[J]) -> bool,
 ) -> Result<Vec<J>, ApiError> {
+    list_mapped(cloud, service, first, key, Some, more).await
+}
+
+/// The pages of a listing as [`list_while`] reads them, each item turned
+/// by `map` as its page arrives (and left out when `map` gives `None`), so
+/// a long listing is never held whole in its parsed form.
+pub async fn list_mapped<T>(
+    cloud: &Cloud,
+    service: Service,
+    first: &str,
+    key: &str,
+    mut map: impl FnMut(J) -> Option<T>,
+    mut more: impl FnMut(&[T]) -> bool,
+) -> Result<Vec<T>, ApiError> {
     let mut restarts = 0;
     'listing: loop {
-        let mut out: Vec<J> = Vec::new();
+        let mut out: Vec<T> = Vec::new();
         let mut ids = HashSet::new();
         let mut followed = HashSet::new();
         let mut next = Some(first.to_string());
         while let Some(path) = next.take() {
-            let reply = cloud
+            let mut reply = cloud
                 .session
                 .call(Call::new(service, Method::GET, &path))
                 .await?;
-            let items = reply.body[key].as_array().cloned().unwrap_or_default();
+            let items = match reply.body.get_mut(key).map(J::take) {
+                Some(J::Array(items)) => items,
+                _ => vec![],
+            };
             let empty = items.is_empty();
             for item in items {
                 let fresh = match item["id"].as_str() {
@@ -186,7 +265,7 @@ pub async fn list_while(
                     None => true,
                 };
                 if fresh {
-                    out.push(item);
+                    out.extend(map(item));
                 }
             }
             followed.insert(path);
@@ -234,16 +313,43 @@ impl Cloud {
         }
     }
 
-    async fn server_listing(&self) -> Result<Arc<HashMap<String, J>>, ApiError> {
+    /// The shared listing of the project's servers. Once made, it is kept
+    /// up to date by `GET /servers/detail?changes-since=T` (one page while
+    /// few servers change) rather than listed whole again; a cloud that
+    /// refuses that gets the whole listing.
+    async fn server_listing(&self) -> Result<Arc<Listing>, ApiError> {
+        self.server_listing_within(LISTING_TTL).await
+    }
+
+    async fn server_listing_within(&self, ttl: Duration) -> Result<Arc<Listing>, ApiError> {
         self.reads
             .servers
-            .get(LISTING_TTL, || async {
-                let all = list_all(self, Service::Compute, "/servers/detail", "servers").await?;
+            .get(ttl, |prev| async move {
+                let started = Instant::now();
+                let before = self.session.cloud_now();
+                // the cloud's clock when the listing was asked for (learnt from
+                // its answer when this is the first), less the allowance
+                let since = || {
+                    before
+                        .or_else(|| self.session.cloud_now().map(|t| t - started.elapsed()))
+                        .map(|t| t - SKEW)
+                };
+                if let Some((prev, from)) = prev.as_ref().and_then(|p| Some((p, p.since?))) {
+                    let path = format!("/servers/detail?changes-since={}", changes_since(from));
+                    match list_mapped(self, Service::Compute, &path, "servers", listed, |_| true).await {
+                        Ok(changed) => {
+                            tracing::debug!(changed = changed.len(), "shared server listing brought up to date");
+                            return Ok(Listing::updated(prev, changed, since()));
+                        }
+                        Err(e) => tracing::debug!(error = %e, "changes-since listing failed; listing whole"),
+                    }
+                }
+                let all = list_mapped(self, Service::Compute, "/servers/detail", "servers", listed, |_| true).await?;
                 tracing::debug!(servers = all.len(), "shared server listing");
-                Ok(all
-                    .into_iter()
-                    .filter_map(|s| Some((s["id"].as_str()?.to_string(), s)))
-                    .collect())
+                Ok(Listing {
+                    servers: all.into_iter().filter_map(|(id, doc)| Some((id, doc?))).collect(),
+                    since: since(),
+                })
             })
             .await
     }
@@ -278,7 +384,7 @@ impl Cloud {
             match self.server_listing().await {
                 Ok(all) => {
                     if let Some(s) = all.get(id) {
-                        return Ok(Some(s.clone()));
+                        return Ok(Some(s));
                     }
                 }
                 Err(e) => tracing::debug!(error = %e, "server listing failed; reading alone"),
@@ -310,7 +416,7 @@ impl Cloud {
         let listing = self
             .reads
             .ports
-            .get(LISTING_TTL, || async {
+            .get(LISTING_TTL, |_| async {
                 let path = format!("/v2.0/ports?tenant_id={project}");
                 let all = list_all(self, Service::Network, &path, "ports").await?;
                 let mut by_device: HashMap<String, Vec<J>> = HashMap::new();
@@ -396,7 +502,7 @@ impl Cloud {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -420,7 +526,7 @@ mod tests {
     async fn shared_value_is_fetched_once_while_fresh() {
         let shared: Shared<u32> = Shared::default();
         let calls = AtomicUsize::new(0);
-        let fetch = || async {
+        let fetch = |_| async {
             calls.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(20)).await;
             Ok(7)
@@ -445,7 +551,7 @@ mod tests {
         let shared: Shared<u32> = Shared::default();
         let calls = AtomicUsize::new(0);
         let ttl = Duration::from_millis(40);
-        let fetch = || async {
+        let fetch = |_| async {
             calls.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(120)).await;
             Ok(7)
@@ -475,5 +581,111 @@ mod tests {
             2,
             "asked after the TTL: fetched anew"
         );
+    }
+
+    /// A Cloud on a mock Keystone and Nova (compute at `<mock>/v2.1`).
+    pub(crate) async fn mock_cloud() -> (wiremock::MockServer, Cloud) {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let base = server.uri();
+        let catalog = serde_json::json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
+            {"type": "compute", "endpoints": [{"interface": "public", "region_id": "R1", "url": format!("{base}/v2.1")}]}]}});
+        Mock::given(method("POST"))
+            .and(path("/v3/auth/tokens"))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .insert_header("X-Subject-Token", "t")
+                    .set_body_json(catalog),
+            )
+            .mount(&server)
+            .await;
+        let cfg = crate::client::Config::from_settings(
+            crate::client::Settings {
+                auth_url: Some(format!("{base}/v3")),
+                user_name: Some("u".into()),
+                password: Some(secrecy::SecretString::from("pw")),
+                project_name: Some("p".into()),
+                ..Default::default()
+            },
+            "test".into(),
+        )
+        .unwrap();
+        (server, Cloud::new(cfg).unwrap())
+    }
+
+    /// Once made, the shared listing is brought up to date by a
+    /// `changes-since` listing: changed servers replace theirs, deleted ones
+    /// leave it, the rest stay; a cloud refusing `changes-since` is listed
+    /// whole again.
+    #[tokio::test]
+    async fn the_server_listing_is_brought_up_to_date_by_changes_since() {
+        use wiremock::matchers::{method, path, query_param_contains, query_param_is_missing};
+        use wiremock::{Mock, ResponseTemplate};
+        let (server, cloud) = mock_cloud().await;
+        let whole = |names: &[(&str, &str)]| {
+            let servers: Vec<J> = names
+                .iter()
+                .map(|(id, st)| serde_json::json!({"id": id, "status": st, "name": format!("n-{id}")}))
+                .collect();
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({ "servers": servers }))
+        };
+        Mock::given(method("GET"))
+            .and(path("/v2.1/servers/detail"))
+            .and(query_param_is_missing("changes-since"))
+            .respond_with(whole(&[("a", "ACTIVE"), ("b", "ACTIVE"), ("c", "SHUTOFF")]))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let delta = Mock::given(method("GET"))
+            .and(path("/v2.1/servers/detail"))
+            .and(query_param_contains("changes-since", "T"))
+            .respond_with(whole(&[("b", "DELETED"), ("c", "ACTIVE"), ("d", "BUILD")]))
+            .up_to_n_times(1)
+            .mount_as_scoped(&server)
+            .await;
+        let first = cloud.server_listing_within(Duration::ZERO).await.unwrap();
+        assert_eq!(first.len(), 3);
+        assert!(
+            first.since.is_some(),
+            "the cloud's clock is known from its Date header"
+        );
+        let second = cloud.server_listing_within(Duration::ZERO).await.unwrap();
+        let status =
+            |l: &Listing, id: &str| l.get(id).map(|s| s["status"].as_str().unwrap().to_string());
+        assert_eq!(
+            status(&second, "a").as_deref(),
+            Some("ACTIVE"),
+            "unchanged: kept"
+        );
+        assert_eq!(
+            status(&second, "b"),
+            None,
+            "deleted: gone from the listing (then read alone)"
+        );
+        assert_eq!(
+            status(&second, "c").as_deref(),
+            Some("ACTIVE"),
+            "changed: the new document"
+        );
+        assert_eq!(status(&second, "d").as_deref(), Some("BUILD"), "new: added");
+        assert_eq!(
+            second.get("a").unwrap()["name"],
+            "n-a",
+            "the whole document, parsed back"
+        );
+        drop(delta);
+        // a cloud refusing changes-since: the whole listing again
+        Mock::given(method("GET"))
+            .and(path("/v2.1/servers/detail"))
+            .and(query_param_contains("changes-since", "T"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(
+                serde_json::json!({"badRequest": {"code": 400, "message": "Invalid filter"}}),
+            ))
+            .mount(&server)
+            .await;
+        let third = cloud.server_listing_within(Duration::ZERO).await.unwrap();
+        assert_eq!(status(&third, "b").as_deref(), Some("ACTIVE"));
+        assert_eq!(third.len(), 3);
     }
 }

@@ -185,8 +185,14 @@ pub const TICK: Duration = Duration::from_secs(2);
 pub const FIRST_LOOK: Duration = Duration::from_secs(1);
 /// Allowance for the cloud's clock (read from `Date`, whole seconds).
 pub const SKEW: Duration = Duration::from_secs(5);
-/// Shared listings that may miss a server before it is fetched on its own.
+/// Shared listings that may miss a server before it is fetched on its own,
+/// while no listing has shown it yet.
 pub const MAX_MISSES: u32 = 3;
+/// Once a shared listing has shown a server, the listings cover it and a
+/// miss means it has not changed; it is fetched on its own only after this
+/// long unseen (a wait of minutes for a slow build costs a read a minute,
+/// not one every few ticks).
+pub const COVERED_SILENCE: Duration = Duration::from_secs(60);
 
 /// One shared listing: every server changed since `since`.
 pub struct Tick {
@@ -321,6 +327,9 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
         .map(|now| cloud.poller.register(now - SKEW));
     let mut seen = 0u64;
     let mut misses = 0u32;
+    // whether a shared listing has shown the server, and when it was last seen
+    let mut covered = false;
+    let mut heard = Instant::now();
     // looks at which the server was where the previous look left it
     let mut still = 0u32;
     let mut previous = String::new();
@@ -339,17 +348,28 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
             return Err(WaitError::Stopped);
         }
         let look = match &interest {
-            Some(me) if misses < MAX_MISSES => cloud
-                .poller
-                .tick(cloud, me, seen, w.deadline)
-                .await
-                .map(|t| {
-                    seen = t.seq;
-                    match t.servers.get(w.server_id) {
-                        Some(s) => Look::Server(s.clone()),
-                        None => Look::Unchanged,
-                    }
-                }),
+            Some(me)
+                if if covered {
+                    heard.elapsed() < COVERED_SILENCE
+                } else {
+                    misses < MAX_MISSES
+                } =>
+            {
+                cloud
+                    .poller
+                    .tick(cloud, me, seen, w.deadline)
+                    .await
+                    .map(|t| {
+                        seen = t.seq;
+                        match t.servers.get(w.server_id) {
+                            Some(s) => {
+                                covered = true;
+                                Look::Server(s.clone())
+                            }
+                            None => Look::Unchanged,
+                        }
+                    })
+            }
             _ => match cloud
                 .compute(reqwest::Method::GET, &path, None, Some(w.deadline))
                 .await
@@ -367,6 +387,7 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
             Ok(Look::Server(s)) => {
                 transient_budget = 5;
                 misses = 0;
+                heard = Instant::now();
                 let status = wire::string(&s["status"])
                     .unwrap_or_else(|| "UNKNOWN".into())
                     .to_ascii_uppercase();
@@ -431,6 +452,63 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server a shared listing has shown is covered by the listings: the
+    /// ticks that miss it (it has not changed) cost no read of its own.
+    /// Here it shows BUILD once, is missing from four ticks (more than
+    /// [`MAX_MISSES`]), then shows ACTIVE: no `GET /servers/{id}` at all.
+    #[tokio::test]
+    async fn a_server_the_listing_covers_is_not_read_alone_while_unchanged() {
+        use wiremock::matchers::{method, path, query_param_contains};
+        use wiremock::{Mock, ResponseTemplate};
+        let (server, cloud) = crate::client::batch::tests::mock_cloud().await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1"}})))
+            .mount(&server)
+            .await;
+        let listing = |servers: J| ResponseTemplate::new(200).set_body_json(serde_json::json!({ "servers": servers }));
+        let ticks = |n: u64, servers: J| {
+            Mock::given(method("GET"))
+                .and(path("/v2.1/servers/detail"))
+                .and(query_param_contains("changes-since", "T"))
+                .respond_with(listing(servers))
+                .up_to_n_times(n)
+        };
+        ticks(1, serde_json::json!([{"id": "s", "status": "BUILD", "OS-EXT-STS:task_state": "spawning"}]))
+            .mount(&server)
+            .await;
+        ticks(4, serde_json::json!([])).mount(&server).await;
+        ticks(9, serde_json::json!([{"id": "s", "status": "ACTIVE", "OS-EXT-STS:task_state": null}]))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/servers/s"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"server": {"id": "s", "status": "BUILD", "OS-EXT-STS:task_state": "spawning"}}),
+            ))
+            .expect(0)
+            .named("a read of the server alone")
+            .mount(&server)
+            .await;
+        // the cloud's clock is learnt from its first answer, as after a create
+        cloud.session.compute_version().await.unwrap();
+        let got = wait_server(
+            &cloud,
+            Wait {
+                server_id: "s",
+                targets: &["ACTIVE"],
+                gone_ok: false,
+                gone: GONE_STATUSES,
+                deadline: Instant::now() + Duration::from_secs(60),
+                stopped: &|| false,
+                request_id: None,
+            },
+        )
+        .await;
+        assert!(matches!(got, Ok(Observed::Settled(_))), "{got:?}");
+    }
 
     #[test]
     fn interval_is_the_tick_then_grows_to_ten_seconds() {
