@@ -129,18 +129,30 @@ def config(n):
 class ProviderWatch:
     """Samples the provider processes while a Terraform command runs: the
     peak RSS (MiB, largest VmHWM of any of them) and their CPU time (s,
-    user + system, summed over processes as last seen)."""
+    user + system, summed over processes as last seen). With `watch_pid`
+    set (the Terraform process), its own CPU time as last seen too (its
+    children's excluded: Terraform does not always reap its plugins, so
+    rusage of children cannot tell the two apart)."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
     def __init__(self):
         self.peak_kib = 0
         self.cpu_ticks = {}
+        self.watch_pid = None
+        self.watched_ticks = 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.sample, daemon=True)
 
     def sample(self):
         while not self.done.is_set():
+            if self.watch_pid:
+                try:
+                    with open(f"/proc/{self.watch_pid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    self.watched_ticks = int(fields[11]) + int(fields[12])
+                except (OSError, IndexError, ValueError):
+                    pass
             for pid in os.listdir("/proc"):
                 if not pid.isdigit():
                     continue
@@ -176,6 +188,10 @@ class ProviderWatch:
     @property
     def cpu_seconds(self):
         return sum(self.cpu_ticks.values()) / self.TICK
+
+    @property
+    def watched_cpu_seconds(self):
+        return self.watched_ticks / self.TICK
 
 
 def peak_rss_during(fn):
