@@ -1256,7 +1256,10 @@ mod tests {
                 uuid: k("3cb9bc59-5699-4588-a4b1-b87f96708bc6"),
                 ..Default::default()
             }]),
-            block_device: Attr::Known(vec![local(0, k("155d900f-4e14-4e4c-a73d-069cbf4541e6")), swap.clone()]),
+            block_device: Attr::Known(vec![
+                local(0, k("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+                swap.clone(),
+            ]),
             ..Default::default()
         };
         let none = ServerModel::default();
@@ -1298,19 +1301,44 @@ mod tests {
         }
         "#);
         let image_ref = |p: &ServerModel, how| {
-            let o = CreateOptions { boot_volume_image_ref: how, ..o };
+            let o = CreateOptions {
+                boot_volume_image_ref: how,
+                ..o
+            };
             create_body(p, &none, &o)["server"].get("imageRef").cloned()
         };
         // whatever the setting for volume-booted servers
-        for how in [BootVolumeImageRef::Omit, BootVolumeImageRef::Empty, BootVolumeImageRef::Image] {
-            assert_eq!(image_ref(&planned, how), Some(json!("155d900f-4e14-4e4c-a73d-069cbf4541e6")));
+        for how in [
+            BootVolumeImageRef::Omit,
+            BootVolumeImageRef::Empty,
+            BootVolumeImageRef::Image,
+        ] {
+            assert_eq!(
+                image_ref(&planned, how),
+                Some(json!("155d900f-4e14-4e4c-a73d-069cbf4541e6"))
+            );
         }
         // image_id given: it is sent
-        let given = ServerModel { image_id: k("a3bf7a3d-f842-4bb7-b005-cbe8e42fc843"), ..planned.clone() };
-        assert_eq!(image_ref(&given, BootVolumeImageRef::Omit), Some(json!("a3bf7a3d-f842-4bb7-b005-cbe8e42fc843")));
+        let given = ServerModel {
+            image_id: k("a3bf7a3d-f842-4bb7-b005-cbe8e42fc843"),
+            ..planned.clone()
+        };
+        assert_eq!(
+            image_ref(&given, BootVolumeImageRef::Omit),
+            Some(json!("a3bf7a3d-f842-4bb7-b005-cbe8e42fc843"))
+        );
         // a device that is not the first, or not local, is no image to send
-        for devices in [vec![swap.clone(), local(1, k("155d900f-4e14-4e4c-a73d-069cbf4541e6"))], vec![swap]] {
-            let p = ServerModel { block_device: Attr::Known(devices), ..planned.clone() };
+        for devices in [
+            vec![
+                swap.clone(),
+                local(1, k("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+            ],
+            vec![swap],
+        ] {
+            let p = ServerModel {
+                block_device: Attr::Known(devices),
+                ..planned.clone()
+            };
             assert_eq!(image_ref(&p, BootVolumeImageRef::Omit), None);
         }
     }

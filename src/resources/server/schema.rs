@@ -590,17 +590,48 @@ mod tests {
         let zero = || Value::Number(0.0);
         let table: Vec<(&str, Vec<Value>, bool)> = vec![
             ("nothing", vec![], true),
-            ("image to local, first", vec![dev("image", "local", zero(), s(IMG)), swap.clone()], false),
-            ("image to local, image unknown", vec![dev("image", "local", zero(), Value::Unknown)], false),
-            ("image to local, no uuid", vec![dev("image", "local", zero(), Value::Null), swap.clone()], true),
-            ("image to local, not first", vec![dev("image", "local", Value::Number(1.0), s(IMG))], true),
-            ("image to volume, first", vec![dev("image", "volume", zero(), s(IMG))], false),
-            ("boot order unknown", vec![dev("image", "local", Value::Unknown, s(IMG))], false),
+            (
+                "image to local, first",
+                vec![dev("image", "local", zero(), s(IMG)), swap.clone()],
+                false,
+            ),
+            (
+                "image to local, image unknown",
+                vec![dev("image", "local", zero(), Value::Unknown)],
+                false,
+            ),
+            (
+                "image to local, no uuid",
+                vec![dev("image", "local", zero(), Value::Null), swap.clone()],
+                true,
+            ),
+            (
+                "image to local, not first",
+                vec![dev("image", "local", Value::Number(1.0), s(IMG))],
+                true,
+            ),
+            (
+                "image to volume, first",
+                vec![dev("image", "volume", zero(), s(IMG))],
+                false,
+            ),
+            (
+                "boot order unknown",
+                vec![dev("image", "local", Value::Unknown, s(IMG))],
+                false,
+            ),
             ("swap alone", vec![swap], true),
         ];
         for (name, devices, missing) in table {
-            let errs = errors(&cfg(&[("flavor_id", s("1")), ("block_device", Value::List(devices))]));
-            assert_eq!(errs.contains(&"image_id".to_string()), missing, "{name}: {errs:?}");
+            let errs = errors(&cfg(&[
+                ("flavor_id", s("1")),
+                ("block_device", Value::List(devices)),
+            ]));
+            assert_eq!(
+                errs.contains(&"image_id".to_string()),
+                missing,
+                "{name}: {errs:?}"
+            );
         }
         // image_id given: never missing, whatever the devices
         let errs = errors(&cfg(&[("flavor_id", s("1")), ("image_id", s(IMG))]));
