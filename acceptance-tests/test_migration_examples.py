@@ -531,6 +531,14 @@ resource "nova_server" "multi-eph" {
 }
 """, check=server_checks("nova_server.multi-eph"))
 
+def check_swap(values, outputs, ctx):
+    """No image_id in the example: the boot device's image is the server's."""
+    server_checks("nova_server.vm-swap")(values, outputs, ctx)
+    v = values["nova_server.vm-swap"]
+    assert v["image_id"] == ctx.cloud["images"]["cirros"], v["image_id"]
+    assert ctx.sdk.compute.get_server(v["id"]).image.id == ctx.cloud["images"]["cirros"]
+
+
 example(RES.format("instance"), "Instance with Boot Disk and Swap Disk", "servers", """
 resource "nova_flavor" "flavor-with-swap" {
   name  = "flavor-with-swap"
@@ -570,7 +578,7 @@ resource "nova_server" "vm-swap" {
     name = "private"
   }
 }
-""", check=server_checks("nova_server.vm-swap"))
+""", check=check_swap)
 
 example(RES.format("instance"), "Instance with User Data (cloud-init)", "servers", """
 resource "nova_server" "instance_1" {
