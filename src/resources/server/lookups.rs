@@ -196,6 +196,15 @@ pub async fn plan_image(
         // the name in state (imported, or written before) stays while the
         // image does
         Attr::Null => {
+            // a new server whose first block device copies an image to the
+            // local disk boots that image (sent as imageRef): the plan says so
+            if prior.is_none() && config.image_id.is_null() && planned.image_id.is_unknown() {
+                if let Some(Attr::Known(img)) =
+                    super::model::boot_device_image(config.block_devices())
+                {
+                    planned.image_id = Attr::Known(img.clone());
+                }
+            }
             planned.image_name = match prior {
                 Some(p) if planned.image_id == p.image_id => p.image_name.clone(),
                 _ => Attr::Null,
@@ -1031,6 +1040,94 @@ mod tests {
             assert!(diags.0.is_empty(), "row {i}");
             assert_eq!(planned.image_id, id_after, "row {i}: image_id");
             assert_eq!(planned.image_name, name_after, "row {i}: image_name");
+        }
+    }
+
+    /// A new server with no image_id or image_name whose first block device
+    /// copies an image to the local disk plans that image as image_id; an
+    /// unknown device image, another boot device, an existing server (its
+    /// image is read from the cloud) or a given image_id plan nothing here.
+    #[test]
+    fn image_of_the_boot_device_is_planned_for_a_new_server() {
+        const IMG: &str = "155d900f-4e14-4e4c-a73d-069cbf4541e6";
+        let dev = |index: i64, src: &str, dest: &str, uuid: Attr<String>| {
+            super::super::model::BlockDeviceModel {
+                boot_index: Attr::Known(index),
+                source_type: k(src),
+                destination_type: k(dest),
+                uuid,
+                ..Default::default()
+            }
+        };
+        let state = ServerModel {
+            image_id: k("i-old"),
+            ..Default::default()
+        };
+        let table: Vec<(
+            &str,
+            Vec<super::super::model::BlockDeviceModel>,
+            Attr<String>,
+            Option<&ServerModel>,
+            Attr<String>,
+        )> = vec![
+            (
+                "image to local",
+                vec![dev(0, "image", "local", k(IMG))],
+                Attr::Null,
+                None,
+                k(IMG),
+            ),
+            (
+                "image unknown",
+                vec![dev(0, "image", "local", Attr::Unknown)],
+                Attr::Null,
+                None,
+                Attr::Unknown,
+            ),
+            (
+                "not first",
+                vec![dev(1, "image", "local", k(IMG))],
+                Attr::Null,
+                None,
+                Attr::Unknown,
+            ),
+            (
+                "image to volume",
+                vec![dev(0, "image", "volume", k(IMG))],
+                Attr::Null,
+                None,
+                Attr::Unknown,
+            ),
+            (
+                "existing server",
+                vec![dev(0, "image", "local", k(IMG))],
+                Attr::Null,
+                Some(&state),
+                Attr::Unknown,
+            ),
+            (
+                "image_id unknown",
+                vec![dev(0, "image", "local", k(IMG))],
+                Attr::Unknown,
+                None,
+                Attr::Unknown,
+            ),
+        ];
+        for (row, devices, image_id, prior, want) in table {
+            let config = ServerModel {
+                image_id: image_id.clone(),
+                block_device: Attr::Known(devices),
+                ..Default::default()
+            };
+            let mut planned = ServerModel {
+                image_id: Attr::Unknown,
+                image_name: Attr::Unknown,
+                ..config.clone()
+            };
+            let mut diags = Diagnostics::default();
+            run(plan_image(None, &config, prior, &mut planned, &mut diags));
+            assert!(diags.0.is_empty(), "{row}");
+            assert_eq!(planned.image_id, want, "{row}: image_id");
         }
     }
 

@@ -328,6 +328,21 @@ pub fn network_request(n: &NetworkModel) -> J {
     J::Object(m)
 }
 
+/// The image of the first block device (`boot_index` 0) when it copies an
+/// image to the local disk (`source_type` "image", `destination_type`
+/// "local"): known, unknown (`Attr::Unknown`), or `None` when the server
+/// does not boot that way or the device gives no uuid.
+pub fn boot_device_image(bds: &[BlockDeviceModel]) -> Option<&Attr<String>> {
+    bds.iter()
+        .find(|b| {
+            b.boot_index.if_known() == Some(&0)
+                && b.source_type.as_deref() == Some("image")
+                && b.destination_type.as_deref() == Some("local")
+        })
+        .map(|b| &b.uuid)
+        .filter(|u| !u.is_null())
+}
+
 /// `imageRef` of a server without `image_id` (booted from a volume), as
 /// the cloud wants it.
 fn boot_volume_image_ref(p: &ServerModel, how: BootVolumeImageRef) -> Option<String> {
@@ -381,7 +396,12 @@ pub fn create_body(p: &ServerModel, config: &ServerModel, o: &CreateOptions) -> 
     s.insert("flavorRef".into(), o.flavor_ref.into());
     let image = match p.image_id.if_known() {
         Some(img) => Some(img.clone()),
-        None => boot_volume_image_ref(p, o.boot_volume_image_ref),
+        // Nova takes an image copied to the local disk only with the same
+        // image as imageRef
+        None => match boot_device_image(p.block_devices()).and_then(|u| u.if_known()) {
+            Some(img) => Some(img.clone()),
+            None => boot_volume_image_ref(p, o.boot_volume_image_ref),
+        },
     };
     if let Some(img) = image {
         s.insert("imageRef".into(), img.into());
@@ -1203,6 +1223,124 @@ mod tests {
             create_body(&planned, &none, &empty)["server"]["imageRef"],
             ""
         );
+    }
+
+    /// A server whose first block device copies an image to the local disk,
+    /// with no image_id (terraform-provider-openstack's "Instance with Boot
+    /// Disk and Swap Disk"): Nova refuses that mapping without imageRef, so
+    /// the device's image is sent as imageRef, whatever the setting for
+    /// volume-booted servers. Given image_id wins.
+    #[test]
+    fn image_to_local_boot_device_is_the_image_ref() {
+        let local = |index: i64, uuid: Attr<String>| BlockDeviceModel {
+            boot_index: Attr::Known(index),
+            uuid,
+            source_type: k("image"),
+            destination_type: k("local"),
+            delete_on_termination: Attr::Known(true),
+            ..Default::default()
+        };
+        let swap = BlockDeviceModel {
+            boot_index: Attr::Known(-1),
+            source_type: k("blank"),
+            destination_type: k("local"),
+            guest_format: k("swap"),
+            volume_size: Attr::Known(4),
+            delete_on_termination: Attr::Known(true),
+            ..Default::default()
+        };
+        let planned = ServerModel {
+            name: k("vm_swap"),
+            image_id: Attr::Unknown,
+            network: Attr::Known(vec![NetworkModel {
+                uuid: k("3cb9bc59-5699-4588-a4b1-b87f96708bc6"),
+                ..Default::default()
+            }]),
+            block_device: Attr::Known(vec![
+                local(0, k("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+                swap.clone(),
+            ]),
+            ..Default::default()
+        };
+        let none = ServerModel::default();
+        let o = CreateOptions {
+            microversion: Microversion(2, 96),
+            flavor_ref: "fe8a6a7a-7e53-4a5e-8e43-4f0e7a0f1e2d",
+            boot_volume_image_ref: BootVolumeImageRef::Omit,
+            create_token: None,
+        };
+        insta::assert_json_snapshot!(create_body(&planned, &none, &o), @r#"
+        {
+          "server": {
+            "block_device_mapping_v2": [
+              {
+                "boot_index": 0,
+                "delete_on_termination": true,
+                "destination_type": "local",
+                "source_type": "image",
+                "uuid": "155d900f-4e14-4e4c-a73d-069cbf4541e6"
+              },
+              {
+                "boot_index": -1,
+                "delete_on_termination": true,
+                "destination_type": "local",
+                "guest_format": "swap",
+                "source_type": "blank",
+                "volume_size": 4
+              }
+            ],
+            "flavorRef": "fe8a6a7a-7e53-4a5e-8e43-4f0e7a0f1e2d",
+            "imageRef": "155d900f-4e14-4e4c-a73d-069cbf4541e6",
+            "name": "vm_swap",
+            "networks": [
+              {
+                "uuid": "3cb9bc59-5699-4588-a4b1-b87f96708bc6"
+              }
+            ]
+          }
+        }
+        "#);
+        let image_ref = |p: &ServerModel, how| {
+            let o = CreateOptions {
+                boot_volume_image_ref: how,
+                ..o
+            };
+            create_body(p, &none, &o)["server"].get("imageRef").cloned()
+        };
+        // whatever the setting for volume-booted servers
+        for how in [
+            BootVolumeImageRef::Omit,
+            BootVolumeImageRef::Empty,
+            BootVolumeImageRef::Image,
+        ] {
+            assert_eq!(
+                image_ref(&planned, how),
+                Some(json!("155d900f-4e14-4e4c-a73d-069cbf4541e6"))
+            );
+        }
+        // image_id given: it is sent
+        let given = ServerModel {
+            image_id: k("a3bf7a3d-f842-4bb7-b005-cbe8e42fc843"),
+            ..planned.clone()
+        };
+        assert_eq!(
+            image_ref(&given, BootVolumeImageRef::Omit),
+            Some(json!("a3bf7a3d-f842-4bb7-b005-cbe8e42fc843"))
+        );
+        // a device that is not the first, or not local, is no image to send
+        for devices in [
+            vec![
+                swap.clone(),
+                local(1, k("155d900f-4e14-4e4c-a73d-069cbf4541e6")),
+            ],
+            vec![swap],
+        ] {
+            let p = ServerModel {
+                block_device: Attr::Known(devices),
+                ..planned.clone()
+            };
+            assert_eq!(image_ref(&p, BootVolumeImageRef::Omit), None);
+        }
     }
 
     /// F-001-create-ha-disabled: a legacy v2 cloud (no microversions), vendor metadata.

@@ -223,7 +223,7 @@ fn build() -> Schema {
     let b = computed_nested(Block::new("A server (instance). Created from an image or booted from a volume, waited for until ACTIVE (or the requested power state); Nova's fault message is reported when it ends in ERROR.")
         .attr(Attribute::string("id").computed().use_state_for_unknown().description("The server ID."))
         .attr(Attribute::string("name").required().validate(StringLength(1, 255)).validate(NovaName).description("Name; changes in place."))
-        .attr(Attribute::string("image_id").optional_computed().recomputed().validate(Uuid).use_state_for_unknown().description("Image to boot from; a change rebuilds an image-backed server in place. Computed when `image_name` is given."))
+        .attr(Attribute::string("image_id").optional_computed().recomputed().validate(Uuid).use_state_for_unknown().description("Image to boot from; a change rebuilds an image-backed server in place. Computed when `image_name` is given, and taken from the first block device when that copies an image to the local disk (`boot_index = 0`, `source_type = \"image\"`, `destination_type = \"local\"`): Nova takes that only with the same image."))
         .attr(Attribute::string("image_name").optional_computed().recomputed().validate(StringLength(1, 255)).description("Image name, instead of `image_id`: looked up through the image API at plan time (exactly one image of that name, else the plan fails naming it and, for several, listing their IDs). A changed name that finds the same image changes nothing; one that finds another image rebuilds, as an `image_id` change does. Kept as written; a server given by `image_id` has none (the image API is not called for it), unless the state has one for that same image (written before, moved, or imported: an import fills it from the image API). `image_id` and `image_name` together are refused."))
         .attr(Attribute::string("flavor_id").optional_computed().recomputed().validate(StringLength(1, 255)).description("Flavor ID; a change resizes in place (and confirms the resize)."))
         .attr(Attribute::string("flavor_name").optional_computed().recomputed().validate(StringLength(1, 255)).description("Flavor name, instead of flavor_id."))
@@ -345,6 +345,10 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     let boots_from_volume = c.block_devices().iter().any(|b| {
         b.boot_index.if_known() == Some(&0) && b.destination_type.as_deref() == Some("volume")
     });
+    // an image copied to the local disk by the first block device names
+    // the image itself: it is sent as `imageRef` (Nova refuses that mapping
+    // without one), as terraform-provider-openstack's examples write it
+    let boots_from_image_device = super::model::boot_device_image(c.block_devices()).is_some();
     let order_known = c.block_devices().iter().all(|b| !b.boot_index.is_unknown());
     if !c.image_id.is_null() && !c.image_name.is_null() {
         diags.error_at(
@@ -353,11 +357,16 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             "Give image_id or image_name, not both.",
         );
     }
-    if c.image_id.is_null() && c.image_name.is_null() && !boots_from_volume && order_known {
+    if c.image_id.is_null()
+        && c.image_name.is_null()
+        && !boots_from_volume
+        && !boots_from_image_device
+        && order_known
+    {
         diags.error_at(
             at("image_id"),
             "Missing boot source",
-            "Give image_id or image_name, or a block_device with boot_index 0 and destination_type \"volume\".",
+            "Give image_id or image_name, or a block_device with boot_index 0 and destination_type \"volume\", or one with boot_index 0, source_type \"image\", destination_type \"local\" and the image's uuid.",
         );
     }
     if c.security_groups.if_known().is_some_and(|g| g.is_empty()) {
@@ -552,6 +561,83 @@ mod tests {
             ("flavor_id", s("1"))
         ]))
         .is_empty());
+    }
+
+    /// What boots the server: image_id or image_name, a volume as the first
+    /// block device, or an image the first block device copies to the
+    /// local disk (terraform-provider-openstack's "Instance with Boot Disk
+    /// and Swap Disk" example, which gives no image_id). Anything else is
+    /// refused at plan, naming image_id; an unknown boot order or image is
+    /// not read as missing.
+    #[test]
+    fn boot_source_rules() {
+        const IMG: &str = "155d900f-4e14-4e4c-a73d-069cbf4541e6";
+        let dev = |src: &str, dest: &str, index: Value, uuid: Value| {
+            bd(&[
+                ("source_type", s(src)),
+                ("destination_type", s(dest)),
+                ("boot_index", index),
+                ("uuid", uuid),
+            ])
+        };
+        let swap = bd(&[
+            ("source_type", s("blank")),
+            ("destination_type", s("local")),
+            ("boot_index", Value::Number(-1.0)),
+            ("guest_format", s("swap")),
+            ("volume_size", Value::Number(4.0)),
+        ]);
+        let zero = || Value::Number(0.0);
+        let table: Vec<(&str, Vec<Value>, bool)> = vec![
+            ("nothing", vec![], true),
+            (
+                "image to local, first",
+                vec![dev("image", "local", zero(), s(IMG)), swap.clone()],
+                false,
+            ),
+            (
+                "image to local, image unknown",
+                vec![dev("image", "local", zero(), Value::Unknown)],
+                false,
+            ),
+            (
+                "image to local, no uuid",
+                vec![dev("image", "local", zero(), Value::Null), swap.clone()],
+                true,
+            ),
+            (
+                "image to local, not first",
+                vec![dev("image", "local", Value::Number(1.0), s(IMG))],
+                true,
+            ),
+            (
+                "image to volume, first",
+                vec![dev("image", "volume", zero(), s(IMG))],
+                false,
+            ),
+            (
+                "boot order unknown",
+                vec![dev("image", "local", Value::Unknown, s(IMG))],
+                false,
+            ),
+            ("swap alone", vec![swap], true),
+        ];
+        for (name, devices, missing) in table {
+            let errs = errors(&cfg(&[
+                ("flavor_id", s("1")),
+                ("block_device", Value::List(devices)),
+            ]));
+            assert_eq!(
+                errs.contains(&"image_id".to_string()),
+                missing,
+                "{name}: {errs:?}"
+            );
+        }
+        // image_id given: never missing, whatever the devices
+        let errs = errors(&cfg(&[("flavor_id", s("1")), ("image_id", s(IMG))]));
+        assert!(!errs.contains(&"image_id".to_string()), "{errs:?}");
+        let errs = errors(&cfg(&[("flavor_id", s("1")), ("image_id", Value::Unknown)]));
+        assert!(!errs.contains(&"image_id".to_string()), "{errs:?}");
     }
 
     /// The size limit is on what is sent: base64 as written, or the text
