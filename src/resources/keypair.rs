@@ -296,19 +296,25 @@ fn same_key_in_place(req: &PlanRequest<'_>, resp: &mut PlanResponse) {
     if generated && same_generated_algorithm(&prior, &config) {
         same.extend(["algorithm", "rsa_bits"]);
     }
-    if same.is_empty() {
-        return;
-    }
+    let before = resp.requires_replace.len();
     resp.requires_replace
         .retain(|p| !same.iter().any(|a| *p == AttrPath::attr(a)));
+    if resp.requires_replace.len() == before {
+        return; // nothing was to replace it, or something else still is
+    }
     if resp.requires_replace.is_empty() {
         // nothing changes in the cloud: the state as it was, the
         // arguments as written
         let Ok(planned) = KeypairModel::from_value(&resp.planned) else {
             return;
         };
+        let public_key = if same.contains(&"public_key") {
+            config.public_key
+        } else {
+            prior.public_key.clone()
+        };
         let kept = KeypairModel {
-            public_key: config.public_key,
+            public_key,
             algorithm: config.algorithm,
             rsa_bits: config.rsa_bits,
             timeouts: planned.timeouts,
