@@ -614,7 +614,8 @@ mod tests {
         let key = || K("ssh-ed25519 AAAA k".to_string());
         let s = |v: &str| K(v.to_string());
         // (algorithm, rsa_bits, public_key, errors at)
-        let table: Vec<(Attr<String>, Attr<i64>, Attr<String>, Vec<&str>)> = vec![
+        type Case = (Attr<String>, Attr<i64>, Attr<String>, Vec<&'static str>);
+        let table: Vec<Case> = vec![
             (N, N, N, vec![]),
             (s("ed25519"), N, N, vec![]),
             (s("rsa"), N, N, vec![]),

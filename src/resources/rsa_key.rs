@@ -310,12 +310,11 @@ mod tests {
         let pkcs8 = pem(
             "PRIVATE KEY",
             &pkcs8_of_pkcs1(
-                &rustls_pemfile::rsa_private_keys(&mut private.as_bytes())
+                rustls_pemfile::rsa_private_keys(&mut private.as_bytes())
                     .next()
                     .unwrap()
                     .unwrap()
-                    .secret_pkcs1_der()
-                    .to_vec(),
+                    .secret_pkcs1_der(),
             ),
         );
         let key8 = private_key_from_pem(&pkcs8).unwrap();
