@@ -174,3 +174,56 @@ resource "terraform_data" "use" {{
     assert "PRIVATE KEY" not in shown and "ssh-ed25519" not in shown
     assert name not in [k.name for k in sdk.compute.keypairs()]
     tf.destroy()
+
+
+def test_ephemeral_rsa_keypair_is_pem_and_matches_what_nova_holds(tf_cloud, sdk):
+    import subprocess
+    import sys
+
+    tf = tf_cloud
+    name = "tf-acc-ephemeral-rsa"
+    with open(os.path.join(tf.dir, "check_key.py"), "w") as f:
+        f.write(KEY_CHECK)
+    tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+ephemeral "nova_keypair" "k" {{
+  name      = "{name}"
+  algorithm = "rsa"
+  rsa_bits  = 2048
+}}
+
+resource "terraform_data" "use" {{
+  input = "once"
+
+  provisioner "local-exec" {{
+    command = "{sys.executable} check_key.py"
+    environment = {{
+      NAME        = ephemeral.nova_keypair.k.name
+      PUBLIC      = ephemeral.nova_keypair.k.public_key
+      PRIVATE     = ephemeral.nova_keypair.k.private_key
+      FINGERPRINT = ephemeral.nova_keypair.k.fingerprint
+    }}
+  }}
+}}
+""")
+    tf.init()
+    tf.apply()
+    with open(os.path.join(tf.dir, "keypair.txt")) as f:
+        nova_public, nova_fp, public, fp = f.read().splitlines()
+    assert public.startswith("ssh-rsa ")
+    assert (nova_public, nova_fp) == (public, fp)
+    key_file = os.path.join(tf.dir, "id_ephemeral")
+    assert open(key_file).read().startswith("-----BEGIN RSA PRIVATE KEY-----\n")
+    # a 2048-bit key that belongs to the public key Nova held
+    derived = subprocess.run(["ssh-keygen", "-y", "-f", key_file], capture_output=True, text=True,
+                             check=True).stdout
+    assert derived.split()[:2] == public.split()[:2]
+    bits = subprocess.run(["ssh-keygen", "-l", "-f", key_file], capture_output=True, text=True,
+                          check=True).stdout
+    assert bits.startswith("2048 "), bits
+    assert name not in [k.name for k in sdk.compute.keypairs()]
+    with open(os.path.join(tf.dir, "terraform.tfstate")) as f:
+        state = f.read()
+    assert public.split()[1] not in state and "RSA PRIVATE KEY" not in state
+    tf.destroy()

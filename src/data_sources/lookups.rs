@@ -63,7 +63,9 @@ impl DataSource<NovaData> for KeypairData {
             "Looks up a key pair by name.",
             &["name", "user_id"],
         );
-        b.attributes.retain(|a| a.name != "private_key");
+        // what the provider generated with is not in Nova's answer
+        b.attributes
+            .retain(|a| !["private_key", "algorithm", "rsa_bits"].contains(&a.name.as_str()));
         if let Some(a) = b.attributes.iter_mut().find(|a| a.name == "name") {
             a.required = true;
             a.optional = false;

@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod keypair;
+pub mod server_password;
 
 use std::sync::Arc;
 
@@ -13,5 +14,6 @@ pub fn all() -> Vec<Arc<dyn EphemeralResource<NovaData>>> {
     vec![
         Arc::new(console::ServerConsole),
         Arc::new(keypair::EphemeralKeypair),
+        Arc::new(server_password::ServerPassword),
     ]
 }

@@ -23,16 +23,102 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 pub fn schema() -> Schema {
     Schema::new(
         0,
-        Block::new("A key pair that servers can be created with (`key_name`). Without `public_key`, the provider generates an Ed25519 key pair itself and keeps the private key (sensitive) in state.")
+        Block::new("A key pair that servers can be created with (`key_name`). Without `public_key`, the provider generates the key pair itself (Ed25519, or RSA with `algorithm = \"rsa\"`, which Windows guests need for `nova_server_password`) and keeps the private key (sensitive) in state.")
             .attr(Attribute::string("id").computed().use_state_for_unknown().description("The key pair's name."))
             .attr(Attribute::string("name").required().requires_replace().validate(StringLength(1, 255)).description("Name of the key pair."))
             .attr(Attribute::string("public_key").optional_computed().requires_replace().use_state_for_unknown().description("Public key in OpenSSH format (or an x509 certificate). Generated when absent."))
             .attr(Attribute::string("type").optional_computed().requires_replace().use_state_for_unknown().validate(OneOf(&["ssh", "x509"])).description("Key type, `ssh` or `x509` (microversion 2.2)."))
+            .attr(algorithm_attribute())
+            .attr(rsa_bits_attribute())
             .attr(Attribute::string("user_id").optional_computed().requires_replace().use_state_for_unknown().description("Owner of the key pair; admins may create key pairs for other users (microversion 2.10)."))
             .attr(Attribute::string("fingerprint").computed().use_state_for_unknown().description("Fingerprint of the public key."))
-            .attr(Attribute::string("private_key").computed().sensitive().use_state_for_unknown().description("Generated private key (OpenSSH format); null when `public_key` was given or after import."))
+            .attr(Attribute::string("private_key").computed().sensitive().use_state_for_unknown().description("Generated private key: OpenSSH format for `ed25519`, PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`, what `openssl` and `nova_server_password` read) for `rsa`; null when `public_key` was given or after import."))
             .block(timeouts_block(&["create", "delete"], "10m")),
     )
+}
+
+/// The algorithms of generated key pairs; the first is the default.
+pub const ALGORITHMS: &[&str] = &["ed25519", "rsa"];
+
+/// `algorithm`: the algorithm of a generated key pair.
+pub fn algorithm_attribute() -> Attribute {
+    Attribute::string("algorithm")
+        .optional()
+        .requires_replace()
+        .validate(OneOf(ALGORITHMS))
+        .description("Algorithm of the key pair the provider generates: `ed25519` (the default when unset) or `rsa`. Not Nova's `type` (ssh or x509). Only for generated keys: it cannot be set with `public_key`.")
+}
+
+/// `rsa_bits`: the size of a generated RSA key.
+pub fn rsa_bits_attribute() -> Attribute {
+    Attribute::number("rsa_bits")
+        .optional()
+        .requires_replace()
+        .description("Size in bits of a generated RSA key: 2048 or 4096 (4096 when unset). Only with `algorithm = \"rsa\"`.")
+}
+
+/// Plan-time checks of `algorithm` and `rsa_bits` against each other and
+/// `public_key`. Unknown values are not judged; a null `algorithm` is
+/// `ed25519`.
+pub fn check_algorithm(
+    algorithm: &Attr<String>,
+    rsa_bits: &Attr<i64>,
+    public_key: &Attr<String>,
+    diags: &mut Diagnostics,
+) {
+    if algorithm.if_known().is_some() && public_key.if_known().is_some() {
+        diags.error_at(
+            AttrPath::attr("algorithm"),
+            "Conflicting arguments",
+            "algorithm: it chooses the algorithm of a key pair the provider generates; with public_key given nothing is generated, so leave algorithm out.",
+        );
+    }
+    let Some(bits) = rsa_bits.if_known() else {
+        return;
+    };
+    if !crate::resources::rsa_key::RSA_BITS.contains(bits) {
+        diags.error_at(
+            AttrPath::attr("rsa_bits"),
+            "Invalid value for rsa_bits",
+            format!("rsa_bits must be 2048 or 4096, not {bits}."),
+        );
+    }
+    let rsa = match algorithm {
+        Attr::Unknown => return,
+        Attr::Null => false,
+        Attr::Known(a) => a == "rsa",
+    };
+    if !rsa {
+        diags.error_at(
+            AttrPath::attr("rsa_bits"),
+            "Conflicting arguments",
+            format!(
+                "rsa_bits is the size of an RSA key; it needs algorithm = \"rsa\" (algorithm is {}).",
+                algorithm
+                    .as_deref()
+                    .map(|a| format!("\"{a}\""))
+                    .unwrap_or_else(|| "unset, which generates ed25519".into())
+            ),
+        );
+    }
+}
+
+/// Generates a key pair of the configured algorithm (null: Ed25519;
+/// `rsa_bits` null: 4096): (OpenSSH public key line, private key).
+pub fn generate(
+    algorithm: Option<&str>,
+    rsa_bits: Option<i64>,
+    comment: &str,
+) -> Result<(String, String), String> {
+    match algorithm {
+        None | Some("ed25519") => generate_ed25519(comment),
+        Some("rsa") => crate::resources::rsa_key::generate_rsa(
+            rsa_bits.unwrap_or(crate::resources::rsa_key::DEFAULT_RSA_BITS),
+            comment,
+        )
+        .map_err(|e| e.to_string()),
+        Some(other) => Err(format!("unknown algorithm \"{other}\"")),
+    }
 }
 
 /// Generates an Ed25519 key pair: (public key line, private key PEM).
@@ -106,6 +192,8 @@ tf_model! {
         pub name: Attr<String>,
         pub public_key: Attr<String>,
         pub r#type: Attr<String>,
+        pub algorithm: Attr<String>,
+        pub rsa_bits: Attr<i64>,
         pub user_id: Attr<String>,
         pub fingerprint: Attr<String>,
         pub private_key: Attr<String>,
@@ -196,25 +284,66 @@ fn same_key_in_place(req: &PlanRequest<'_>, resp: &mut PlanResponse) {
     ) else {
         return;
     };
-    let (Some(was), Some(now)) = (prior.public_key.as_deref(), config.public_key.as_deref()) else {
-        return;
-    };
-    if was != now && was.trim() == now.trim() {
-        let key = AttrPath::attr("public_key");
-        resp.requires_replace.retain(|p| *p != key);
-        if resp.requires_replace.is_empty() {
-            // nothing changes in the cloud: the state as it was, the key
-            // as written
-            let Ok(planned) = KeypairModel::from_value(&resp.planned) else {
-                return;
-            };
-            let kept = KeypairModel {
-                public_key: config.public_key,
-                timeouts: planned.timeouts,
-                ..prior
-            };
-            resp.planned = kept.to_value(&schema().ty());
+    let mut same = Vec::new();
+    if let (Some(was), Some(now)) = (prior.public_key.as_deref(), config.public_key.as_deref()) {
+        if was != now && was.trim() == now.trim() {
+            same.push("public_key");
         }
+    }
+    // a generated key pair's algorithm written out as its default (or the
+    // default left out again) is the same key pair
+    let generated = prior.private_key.if_known().is_some();
+    if generated && same_generated_algorithm(&prior, &config) {
+        same.extend(["algorithm", "rsa_bits"]);
+    }
+    let before = resp.requires_replace.len();
+    resp.requires_replace
+        .retain(|p| !same.iter().any(|a| *p == AttrPath::attr(a)));
+    if resp.requires_replace.len() == before {
+        return; // nothing was to replace it, or something else still is
+    }
+    if resp.requires_replace.is_empty() {
+        // nothing changes in the cloud: the state as it was, the
+        // arguments as written
+        let Ok(planned) = KeypairModel::from_value(&resp.planned) else {
+            return;
+        };
+        let public_key = if same.contains(&"public_key") {
+            config.public_key
+        } else {
+            prior.public_key.clone()
+        };
+        let kept = KeypairModel {
+            public_key,
+            algorithm: config.algorithm,
+            rsa_bits: config.rsa_bits,
+            timeouts: planned.timeouts,
+            ..prior
+        };
+        resp.planned = kept.to_value(&schema().ty());
+    }
+}
+
+/// Whether the configured `algorithm` and `rsa_bits` generate what the
+/// prior ones did, defaults filled in (null algorithm: ed25519; null
+/// rsa_bits with rsa: 4096). Unknown values are never the same.
+fn same_generated_algorithm(prior: &KeypairModel, config: &KeypairModel) -> bool {
+    fn effective(m: &KeypairModel) -> Option<(String, Option<i64>)> {
+        let algorithm = match &m.algorithm {
+            Attr::Unknown => return None,
+            Attr::Null => "ed25519".to_string(),
+            Attr::Known(a) => a.clone(),
+        };
+        let bits = match (&m.rsa_bits, algorithm.as_str()) {
+            (Attr::Unknown, _) => return None,
+            (Attr::Null, "rsa") => Some(crate::resources::rsa_key::DEFAULT_RSA_BITS),
+            (b, _) => b.if_known().copied(),
+        };
+        Some((algorithm, bits))
+    }
+    match (effective(prior), effective(config)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -232,6 +361,7 @@ impl Resource<NovaData> for Keypair {
         let Some(c) = decode_checked::<KeypairModel>(config, diags) else {
             return;
         };
+        check_algorithm(&c.algorithm, &c.rsa_bits, &c.public_key, diags);
         if c.r#type.is_unknown() {
             return;
         }
@@ -332,7 +462,11 @@ impl Resource<NovaData> for Keypair {
         // unknown (optional and computed, not configured) or null: generated here
         let (public_key, private_key) = match m.public_key.if_known() {
             Some(pk) => (pk.clone(), None),
-            None => match generate_ed25519(&name) {
+            None => match generate(
+                m.algorithm.as_deref(),
+                m.rsa_bits.if_known().copied(),
+                &name,
+            ) {
                 Ok((pubk, privk)) => (pubk, Some(privk)),
                 Err(e) => {
                     resp.diags.error("Cannot generate a key pair", e);
@@ -471,6 +605,100 @@ mod tests {
             (rsa, true, false),
         ] {
             assert_eq!(public_key_problem(key, x509).is_none(), ok, "{key}");
+        }
+    }
+
+    #[test]
+    fn algorithm_and_rsa_bits_checked_at_plan() {
+        use Attr::{Known as K, Null as N, Unknown as U};
+        let key = || K("ssh-ed25519 AAAA k".to_string());
+        let s = |v: &str| K(v.to_string());
+        // (algorithm, rsa_bits, public_key, errors at)
+        type Case = (Attr<String>, Attr<i64>, Attr<String>, Vec<&'static str>);
+        let table: Vec<Case> = vec![
+            (N, N, N, vec![]),
+            (s("ed25519"), N, N, vec![]),
+            (s("rsa"), N, N, vec![]),
+            (s("rsa"), K(2048), N, vec![]),
+            (s("rsa"), K(4096), N, vec![]),
+            (s("rsa"), K(1024), N, vec!["rsa_bits"]),
+            (s("rsa"), K(3072), N, vec!["rsa_bits"]),
+            // rsa_bits without rsa: null algorithm generates ed25519
+            (N, K(2048), N, vec!["rsa_bits"]),
+            (s("ed25519"), K(4096), N, vec!["rsa_bits"]),
+            // both wrong: each attribute named
+            (N, K(1), N, vec!["rsa_bits", "rsa_bits"]),
+            // an unknown algorithm is not judged, nor are unknown bits
+            (U, K(2048), N, vec![]),
+            (s("rsa"), U, N, vec![]),
+            (U, U, U, vec![]),
+            // imported keys: nothing to generate
+            (s("rsa"), N, key(), vec!["algorithm"]),
+            (s("ed25519"), N, key(), vec!["algorithm"]),
+            (N, N, key(), vec![]),
+            // a public key not known yet may be null: not judged
+            (s("rsa"), N, U, vec![]),
+        ];
+        for (algorithm, bits, public_key, want) in table {
+            let mut d = Diagnostics::default();
+            check_algorithm(&algorithm, &bits, &public_key, &mut d);
+            let at: Vec<String> = d
+                .iter()
+                .map(|e| e.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+                .collect();
+            assert_eq!(at, want, "{algorithm:?} {bits:?} {public_key:?}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn generate_by_algorithm() {
+        let (p, k) = generate(None, None, "a").unwrap();
+        assert!(p.starts_with("ssh-ed25519 ") && k.contains("OPENSSH PRIVATE KEY"));
+        let (p, _) = generate(Some("ed25519"), None, "a").unwrap();
+        assert!(p.starts_with("ssh-ed25519 "));
+        let (p, k) = generate(Some("rsa"), Some(2048), "a").unwrap();
+        assert!(p.starts_with("ssh-rsa ") && k.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        assert_eq!(
+            crate::resources::rsa_key::private_key_from_pem(&k)
+                .unwrap()
+                .key_size_bits(),
+            2048
+        );
+        assert!(generate(Some("dsa"), None, "a").is_err());
+        assert!(generate(Some("rsa"), Some(512), "a")
+            .unwrap_err()
+            .contains("512"));
+    }
+
+    #[test]
+    fn default_algorithm_written_out_is_the_same_key_pair() {
+        use Attr::{Known as K, Null as N, Unknown as U};
+        let m = |a: Attr<String>, b: Attr<i64>| KeypairModel {
+            algorithm: a,
+            rsa_bits: b,
+            ..Default::default()
+        };
+        let s = |v: &str| K(v.to_string());
+        for (prior, config, same) in [
+            (m(N, N), m(s("ed25519"), N), true),
+            (m(s("ed25519"), N), m(N, N), true),
+            (m(s("rsa"), N), m(s("rsa"), K(4096)), true),
+            (m(s("rsa"), K(4096)), m(s("rsa"), N), true),
+            (m(s("rsa"), K(2048)), m(s("rsa"), N), false),
+            (m(N, N), m(s("rsa"), N), false),
+            (m(s("rsa"), K(2048)), m(s("rsa"), K(4096)), false),
+            (m(N, N), m(U, N), false),
+            (m(s("rsa"), N), m(s("rsa"), U), false),
+        ] {
+            assert_eq!(
+                same_generated_algorithm(&prior, &config),
+                same,
+                "{:?}/{:?} -> {:?}/{:?}",
+                prior.algorithm,
+                prior.rsa_bits,
+                config.algorithm,
+                config.rsa_bits
+            );
         }
     }
 

@@ -14,6 +14,7 @@ pub mod moves;
 #[cfg(test)]
 mod plan_invariants;
 pub mod quota_set;
+pub mod rsa_key;
 pub mod server;
 pub mod server_group;
 

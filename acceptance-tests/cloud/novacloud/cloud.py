@@ -618,6 +618,8 @@ def cmd_start(a):
             "auth_url": url(p["keystone"], "/v3"),
             "compute_url": url(p["compute"], "/v2.1"),
             "console_proxy_url": console_proxy_url(p),
+            # POST {guest_agent_url}/servers/{id}/password: a guest sets its password (novacloud/guest_agent.py)
+            "guest_agent_url": url(p["compute"], "/_guest"),
             "region": REGION,
             "admin": {"user": "admin", "password": ADMIN_PASSWORD, "project": "admin"},
             "demo": {"user": "demo", "password": DEMO_PASSWORD, "project": "demo"},

@@ -688,6 +688,10 @@ def main():
         hosts = [f"compute{i}" for i in range(1, a.computes + 1)]
         fixture = bench_fixture.BenchFixture(neutron, cells["cell1"], hosts)
         compute_app = bench_fixture.mounted(api_app, authed(fixture))
+    # what stands in for a guest agent setting its password (novacloud.guest_agent)
+    from novacloud import guest_agent
+
+    compute_app = guest_agent.mounted(compute_app, guest_agent.GuestAgent())
     app = ByPort({
         ports["compute"]: compute_app,
         ports["image"]: RequestLog("image", authed(ImageAPI(glance, a.page_size or 25))),

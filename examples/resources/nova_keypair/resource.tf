@@ -3,6 +3,14 @@ resource "nova_keypair" "deployer" {
   name = "deployer"
 }
 
+# An RSA key pair (PKCS#1 PEM private key), as Windows guests need for
+# their administrator password (see the ephemeral nova_server_password).
+resource "nova_keypair" "windows" {
+  name      = "windows"
+  algorithm = "rsa"
+  rsa_bits  = 4096
+}
+
 # A key pair from an existing public key.
 resource "nova_keypair" "laptop" {
   name       = "laptop"

@@ -1,0 +1,394 @@
+//! RSA key pairs: generated for `nova_keypair` (`algorithm = "rsa"`) and
+//! read back by `nova_server_password` to decrypt the password a guest
+//! agent left with Nova.
+//!
+//! The private key is written as PKCS#1 PEM (`-----BEGIN RSA PRIVATE
+//! KEY-----`), the form `openssl rsautl`, `nova get-password` and OpenSSH
+//! all read; the public key as an OpenSSH `ssh-rsa` line, what Nova hands
+//! to guests. Generation and decryption use aws-lc (already the provider's
+//! TLS backend); the few DER structures around the key are read and written
+//! here.
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize, Pkcs1PrivateDecryptingKey, PrivateDecryptingKey};
+use base64::Engine;
+
+/// The RSA key sizes `rsa_bits` takes.
+pub const RSA_BITS: &[i64] = &[2048, 4096];
+/// The size generated when `rsa_bits` is not set.
+pub const DEFAULT_RSA_BITS: i64 = 4096;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyError {
+    #[error("rsa_bits must be one of 2048, 4096, not {0}.")]
+    Size(i64),
+    #[error("the RSA key could not be generated.")]
+    Generate,
+    #[error("the RSA key could not be encoded: {0}")]
+    Encode(String),
+    #[error("it is an OpenSSH-format private key; give the RSA key in PEM form (`ssh-keygen -p -m PEM -f KEY` converts it in place, and nova_keypair with algorithm = \"rsa\" writes PEM).")]
+    OpenSsh,
+    #[error(
+        "it is an encrypted private key; give it decrypted (`openssl rsa -in KEY -out PLAIN`)."
+    )]
+    Encrypted,
+    #[error("it is not a PEM private key (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----).")]
+    NotPem,
+    #[error("it is not an RSA private key aws-lc accepts (2048 to 8192 bits): {0}")]
+    NotRsa(String),
+    #[error("the encrypted password is not base64.")]
+    NotBase64,
+    #[error("the encrypted password is {got} bytes, but a {bits}-bit key decrypts {want}-byte messages: it was encrypted for another key.")]
+    Length {
+        got: usize,
+        want: usize,
+        bits: usize,
+    },
+    #[error("the password does not decrypt with this private key: it was encrypted for another key (the server's key pair must be the one this private key belongs to).")]
+    Decrypt,
+    #[error("the decrypted password is not UTF-8 text.")]
+    NotText,
+}
+
+/// Reads one DER element: (tag, contents, what follows).
+fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (first as usize, rest)
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n].iter().fold(0usize, |a, b| (a << 8) | *b as usize);
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+fn der_element(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = contents.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
+const SEQUENCE: u8 = 0x30;
+const INTEGER: u8 = 0x02;
+const OCTET_STRING: u8 = 0x04;
+/// AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }.
+const RSA_ENCRYPTION: &[u8] = &[
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+];
+
+/// The PKCS#1 `RSAPrivateKey` inside a PKCS#8 `PrivateKeyInfo`.
+fn pkcs1_of_pkcs8(pkcs8: &[u8]) -> Option<&[u8]> {
+    let (SEQUENCE, info, _) = tlv(pkcs8)? else {
+        return None;
+    };
+    let (INTEGER, _version, rest) = tlv(info)? else {
+        return None;
+    };
+    let (SEQUENCE, algorithm, rest) = tlv(rest)? else {
+        return None;
+    };
+    if der_element(SEQUENCE, algorithm) != RSA_ENCRYPTION {
+        return None;
+    }
+    let (OCTET_STRING, key, _) = tlv(rest)? else {
+        return None;
+    };
+    Some(key)
+}
+
+/// A PKCS#8 `PrivateKeyInfo` around a PKCS#1 `RSAPrivateKey`.
+fn pkcs8_of_pkcs1(pkcs1: &[u8]) -> Vec<u8> {
+    let mut info = der_element(INTEGER, &[0]);
+    info.extend_from_slice(RSA_ENCRYPTION);
+    info.extend(der_element(OCTET_STRING, pkcs1));
+    der_element(SEQUENCE, &info)
+}
+
+/// The modulus and public exponent of a PKCS#1 `RSAPrivateKey`.
+fn modulus_and_exponent(pkcs1: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (SEQUENCE, key, _) = tlv(pkcs1)? else {
+        return None;
+    };
+    let (INTEGER, _version, rest) = tlv(key)? else {
+        return None;
+    };
+    let (INTEGER, n, rest) = tlv(rest)? else {
+        return None;
+    };
+    let (INTEGER, e, _) = tlv(rest)? else {
+        return None;
+    };
+    Some((n, e))
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// The OpenSSH public key line of a PKCS#1 private key.
+fn openssh_public(pkcs1: &[u8], comment: &str) -> Result<String, KeyError> {
+    let (n, e) = modulus_and_exponent(pkcs1)
+        .ok_or_else(|| KeyError::Encode("no modulus in the private key".into()))?;
+    let mpint = |b: &[u8]| {
+        ssh_key::Mpint::from_positive_bytes(b).map_err(|e| KeyError::Encode(e.to_string()))
+    };
+    let data = ssh_key::public::KeyData::Rsa(ssh_key::public::RsaPublicKey {
+        e: mpint(e)?,
+        n: mpint(n)?,
+    });
+    ssh_key::PublicKey::new(data, comment)
+        .to_openssh()
+        .map_err(|e| KeyError::Encode(e.to_string()))
+}
+
+/// Generates an RSA key pair of `bits` (2048 or 4096): (OpenSSH public key
+/// line, PKCS#1 PEM private key).
+pub fn generate_rsa(bits: i64, comment: &str) -> Result<(String, String), KeyError> {
+    let size = match bits {
+        2048 => KeySize::Rsa2048,
+        4096 => KeySize::Rsa4096,
+        other => return Err(KeyError::Size(other)),
+    };
+    let key = KeyPair::generate(size).map_err(|_| KeyError::Generate)?;
+    let pkcs8 = key
+        .as_der()
+        .map_err(|_| KeyError::Encode("PKCS#8".into()))?;
+    let pkcs1 = pkcs1_of_pkcs8(pkcs8.as_ref())
+        .ok_or_else(|| KeyError::Encode("no RSA key in the PKCS#8 document".into()))?;
+    let public = openssh_public(pkcs1, comment)?;
+    Ok((public, pem("RSA PRIVATE KEY", pkcs1)))
+}
+
+/// Reads an RSA private key in PEM form: PKCS#1 (`RSA PRIVATE KEY`) or
+/// PKCS#8 (`PRIVATE KEY`), unencrypted.
+pub fn private_key_from_pem(text: &str) -> Result<Pkcs1PrivateDecryptingKey, KeyError> {
+    if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+        return Err(KeyError::OpenSsh);
+    }
+    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || text.contains("Proc-Type: 4,ENCRYPTED")
+    {
+        return Err(KeyError::Encrypted);
+    }
+    let mut reader = text.as_bytes();
+    loop {
+        let item = rustls_pemfile::read_one(&mut reader).map_err(|_| KeyError::NotPem)?;
+        let pkcs8 = match item {
+            None => return Err(KeyError::NotPem),
+            Some(rustls_pemfile::Item::Pkcs1Key(k)) => pkcs8_of_pkcs1(k.secret_pkcs1_der()),
+            Some(rustls_pemfile::Item::Pkcs8Key(k)) => k.secret_pkcs8_der().to_vec(),
+            Some(rustls_pemfile::Item::Sec1Key(_)) => {
+                return Err(KeyError::NotRsa("it is an EC key".into()))
+            }
+            Some(_) => continue,
+        };
+        let key = PrivateDecryptingKey::from_pkcs8(&pkcs8)
+            .map_err(|e| KeyError::NotRsa(e.to_string()))?;
+        return Pkcs1PrivateDecryptingKey::new(key)
+            .map_err(|_| KeyError::NotRsa("not usable for PKCS#1 v1.5 decryption".into()));
+    }
+}
+
+/// Decrypts what `GET /servers/{id}/os-server-password` returns: the
+/// base64 of the password encrypted (RSA PKCS#1 v1.5) with the server's
+/// public key.
+pub fn decrypt_password(
+    key: &Pkcs1PrivateDecryptingKey,
+    encrypted: &str,
+) -> Result<String, KeyError> {
+    let compact: String = encrypted.chars().filter(|c| !c.is_whitespace()).collect();
+    let ciphertext = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| KeyError::NotBase64)?;
+    let want = key.key_size_bytes();
+    if ciphertext.len() != want {
+        return Err(KeyError::Length {
+            got: ciphertext.len(),
+            want,
+            bits: key.key_size_bits(),
+        });
+    }
+    let mut out = vec![0u8; key.min_output_size()];
+    let plain = key
+        .decrypt(&ciphertext, &mut out)
+        .map_err(|_| KeyError::Decrypt)?;
+    String::from_utf8(plain.to_vec()).map_err(|_| KeyError::NotText)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::rsa::{Pkcs1PublicEncryptingKey, PublicEncryptingKey, PublicKeyComponents};
+
+    /// Encrypts as a guest agent does: PKCS#1 v1.5 with the public key Nova
+    /// hands the guest (the OpenSSH line), then base64.
+    fn encrypt_for(public_line: &str, password: &str) -> String {
+        let key = ssh_key::PublicKey::from_openssh(public_line).unwrap();
+        let rsa = key.key_data().rsa().unwrap();
+        let components = PublicKeyComponents {
+            n: rsa.n.as_positive_bytes().unwrap().to_vec(),
+            e: rsa.e.as_positive_bytes().unwrap().to_vec(),
+        };
+        let public: PublicEncryptingKey = components.try_into().unwrap();
+        let enc = Pkcs1PublicEncryptingKey::new(public).unwrap();
+        let mut out = vec![0u8; enc.ciphertext_size()];
+        let c = enc.encrypt(password.as_bytes(), &mut out).unwrap();
+        base64::engine::general_purpose::STANDARD.encode(c)
+    }
+
+    #[test]
+    fn generated_keys_are_pem_and_openssh_of_the_size_asked() {
+        for bits in [2048, 4096] {
+            let (public, private) = generate_rsa(bits, "k1").unwrap();
+            assert!(public.starts_with("ssh-rsa "), "{public}");
+            assert!(public.ends_with(" k1"), "{public}");
+            assert!(private.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+            assert!(private.ends_with("-----END RSA PRIVATE KEY-----\n"));
+            assert!(private.lines().all(|l| l.len() <= 64));
+            let key = private_key_from_pem(&private).unwrap();
+            assert_eq!(key.key_size_bits(), bits as usize);
+            let parsed = ssh_key::PublicKey::from_openssh(&public).unwrap();
+            let n = parsed
+                .key_data()
+                .rsa()
+                .unwrap()
+                .n
+                .as_positive_bytes()
+                .unwrap()
+                .len();
+            assert_eq!(n * 8, bits as usize);
+            // and Nova's own check of a public key passes
+            assert_eq!(
+                crate::resources::keypair::public_key_problem(&public, false),
+                None
+            );
+        }
+        assert_eq!(generate_rsa(1024, "k"), Err(KeyError::Size(1024)));
+        assert_eq!(generate_rsa(0, "k"), Err(KeyError::Size(0)));
+    }
+
+    #[test]
+    fn a_password_encrypted_with_the_public_key_decrypts_with_the_private_key() {
+        let (public, private) = generate_rsa(2048, "win").unwrap();
+        let key = private_key_from_pem(&private).unwrap();
+        for password in ["Passw0rd!", "ünïcødé-€", "x"] {
+            let encrypted = encrypt_for(&public, password);
+            assert_eq!(decrypt_password(&key, &encrypted).unwrap(), password);
+            // Nova may hand it back wrapped; white space is not part of it
+            let wrapped: String = encrypted
+                .as_bytes()
+                .chunks(60)
+                .map(|c| std::str::from_utf8(c).unwrap().to_string() + "\n")
+                .collect();
+            assert_eq!(decrypt_password(&key, &wrapped).unwrap(), password);
+        }
+        // the same key as PKCS#8 decrypts too
+        let pkcs8 = pem(
+            "PRIVATE KEY",
+            &pkcs8_of_pkcs1(
+                rustls_pemfile::rsa_private_keys(&mut private.as_bytes())
+                    .next()
+                    .unwrap()
+                    .unwrap()
+                    .secret_pkcs1_der(),
+            ),
+        );
+        let key8 = private_key_from_pem(&pkcs8).unwrap();
+        assert_eq!(
+            decrypt_password(&key8, &encrypt_for(&public, "p8")).unwrap(),
+            "p8"
+        );
+    }
+
+    #[test]
+    fn decryption_errors_say_what_is_wrong() {
+        let (public, _) = generate_rsa(2048, "a").unwrap();
+        let (_, other_private) = generate_rsa(2048, "b").unwrap();
+        let (_, big_private) = generate_rsa(4096, "c").unwrap();
+        let other = private_key_from_pem(&other_private).unwrap();
+        let big = private_key_from_pem(&big_private).unwrap();
+        let encrypted = encrypt_for(&public, "secret");
+        for (key, input, want) in [
+            (&other, encrypted.as_str(), KeyError::Decrypt),
+            (
+                &big,
+                encrypted.as_str(),
+                KeyError::Length {
+                    got: 256,
+                    want: 512,
+                    bits: 4096,
+                },
+            ),
+            (&other, "not base64!", KeyError::NotBase64),
+            (
+                &other,
+                "",
+                KeyError::Length {
+                    got: 0,
+                    want: 256,
+                    bits: 2048,
+                },
+            ),
+        ] {
+            assert_eq!(decrypt_password(key, input).unwrap_err(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn private_keys_that_cannot_decrypt_are_refused_with_the_reason() {
+        let (_, ed_private) = crate::resources::keypair::generate_ed25519("e").unwrap();
+        let encrypted_pem = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        for (text, want) in [
+            (ed_private.as_str(), KeyError::OpenSsh),
+            (encrypted_pem, KeyError::Encrypted),
+            ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", KeyError::Encrypted),
+            ("", KeyError::NotPem),
+            ("ssh-rsa AAAAB3NzaC1yc2E k", KeyError::NotPem),
+        ] {
+            assert_eq!(private_key_from_pem(text).err(), Some(want), "{text}");
+        }
+        // a PEM key that is no RSA key aws-lc takes
+        let bogus = pem("RSA PRIVATE KEY", &[0x30, 0x03, 0x02, 0x01, 0x00]);
+        assert!(matches!(
+            private_key_from_pem(&bogus),
+            Err(KeyError::NotRsa(_))
+        ));
+    }
+
+    #[test]
+    fn der_lengths_round_trip() {
+        for len in [0usize, 1, 127, 128, 255, 256, 1200, 70000] {
+            let contents = vec![7u8; len];
+            let e = der_element(OCTET_STRING, &contents);
+            let (tag, c, rest) = tlv(&e).unwrap();
+            assert_eq!((tag, c.len(), rest.len()), (OCTET_STRING, len, 0));
+        }
+        // truncated: no element
+        assert_eq!(tlv(&[0x04, 0x05, 1, 2]), None);
+        assert_eq!(tlv(&[0x04, 0x80]), None);
+    }
+}
