@@ -69,7 +69,10 @@ fn list_or_none(l: &[String]) -> String {
     if l.is_empty() {
         "none".into()
     } else {
-        l.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ")
+        l.iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -316,12 +319,18 @@ mod tests {
             let a = data.in_region(other).await.expect("in the catalog");
             assert!(matches!(a, InRegion::Other(_)));
             let url = a.cloud.session.endpoint(Service::Compute).await.unwrap();
-            assert!(url.ends_with(&format!("/{}/v2.1", other.to_lowercase())), "{url}");
+            assert!(
+                url.ends_with(&format!("/{}/v2.1", other.to_lowercase())),
+                "{url}"
+            );
             let v = a.cloud.session.compute_version().await.unwrap().to_string();
             assert_eq!(v, if other == "R2" { "2.67" } else { "2.90" });
             let b = data.in_region(other).await.unwrap();
             assert!(std::ptr::eq(&*a, &*b), "built once per region");
-            assert!(matches!(data.in_region(default).await.unwrap(), InRegion::Default(_)));
+            assert!(matches!(
+                data.in_region(default).await.unwrap(),
+                InRegion::Default(_)
+            ));
             drop(server); // verifies the one authentication
         }
     }

@@ -236,21 +236,32 @@ impl Session {
         if let Some(r) = &self.cfg.region {
             return Ok(Some(r.clone()));
         }
-        if service.types().iter().any(|t| self.cfg.endpoint_overrides.contains_key(*t)) {
+        if service
+            .types()
+            .iter()
+            .any(|t| self.cfg.endpoint_overrides.contains_key(*t))
+        {
             return Ok(None);
         }
         let auth = self.auth_state(None).await?;
-        Ok(
-            select_endpoint(&auth.catalog, service.types(), None, self.cfg.interface.as_str())
-                .and_then(|e| e.region.clone()),
+        Ok(select_endpoint(
+            &auth.catalog,
+            service.types(),
+            None,
+            self.cfg.interface.as_str(),
         )
+        .and_then(|e| e.region.clone()))
     }
 
     /// The regions of the catalog that have a `service` endpoint of this
     /// session's interface, sorted, each once.
     pub async fn catalog_regions(&self, service: Service) -> Result<Vec<String>, ApiError> {
         let auth = self.auth_state(None).await?;
-        Ok(regions_with(&auth.catalog, service.types(), self.cfg.interface.as_str()))
+        Ok(regions_with(
+            &auth.catalog,
+            service.types(),
+            self.cfg.interface.as_str(),
+        ))
     }
 
     /// The cloud's current time, estimated from the last `Date` header

@@ -34,8 +34,8 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
     ];
     types
         .into_iter()
-    .map(crate::resources::region::RegionalData::new)
-    .collect()
+        .map(crate::resources::region::RegionalData::new)
+        .collect()
 }
 
 /// The attributes of object `a`, and those of object `b` that `a` lacks:

@@ -253,9 +253,7 @@ mod tests {
     fn an_instance_becomes_a_server() {
         let s = moved_state("nova_server", "openstack_compute_instance_v2", &instance()).unwrap();
         assert_eq!(s["key_name"], "deployer");
-        assert!(
-            s.get("key_pair").is_none() && s.get("user_data").is_none()
-        );
+        assert!(s.get("key_pair").is_none() && s.get("user_data").is_none());
         assert_eq!(s["region"], "RegionOne", "the region is carried over");
         assert_eq!(s["admin_pass"], J::Null, "unset strings become null");
         assert_eq!(s["network_mode"], J::Null);
@@ -587,7 +585,8 @@ mod tests {
             (json!(""), None),
             (J::Null, None),
         ] {
-            let mut src = json!({"id": "g", "name": "web", "policies": ["affinity"], "members": []});
+            let mut src =
+                json!({"id": "g", "name": "web", "policies": ["affinity"], "members": []});
             if !theirs.is_null() {
                 src["region"] = theirs.clone();
             }

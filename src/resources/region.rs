@@ -317,13 +317,33 @@ mod tests {
     fn the_plans_region() {
         use Planned::*;
         let cases: &[(&str, Value, Value, Planned)] = &[
-            ("configured, creating", s("R2"), Value::Null, Given("R2".into())),
+            (
+                "configured, creating",
+                s("R2"),
+                Value::Null,
+                Given("R2".into()),
+            ),
             ("configured, changing", s("R2"), s("R1"), Given("R2".into())),
-            ("unknown is not the default", Value::Unknown, Value::Null, Unknown),
+            (
+                "unknown is not the default",
+                Value::Unknown,
+                Value::Null,
+                Unknown,
+            ),
             ("unknown with a state", Value::Unknown, s("R1"), Unknown),
             ("unset, creating", Value::Null, Value::Null, Default),
-            ("unset keeps the state's", Value::Null, s("R2"), Given("R2".into())),
-            ("unset, state without one", Value::Null, Value::Null, Default),
+            (
+                "unset keeps the state's",
+                Value::Null,
+                s("R2"),
+                Given("R2".into()),
+            ),
+            (
+                "unset, state without one",
+                Value::Null,
+                Value::Null,
+                Default,
+            ),
         ];
         for (name, config, prior, want) in cases {
             assert_eq!(&planned_region(config, prior), want, "{name}");
@@ -337,7 +357,12 @@ mod tests {
             ("another region", s("R1"), s("R2"), true),
             ("made unknown", s("R1"), Value::Unknown, true),
             ("no region recorded (moved)", Value::Null, s("R1"), false),
-            ("no region recorded, unknown", Value::Null, Value::Unknown, false),
+            (
+                "no region recorded, unknown",
+                Value::Null,
+                Value::Unknown,
+                false,
+            ),
             ("recorded as none", s(""), s("R1"), false),
             ("creating", Value::Null, Value::Null, false),
         ];
@@ -351,8 +376,16 @@ mod tests {
         let obj = |r: Value| Value::Object([(REGION.to_string(), r)].into_iter().collect());
         let cases: &[(&str, Vec<Value>, Option<&str>)] = &[
             ("planned", vec![obj(s("R2")), obj(s("R1"))], Some("R2")),
-            ("unknown planned, config", vec![obj(Value::Unknown), obj(s("R3"))], Some("R3")),
-            ("null everywhere", vec![obj(Value::Null), obj(Value::Null)], None),
+            (
+                "unknown planned, config",
+                vec![obj(Value::Unknown), obj(s("R3"))],
+                Some("R3"),
+            ),
+            (
+                "null everywhere",
+                vec![obj(Value::Null), obj(Value::Null)],
+                None,
+            ),
             ("empty is the provider's", vec![obj(s(""))], None),
             ("null object", vec![Value::Null], None),
         ];
@@ -378,11 +411,173 @@ mod tests {
         }
     }
 
+    /// A type that records the region of the data its plan and create get.
+    struct Probe(std::sync::Mutex<Vec<Option<String>>>);
+
+    #[async_trait]
+    impl Resource<NovaData> for Probe {
+        fn type_name(&self) -> &'static str {
+            "nova_probe"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                0,
+                Block::new("probe").attr(Attribute::string("id").computed()),
+            )
+        }
+        async fn plan(&self, data: Option<&NovaData>, _: &PlanRequest<'_>, _: &mut PlanResponse) {
+            let seen = match data {
+                Some(d) => Some(d.default_region().await.unwrap()),
+                None => None,
+            };
+            self.0.lock().unwrap().push(seen);
+        }
+        async fn create(&self, data: &NovaData, _: ApplyRequest, resp: &mut ApplyResponse) {
+            let url = data
+                .cloud
+                .session
+                .endpoint(crate::client::Service::Compute)
+                .await
+                .unwrap();
+            resp.state = Value::Object(
+                [("id".to_string(), Value::string(url))]
+                    .into_iter()
+                    .collect(),
+            );
+        }
+        async fn read(&self, _: &NovaData, _: ReadRequest, _: &mut ReadResponse) {}
+        async fn update(&self, _: &NovaData, _: ApplyRequest, _: &mut ApplyResponse) {}
+        async fn delete(&self, _: &NovaData, _: ApplyRequest, _: &mut ApplyResponse) {}
+    }
+
+    fn with_region(r: Value) -> Value {
+        Value::Object(
+            [("id".to_string(), Value::Null), (REGION.to_string(), r)]
+                .into_iter()
+                .collect(),
+        )
+    }
+
+    /// The plan of a wrapped type against a cloud whose catalog has region
+    /// `R1` only: what is planned, what replaces, and which region's data
+    /// the type's own plan gets (none while the region is unknown).
+    #[tokio::test]
+    async fn plans_against_a_catalog() {
+        let (_server, data) = crate::configured::mock_nova("2.90").await;
+        let cases: &[(&str, Value, Value, Value, bool, Option<Option<&str>>, Option<&str>)] = &[
+            // (name, config, prior, planned, replaces, data the type got, error)
+            ("unset, creating", Value::Null, Value::Null, s("R1"), false, Some(Some("R1")), None),
+            ("set, creating", s("R1"), Value::Null, s("R1"), false, Some(Some("R1")), None),
+            ("unset keeps the state's", Value::Null, s("R1"), s("R1"), false, Some(Some("R1")), None),
+            ("unknown, creating", Value::Unknown, Value::Null, Value::Unknown, false, Some(None), None),
+            ("unknown replaces", Value::Unknown, s("R1"), Value::Unknown, true, Some(None), None),
+            ("not in the catalog", s("R9"), Value::Null, s("R9"), false, None,
+             Some("region: the service catalog has no compute endpoint (interface public) in region \"R9\"; its regions with one: \"R1\"")),
+            ("moved away from the catalog", s("R9"), s("R1"), s("R9"), true, None, Some("\"R9\"")),
+        ];
+        for (name, config, prior, planned, replace, got, error) in cases {
+            let probe = Arc::new(Probe(Default::default()));
+            let wrapped = Regional::new(probe.clone(), 1);
+            let prior_v = if prior.is_null() {
+                Value::Null
+            } else {
+                with_region(prior.clone())
+            };
+            let config_v = with_region(config.clone());
+            let req = PlanRequest {
+                prior: &prior_v,
+                config: &config_v,
+                proposed: &config_v,
+                prior_private: &[],
+            };
+            let mut resp = PlanResponse {
+                planned: config_v.clone(),
+                requires_replace: vec![AttrPath::attr(REGION)],
+                private: Vec::new(),
+                diags: Diagnostics::default(),
+            };
+            wrapped.plan(Some(&data), &req, &mut resp).await;
+            assert_eq!(resp.planned.get(REGION), planned, "{name}");
+            assert_eq!(
+                resp.requires_replace.contains(&AttrPath::attr(REGION)),
+                *replace,
+                "{name}"
+            );
+            let seen = probe.0.lock().unwrap().clone();
+            match got {
+                Some(g) => assert_eq!(seen, vec![g.map(str::to_string)], "{name}"),
+                None => assert!(seen.is_empty(), "{name}: the type planned"),
+            }
+            match error {
+                None => assert!(!resp.diags.has_errors(), "{name}: {:?}", resp.diags),
+                Some(e) => {
+                    let d = resp.diags.iter().next().expect(name);
+                    assert!(d.detail.contains(e), "{name}: {}", d.detail);
+                    assert_eq!(d.path.as_ref(), Some(&AttrPath::attr(REGION)), "{name}");
+                }
+            }
+        }
+        // without a provider (its configuration unknown): nothing resolved
+        let probe = Arc::new(Probe(Default::default()));
+        let wrapped = Regional::new(probe.clone(), 1);
+        let config_v = with_region(Value::Null);
+        let none = Value::Null;
+        let req = PlanRequest {
+            prior: &none,
+            config: &config_v,
+            proposed: &config_v,
+            prior_private: &[],
+        };
+        let mut resp = PlanResponse {
+            planned: config_v.clone(),
+            requires_replace: vec![],
+            private: Vec::new(),
+            diags: Diagnostics::default(),
+        };
+        wrapped.plan(None, &req, &mut resp).await;
+        assert_eq!(resp.planned.get(REGION), &Value::Unknown);
+        assert_eq!(*probe.0.lock().unwrap(), vec![None]);
+    }
+
+    /// Create records the provider's region when none is planned, and the
+    /// type works on the region's data.
+    #[tokio::test]
+    async fn create_records_the_region() {
+        let (server, data) = crate::configured::mock_nova("2.90").await;
+        let wrapped = Regional::new(Arc::new(Probe(Default::default())), 1);
+        for planned in [Value::Null, Value::Unknown, s("R1")] {
+            let mut resp = ApplyResponse {
+                state: Value::Null,
+                private: Vec::new(),
+                diags: Diagnostics::default(),
+            };
+            let req = ApplyRequest {
+                prior: Value::Null,
+                planned: with_region(planned.clone()),
+                config: with_region(Value::Null),
+                private: Vec::new(),
+                stop: StopSignal::default(),
+            };
+            wrapped.create(&data, req, &mut resp).await;
+            assert!(!resp.diags.has_errors(), "{:?}", resp.diags);
+            assert_eq!(resp.state.get(REGION), &s("R1"), "{planned:?}");
+            assert_eq!(
+                resp.state.get("id"),
+                &Value::string(format!("{}/v2.1", server.uri()))
+            );
+        }
+    }
+
     #[test]
     fn every_type_gets_region_once() {
         for r in crate::resources::all() {
             let s = r.schema();
-            let n = s.block.attributes.iter().filter(|a| a.name == REGION).count();
+            let n = s
+                .block
+                .attributes
+                .iter()
+                .filter(|a| a.name == REGION)
+                .count();
             assert_eq!(n, 1, "{}", r.type_name());
             let a = s.block.attribute(REGION).unwrap();
             assert!(a.optional && a.computed, "{}", r.type_name());
@@ -390,7 +585,12 @@ mod tests {
         }
         for d in crate::data_sources::all() {
             let s = d.schema();
-            let n = s.block.attributes.iter().filter(|a| a.name == REGION).count();
+            let n = s
+                .block
+                .attributes
+                .iter()
+                .filter(|a| a.name == REGION)
+                .count();
             assert_eq!(n, 1, "{}", d.type_name());
         }
     }
