@@ -34,7 +34,7 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
     ];
     types
         .into_iter()
-        .map(crate::resources::region::RegionalData::new)
+        .map(crate::resources::region::RegionalData::wrap)
         .collect()
 }
 

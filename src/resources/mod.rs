@@ -34,7 +34,7 @@ pub fn all() -> Vec<Arc<dyn Resource<NovaData>>> {
     ];
     types
         .into_iter()
-        .map(|(r, parts)| region::Regional::new(r, parts))
+        .map(|(r, parts)| region::Regional::wrap(r, parts))
         .collect()
 }
 

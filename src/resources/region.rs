@@ -128,7 +128,11 @@ pub struct Regional {
 }
 
 impl Regional {
-    pub fn new(inner: Arc<dyn Resource<NovaData>>, id_parts: usize) -> Arc<dyn Resource<NovaData>> {
+    /// `inner` with `region`, as registered.
+    pub fn wrap(
+        inner: Arc<dyn Resource<NovaData>>,
+        id_parts: usize,
+    ) -> Arc<dyn Resource<NovaData>> {
         Arc::new(Regional { inner, id_parts })
     }
 }
@@ -275,7 +279,8 @@ impl Resource<NovaData> for Regional {
 pub struct RegionalData(pub Arc<dyn DataSource<NovaData>>);
 
 impl RegionalData {
-    pub fn new(inner: Arc<dyn DataSource<NovaData>>) -> Arc<dyn DataSource<NovaData>> {
+    /// `inner` with `region`, as registered.
+    pub fn wrap(inner: Arc<dyn DataSource<NovaData>>) -> Arc<dyn DataSource<NovaData>> {
         Arc::new(RegionalData(inner))
     }
 }
@@ -458,14 +463,25 @@ mod tests {
         )
     }
 
+    /// (name, config, prior, planned, replaces, the region of the data the
+    /// type's plan got (`Some(None)`: none; `None`: not called), error).
+    type PlanCase = (
+        &'static str,
+        Value,
+        Value,
+        Value,
+        bool,
+        Option<Option<&'static str>>,
+        Option<&'static str>,
+    );
+
     /// The plan of a wrapped type against a cloud whose catalog has region
     /// `R1` only: what is planned, what replaces, and which region's data
     /// the type's own plan gets (none while the region is unknown).
     #[tokio::test]
     async fn plans_against_a_catalog() {
         let (_server, data) = crate::configured::mock_nova("2.90").await;
-        let cases: &[(&str, Value, Value, Value, bool, Option<Option<&str>>, Option<&str>)] = &[
-            // (name, config, prior, planned, replaces, data the type got, error)
+        let cases: &[PlanCase] = &[
             ("unset, creating", Value::Null, Value::Null, s("R1"), false, Some(Some("R1")), None),
             ("set, creating", s("R1"), Value::Null, s("R1"), false, Some(Some("R1")), None),
             ("unset keeps the state's", Value::Null, s("R1"), s("R1"), false, Some(Some("R1")), None),
@@ -477,7 +493,7 @@ mod tests {
         ];
         for (name, config, prior, planned, replace, got, error) in cases {
             let probe = Arc::new(Probe(Default::default()));
-            let wrapped = Regional::new(probe.clone(), 1);
+            let wrapped = Regional::wrap(probe.clone(), 1);
             let prior_v = if prior.is_null() {
                 Value::Null
             } else {
@@ -519,7 +535,7 @@ mod tests {
         }
         // without a provider (its configuration unknown): nothing resolved
         let probe = Arc::new(Probe(Default::default()));
-        let wrapped = Regional::new(probe.clone(), 1);
+        let wrapped = Regional::wrap(probe.clone(), 1);
         let config_v = with_region(Value::Null);
         let none = Value::Null;
         let req = PlanRequest {
@@ -544,7 +560,7 @@ mod tests {
     #[tokio::test]
     async fn create_records_the_region() {
         let (server, data) = crate::configured::mock_nova("2.90").await;
-        let wrapped = Regional::new(Arc::new(Probe(Default::default())), 1);
+        let wrapped = Regional::wrap(Arc::new(Probe(Default::default())), 1);
         for planned in [Value::Null, Value::Unknown, s("R1")] {
             let mut resp = ApplyResponse {
                 state: Value::Null,
