@@ -2,7 +2,9 @@
 //! provider. Below both `provider` (which builds it) and `resources` (which
 //! use it), so neither imports the other for it.
 
-use crate::client::Cloud;
+use std::sync::Arc;
+
+use crate::client::{ApiError, Cloud, Service};
 
 /// What every resource of a configured provider shares.
 pub struct NovaData {
@@ -27,6 +29,51 @@ pub struct NovaData {
     /// Image names by image ID, as read once per process (an import of
     /// many servers of one image reads its name once, not per server).
     pub image_names: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// What resources with a `region` other than the provider's use, one
+    /// per region, built on first use ([`NovaData::in_region`]).
+    pub(crate) regions: std::sync::Mutex<std::collections::HashMap<String, Arc<NovaData>>>,
+}
+
+/// The provider's own data, or that of another region.
+pub enum InRegion<'a> {
+    Default(&'a NovaData),
+    Other(Arc<NovaData>),
+}
+
+impl std::ops::Deref for InRegion<'_> {
+    type Target = NovaData;
+    fn deref(&self) -> &NovaData {
+        match self {
+            InRegion::Default(d) => d,
+            InRegion::Other(d) => d,
+        }
+    }
+}
+
+/// Why a resource's `region` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RegionError {
+    #[error("the service catalog has no compute endpoint (interface {interface}) in region \"{region}\"; its regions with one: {}", list_or_none(.known))]
+    NotInCatalog {
+        region: String,
+        interface: String,
+        known: Vec<String>,
+    },
+    #[error("endpoint_overrides names the compute endpoint, so the provider reaches one place only (region \"{default}\"); region \"{region}\" cannot be reached")]
+    Overridden { region: String, default: String },
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+fn list_or_none(l: &[String]) -> String {
+    if l.is_empty() {
+        "none".into()
+    } else {
+        l.iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl NovaData {
@@ -39,7 +86,69 @@ impl NovaData {
             query_concurrency: crate::framework::runtime::DEFAULT_LIST_CONCURRENCY,
             flavors: tokio::sync::Mutex::new(None),
             image_names: Default::default(),
+            regions: Default::default(),
         }
+    }
+
+    /// The provider's region: its `region` setting, else the region of the
+    /// catalog's compute endpoint it uses; "" when neither names one (an
+    /// endpoint override without a region setting).
+    pub async fn default_region(&self) -> Result<String, ApiError> {
+        Ok(self
+            .cloud
+            .session
+            .region_of(Service::Compute)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// What a resource in `region` uses: the provider's own data for its
+    /// region, else one built once per region whose cloud shares the
+    /// provider's authentication and selects that region's endpoints (and
+    /// which has every other provider setting, `cloud_profile` included).
+    /// A region without a compute endpoint in the catalog is refused,
+    /// listing those that have one.
+    pub async fn in_region(&self, region: &str) -> Result<InRegion<'_>, RegionError> {
+        let default = self.default_region().await?;
+        if region == default {
+            return Ok(InRegion::Default(self));
+        }
+        if let Some(d) = self
+            .regions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(region)
+        {
+            return Ok(InRegion::Other(d.clone()));
+        }
+        let session = &self.cloud.session;
+        if session.config().endpoint_overrides.contains_key("compute") {
+            return Err(RegionError::Overridden {
+                region: region.into(),
+                default,
+            });
+        }
+        let known = session.catalog_regions(Service::Compute).await?;
+        if !known.iter().any(|r| r == region) {
+            return Err(RegionError::NotInCatalog {
+                region: region.into(),
+                interface: session.config().interface.as_str().into(),
+                known,
+            });
+        }
+        let built = Arc::new(NovaData {
+            cloud: Cloud::with_session(session.in_region(region)),
+            boot_volume_image_ref: self.boot_volume_image_ref.clone(),
+            cloud_profile: self.cloud_profile,
+            query_concurrency: self.query_concurrency,
+            flavors: tokio::sync::Mutex::new(None),
+            image_names: Default::default(),
+            regions: Default::default(),
+        });
+        let mut regions = self.regions.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(InRegion::Other(
+            regions.entry(region.to_string()).or_insert(built).clone(),
+        ))
     }
 }
 
@@ -150,6 +259,97 @@ pub async fn mock_nova(max: &str) -> (wiremock::MockServer, NovaData) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cloud whose catalog has compute endpoints in `R1` and `R2` (each
+    /// its own path on one mock server); the provider's region is
+    /// `region`. Authentication is mounted to answer exactly once.
+    async fn two_regions(region: Option<&str>) -> (wiremock::MockServer, NovaData) {
+        use serde_json::json;
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let base = server.uri();
+        let catalog = json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
+            {"type": "compute", "endpoints": [
+                {"interface": "public", "region_id": "R1", "url": format!("{base}/r1/v2.1")},
+                {"interface": "internal", "region_id": "R3", "url": format!("{base}/r3/v2.1")},
+                {"interface": "public", "region_id": "R2", "url": format!("{base}/r2/v2.1")}]}]}});
+        Mock::given(method("POST"))
+            .and(path("/v3/auth/tokens"))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .insert_header("X-Subject-Token", "t")
+                    .set_body_json(catalog),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        for (r, max) in [("r1", "2.90"), ("r2", "2.67")] {
+            Mock::given(method("GET"))
+                .and(path(format!("/{r}/v2.1/")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "version": {"id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1"}
+                })))
+                .mount(&server)
+                .await;
+        }
+        let cfg = crate::client::Config::from_settings(
+            crate::client::Settings {
+                auth_url: Some(format!("{base}/v3")),
+                user_name: Some("u".into()),
+                password: Some(secrecy::SecretString::from("pw")),
+                project_name: Some("p".into()),
+                region: region.map(str::to_string),
+                ..Default::default()
+            },
+            "test".into(),
+        )
+        .expect("settings");
+        (server, NovaData::new(Cloud::new(cfg).expect("a client")))
+    }
+
+    /// Each region reaches its own endpoint and negotiates its own
+    /// microversion, over one authentication; the region is built once.
+    #[tokio::test]
+    async fn regions_share_one_authentication() {
+        for (setting, default) in [(None, "R1"), (Some("R1"), "R1"), (Some("R2"), "R2")] {
+            let (server, data) = two_regions(setting).await;
+            assert_eq!(data.default_region().await.unwrap(), default, "{setting:?}");
+            let other = if default == "R1" { "R2" } else { "R1" };
+            let a = data.in_region(other).await.expect("in the catalog");
+            assert!(matches!(a, InRegion::Other(_)));
+            let url = a.cloud.session.endpoint(Service::Compute).await.unwrap();
+            assert!(
+                url.ends_with(&format!("/{}/v2.1", other.to_lowercase())),
+                "{url}"
+            );
+            let v = a.cloud.session.compute_version().await.unwrap().to_string();
+            assert_eq!(v, if other == "R2" { "2.67" } else { "2.90" });
+            let b = data.in_region(other).await.unwrap();
+            assert!(std::ptr::eq(&*a, &*b), "built once per region");
+            assert!(matches!(
+                data.in_region(default).await.unwrap(),
+                InRegion::Default(_)
+            ));
+            drop(server); // verifies the one authentication
+        }
+    }
+
+    /// A region without a compute endpoint of the provider's interface is
+    /// refused, naming those that have one.
+    #[tokio::test]
+    async fn a_region_not_in_the_catalog() {
+        let (_server, data) = two_regions(None).await;
+        for missing in ["R9", "R3", "r2"] {
+            let Err(e) = data.in_region(missing).await else {
+                panic!("{missing} accepted")
+            };
+            assert_eq!(
+                e.to_string(),
+                format!("the service catalog has no compute endpoint (interface public) in region \"{missing}\"; its regions with one: \"R1\", \"R2\"")
+            );
+        }
+    }
 
     #[test]
     fn every_name_parses_back() {

@@ -28,7 +28,7 @@ pub fn provider_schema() -> Schema {
     let b = Block::new("Connects to a cloud that speaks the OpenStack Compute (Nova) API. Every argument may also come from the `OS_*` environment variables or a cloud in clouds.yaml; the provider block wins over the environment, which wins over clouds.yaml.")
         .attr(s("cloud", "Name of a cloud in clouds.yaml.", "OS_CLOUD"))
         .attr(s("auth_url", "Identity (Keystone v3) URL.", "OS_AUTH_URL"))
-        .attr(s("region", "Region of the endpoints to use.", "OS_REGION_NAME"))
+        .attr(s("region", "Region of the endpoints to use, and the default of every resource's and data source's `region` (unset: the region of the catalog's compute endpoint the provider uses). A resource's own `region` reaches that region's endpoints with the same authentication.", "OS_REGION_NAME"))
         .attr(s("user_name", "User name.", "OS_USERNAME"))
         .attr(s("user_id", "User ID.", "OS_USER_ID"))
         .attr(s("password", "Password.", "OS_PASSWORD").sensitive())
@@ -60,7 +60,7 @@ pub fn provider_schema() -> Schema {
         .attr(s("clouds_yaml_file", "Path of the clouds.yaml to read.", "OS_CLIENT_CONFIG_FILE"))
         .attr(Attribute::bool("batch_reads").optional().description("Answer server reads that run together from one shared listing of the project's servers and ports (default true). Set false to read every server on its own."))
         .attr(s("boot_volume_image_ref", "How `imageRef` is sent for servers that boot from a volume: \"omit\" (upstream default), \"empty\" (an empty string) or \"image\" (the block device's image ID).", "").validate(OneOf(&["omit", "empty", "image"])))
-        .attr(s("cloud_profile", "The compute API reference the cloud follows: \"upstream\" (default), \"seed-000\", \"seed-001\", \"seed-002\" or \"seed-003\" (see the README's Clouds table). With it, a plan refuses what that cloud refuses, naming the cloud's rule, and `boot_volume_image_ref` defaults to that cloud's spelling.", "NOVA_CLOUD_PROFILE").validate(OneOf(CloudProfile::NAMES)))
+        .attr(s("cloud_profile", "The compute API reference the cloud follows: \"upstream\" (default), \"seed-000\", \"seed-001\", \"seed-002\" or \"seed-003\" (see the README's Clouds table). With it, a plan refuses what that cloud refuses, naming the cloud's rule, and `boot_volume_image_ref` defaults to that cloud's spelling. It applies to every region the provider reaches (resources with their own `region` included): for regions that follow different references, use one provider block (with an `alias`) per reference.", "NOVA_CLOUD_PROFILE").validate(OneOf(CloudProfile::NAMES)))
         .attr(Attribute::number("query_concurrency").optional().description("How many servers (or other objects) `terraform query` reads at once (default 8); the objects are sent to Terraform as they are read, in the listing's order. Also how many flavors' extra specs `nova_flavors` reads at once where the cloud's listing leaves them out (before microversion 2.61).").validate(IntBetween(1, 64)));
     Schema::new(0, b)
 }

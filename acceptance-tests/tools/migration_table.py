@@ -75,8 +75,8 @@ OPENSTACK = [
      "server_groups"),
 ]
 
-REGION = (None, "not per resource: the provider's `region`; for a second region, a second provider block "
-                "with an `alias` and `provider = nova.<alias>`")
+REGION = ("region", "carried now: per resource and data source; unset, the provider's region (recorded in state); "
+                     "a resource's replaces it on change; `moved` keeps theirs (\"\" there is the provider's region)")
 
 # (kind, our type, their name) -> (our name or None, note)
 DIFFERENT = {

@@ -41,11 +41,16 @@ pub fn path_segment(s: &str) -> String {
 
 impl Cloud {
     pub fn new(cfg: Config) -> Result<Cloud, ApiError> {
-        Ok(Cloud {
-            session: Session::new(cfg)?,
+        Ok(Cloud::with_session(Session::new(cfg)?))
+    }
+
+    /// A cloud over `session` (another region's, sharing authentication).
+    pub fn with_session(session: Session) -> Cloud {
+        Cloud {
+            session,
             reads: batch::Reads::default(),
             poller: waiter::Poller::default(),
-        })
+        }
     }
 
     /// Fails with a message naming the version when the cloud cannot do

@@ -122,8 +122,10 @@ impl<'a> Call<'a> {
 pub struct Session {
     cfg: Config,
     http: reqwest::Client,
-    auth: Mutex<Option<Arc<AuthState>>>,
-    generation: std::sync::atomic::AtomicU64,
+    /// The token and catalog, shared by the sessions of every region of a
+    /// provider ([`Session::in_region`]): one authentication for all.
+    auth: Arc<Mutex<Option<Arc<AuthState>>>>,
+    generation: Arc<std::sync::atomic::AtomicU64>,
     compute_version: OnceCell<Microversion>,
     /// The cloud's clock as last seen in a `Date` header, with the local
     /// instant it was seen at.
@@ -200,11 +202,66 @@ impl Session {
         Ok(Session {
             cfg,
             http,
-            auth: Mutex::new(None),
-            generation: 0.into(),
+            auth: Arc::new(Mutex::new(None)),
+            generation: Arc::new(0.into()),
             compute_version: OnceCell::new(),
             clock: std::sync::Mutex::new(None),
         })
+    }
+
+    /// A session on the endpoints of `region` that shares this one's
+    /// authentication (token, catalog, re-authentication) and HTTP
+    /// connections; its compute microversion is negotiated on its own (the
+    /// region's endpoint may differ). Endpoint overrides are kept: the
+    /// caller refuses a region other than this one's when they name the
+    /// service it uses.
+    pub fn in_region(&self, region: &str) -> Session {
+        let mut cfg = self.cfg.clone();
+        cfg.region = Some(region.to_string());
+        Session {
+            cfg,
+            http: self.http.clone(),
+            auth: self.auth.clone(),
+            generation: self.generation.clone(),
+            compute_version: OnceCell::new(),
+            clock: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The region this session's `service` endpoint is in: the configured
+    /// region, else that of the catalog entry used (the first of the
+    /// interface); `None` when neither names one (an endpoint override,
+    /// or a catalog entry without a region).
+    pub async fn region_of(&self, service: Service) -> Result<Option<String>, ApiError> {
+        if let Some(r) = &self.cfg.region {
+            return Ok(Some(r.clone()));
+        }
+        if service
+            .types()
+            .iter()
+            .any(|t| self.cfg.endpoint_overrides.contains_key(*t))
+        {
+            return Ok(None);
+        }
+        let auth = self.auth_state(None).await?;
+        Ok(select_endpoint(
+            &auth.catalog,
+            service.types(),
+            None,
+            self.cfg.interface.as_str(),
+        )
+        .and_then(|e| e.region.clone()))
+    }
+
+    /// The regions of the catalog that have a `service` endpoint of this
+    /// session's interface, sorted, each once.
+    pub async fn catalog_regions(&self, service: Service) -> Result<Vec<String>, ApiError> {
+        let auth = self.auth_state(None).await?;
+        Ok(regions_with(
+            &auth.catalog,
+            service.types(),
+            self.cfg.interface.as_str(),
+        ))
     }
 
     /// The cloud's current time, estimated from the last `Date` header
@@ -740,6 +797,19 @@ pub fn parse_catalog(c: &J) -> Vec<Endpoint> {
     out
 }
 
+/// The regions of `catalog` with an endpoint of one of `types` on
+/// `interface`, sorted, each once.
+pub fn regions_with(catalog: &[Endpoint], types: &[&str], interface: &str) -> Vec<String> {
+    let mut out: Vec<String> = catalog
+        .iter()
+        .filter(|e| types.contains(&e.service_type.as_str()) && e.interface == interface)
+        .filter_map(|e| e.region.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub fn select_endpoint<'a>(
     catalog: &'a [Endpoint],
     types: &[&str],
@@ -932,6 +1002,9 @@ mod tests {
             Some("http://r2-pub/v2.1/%(tenant_id)s")
         );
         assert_eq!(pick(&["compute"], Some("R3"), "public"), None);
+        assert_eq!(regions_with(&cat, &["compute"], "public"), ["R1", "R2"]);
+        assert_eq!(regions_with(&cat, &["compute"], "internal"), ["R1"]);
+        assert!(regions_with(&cat, &["image"], "public").is_empty());
         assert_eq!(
             pick(Service::Volume.types(), None, "public").as_deref(),
             Some("http://vol/v3")

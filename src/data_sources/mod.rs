@@ -14,8 +14,9 @@ pub mod server_network;
 pub mod servers;
 pub mod volume_attachments;
 
+/// Every data source type, each with `region`.
 pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
-    vec![
+    let types: Vec<Arc<dyn DataSource<NovaData>>> = vec![
         Arc::new(flavor::FlavorData),
         Arc::new(flavor::FlavorsData),
         Arc::new(lookups::KeypairData),
@@ -30,7 +31,11 @@ pub fn all() -> Vec<Arc<dyn DataSource<NovaData>>> {
         Arc::new(limits::LimitsData),
         Arc::new(volume_attachments::VolumeAttachmentsData),
         Arc::new(quota_set::QuotaSetData),
-    ]
+    ];
+    types
+        .into_iter()
+        .map(crate::resources::region::RegionalData::wrap)
+        .collect()
 }
 
 /// The attributes of object `a`, and those of object `b` that `a` lacks:

@@ -14,22 +14,29 @@ pub mod moves;
 #[cfg(test)]
 mod plan_invariants;
 pub mod quota_set;
+pub mod region;
 pub mod rsa_key;
 pub mod server;
 pub mod server_group;
 
+/// Every resource type, each with `region` ([`region::Regional`]; the
+/// number is how many `/`-separated parts its import ID has).
 pub fn all() -> Vec<Arc<dyn Resource<NovaData>>> {
-    vec![
-        Arc::new(keypair::Keypair),
-        Arc::new(flavor::Flavor),
-        Arc::new(flavor::FlavorAccess),
-        Arc::new(aggregate::Aggregate),
-        Arc::new(server_group::ServerGroup),
-        Arc::new(server::Server),
-        Arc::new(attachment::VolumeAttachment),
-        Arc::new(attachment::InterfaceAttachment),
-        Arc::new(quota_set::QuotaSet),
-    ]
+    let types: Vec<(Arc<dyn Resource<NovaData>>, usize)> = vec![
+        (Arc::new(keypair::Keypair), 1),
+        (Arc::new(flavor::Flavor), 1),
+        (Arc::new(flavor::FlavorAccess), 2),
+        (Arc::new(aggregate::Aggregate), 1),
+        (Arc::new(server_group::ServerGroup), 1),
+        (Arc::new(server::Server), 1),
+        (Arc::new(attachment::VolumeAttachment), 2),
+        (Arc::new(attachment::InterfaceAttachment), 2),
+        (Arc::new(quota_set::QuotaSet), 1),
+    ];
+    types
+        .into_iter()
+        .map(|(r, parts)| region::Regional::wrap(r, parts))
+        .collect()
 }
 
 /// Default time limit of an operation on the simpler resources.

@@ -3,8 +3,9 @@
 //! names its documentation gives, turned into ours without touching the
 //! cloud. Attributes of ours that have no counterpart are left null (the
 //! refresh that follows a move fills the computed ones); attributes of
-//! theirs that have none of ours (region, value_specs...) are
-//! dropped.
+//! theirs that have none of ours (value_specs...) are dropped. `region` is
+//! carried over; theirs is "" for the provider's region, which becomes
+//! null here, and the refresh records the provider's region.
 
 use serde_json::{Map, Value as J};
 
@@ -217,7 +218,6 @@ pub fn moved_state(target: &str, source_type: &str, state: &J) -> Option<J> {
         }
         _ => src,
     };
-    m.remove("region");
     m.remove("value_specs");
     if target != "nova_server" {
         // nova_volume_attachment's (ignore_volume_confirmation) has no
@@ -253,11 +253,8 @@ mod tests {
     fn an_instance_becomes_a_server() {
         let s = moved_state("nova_server", "openstack_compute_instance_v2", &instance()).unwrap();
         assert_eq!(s["key_name"], "deployer");
-        assert!(
-            s.get("key_pair").is_none()
-                && s.get("user_data").is_none()
-                && s.get("region").is_none()
-        );
+        assert!(s.get("key_pair").is_none() && s.get("user_data").is_none());
+        assert_eq!(s["region"], "RegionOne", "the region is carried over");
         assert_eq!(s["admin_pass"], J::Null, "unset strings become null");
         assert_eq!(s["network_mode"], J::Null);
         assert_eq!(s["network"][0]["port"], J::Null);
@@ -376,7 +373,7 @@ mod tests {
                 json!({"id": "c3.large", "name": "c3.large", "ram": 8192, "vcpus": 4, "disk": 40, "swap": 0, "ephemeral": 0,
                     "rx_tx_factor": 1.0, "is_public": true, "flavor_id": "c3.large", "description": "", "extra_specs": {}, "region": "RegionOne"}),
                 json!({"id": "c3.large", "name": "c3.large", "ram": 8192, "vcpus": 4, "disk": 40, "swap": 0, "ephemeral": 0,
-                    "rx_tx_factor": 1.0, "is_public": true, "flavor_id": "c3.large", "description": null, "extra_specs": {}}),
+                    "rx_tx_factor": 1.0, "is_public": true, "flavor_id": "c3.large", "description": null, "extra_specs": {}, "region": "RegionOne"}),
             ),
             (
                 "nova_keypair",
@@ -384,20 +381,20 @@ mod tests {
                 json!({"id": "k", "name": "k", "public_key": "ssh-ed25519 AAAA k", "private_key": "", "fingerprint": "f", "user_id": "u",
                     "region": "RegionOne", "value_specs": {}}),
                 json!({"id": "k", "name": "k", "public_key": "ssh-ed25519 AAAA k", "private_key": null, "fingerprint": "f", "user_id": "u",
-                    "type": "ssh"}),
+                    "type": "ssh", "region": "RegionOne"}),
             ),
             (
                 "nova_aggregate",
                 "openstack_compute_aggregate_v2",
                 json!({"id": "3", "name": "ssd", "zone": "az-ssd", "metadata": {"ssd": "true"}, "hosts": ["compute1"], "region": ""}),
-                json!({"id": "3", "name": "ssd", "availability_zone": "az-ssd", "metadata": {"ssd": "true"}, "hosts": ["compute1"]}),
+                json!({"id": "3", "name": "ssd", "availability_zone": "az-ssd", "metadata": {"ssd": "true"}, "hosts": ["compute1"], "region": null}),
             ),
             (
                 "nova_server_group",
                 "openstack_compute_servergroup_v2",
                 json!({"id": "g", "name": "web", "policies": ["anti-affinity"], "rules": [{"max_server_per_host": 2}], "members": [],
                     "value_specs": {}, "region": ""}),
-                json!({"id": "g", "name": "web", "policy": "anti-affinity", "rules": {"max_server_per_host": 2}, "members": []}),
+                json!({"id": "g", "name": "web", "policy": "anti-affinity", "rules": {"max_server_per_host": 2}, "members": [], "region": null}),
             ),
             (
                 "nova_server_group",
@@ -410,7 +407,7 @@ mod tests {
                 "openstack_compute_volume_attach_v2",
                 json!({"id": "s/v", "instance_id": "s", "volume_id": "v", "device": "/dev/vdb", "multiattach": false, "tag": "",
                     "vendor_options": [], "region": ""}),
-                json!({"id": "s/v", "server_id": "s", "volume_id": "v", "device": "/dev/vdb", "multiattach": false, "tag": null}),
+                json!({"id": "s/v", "server_id": "s", "volume_id": "v", "device": "/dev/vdb", "multiattach": false, "tag": null, "region": null}),
             ),
             (
                 "nova_quota_set",
@@ -421,7 +418,7 @@ mod tests {
                     "security_group_rules": 0, "injected_files": 0, "injected_file_content_bytes": 0, "injected_file_path_bytes": 0,
                     "timeouts": null}),
                 json!({"id": "0db92f705dac4ccc97c53e518feba021", "project_id": "0db92f705dac4ccc97c53e518feba021",
-                    "instances": 10, "cores": 20, "ram": 51200, "key_pairs": 100, "metadata_items": 128,
+                    "region": "RegionOne", "instances": 10, "cores": 20, "ram": 51200, "key_pairs": 100, "metadata_items": 128,
                     "server_groups": 10, "server_group_members": 10, "fixed_ips": 0, "floating_ips": 0, "security_groups": 0,
                     "security_group_rules": 0, "injected_files": 0, "injected_file_content_bytes": 0, "injected_file_path_bytes": 0,
                     "timeouts": null}),
@@ -430,7 +427,7 @@ mod tests {
                 "nova_quota_set",
                 "openstack_compute_quotaset_v2",
                 json!({"id": "p1", "project_id": "p1", "cores": -1, "region": ""}),
-                json!({"id": "p1", "project_id": "p1", "cores": -1}),
+                json!({"id": "p1", "project_id": "p1", "cores": -1, "region": null}),
             ),
         ];
         for (target, source, theirs, ours) in table {
@@ -473,12 +470,12 @@ mod tests {
                     "tenant_id": "0db92f705dac4ccc97c53e518feba021", "region": "RegionOne"}),
                 ),
                 json!({"id": "c3.large/0db92f705dac4ccc97c53e518feba021", "flavor_id": "c3.large",
-                    "project_id": "0db92f705dac4ccc97c53e518feba021"}),
+                    "project_id": "0db92f705dac4ccc97c53e518feba021", "region": "RegionOne"}),
             ),
             // attributes left "" or absent: taken from the ID
             (
                 fa(json!({"id": "f1/p1", "flavor_id": "", "tenant_id": "", "region": ""})),
-                json!({"id": "f1/p1", "flavor_id": "f1", "project_id": "p1"}),
+                json!({"id": "f1/p1", "flavor_id": "f1", "project_id": "p1", "region": null}),
             ),
             (
                 fa(json!({"id": "f1/p1"})),
@@ -499,7 +496,7 @@ mod tests {
                     "fixed_ip": "192.168.1.7", "region": "RegionOne", "timeouts": null}),
                 ),
                 json!({"id": format!("{s}/{p}"), "server_id": s, "port_id": p, "network_id": n,
-                    "fixed_ip": "192.168.1.7", "timeouts": null}),
+                    "fixed_ip": "192.168.1.7", "region": "RegionOne", "timeouts": null}),
             ),
             // a port with no fixed IP: "" there, null here
             (
@@ -561,11 +558,44 @@ mod tests {
     fn a_quotaset_fits_our_schema() {
         let theirs = json!({"id": "p1/RegionOne", "project_id": "p1", "region": "RegionOne", "cores": 8, "fixed_ips": 0});
         let s = moved_state("nova_quota_set", "openstack_compute_quotaset_v2", &theirs).unwrap();
-        let ty = crate::resources::quota_set::schema().ty();
+        let ty = registered("nova_quota_set");
         let v = crate::framework::codec::from_json(&s, &ty, "", true).expect("fits");
         assert_eq!(v.get("id").as_str(), Some("p1"));
+        assert_eq!(v.get("region").as_str(), Some("RegionOne"));
         assert_eq!(v.get("cores").as_i64(), Some(8));
         assert!(v.get("force").is_null() && v.get("networks").is_null());
+    }
+
+    /// The type of `name` as the provider registers it (with `region`).
+    fn registered(name: &str) -> crate::framework::Type {
+        crate::resources::all()
+            .into_iter()
+            .find(|r| r.type_name() == name)
+            .expect("a registered type")
+            .schema()
+            .ty()
+    }
+
+    /// The region theirs records is ours; theirs "" (the provider's
+    /// region) is null, which the refresh after the move fills.
+    #[test]
+    fn the_region_is_carried_over() {
+        for (theirs, ours) in [
+            (json!("RegionTwo"), Some("RegionTwo")),
+            (json!(""), None),
+            (J::Null, None),
+        ] {
+            let mut src =
+                json!({"id": "g", "name": "web", "policies": ["affinity"], "members": []});
+            if !theirs.is_null() {
+                src["region"] = theirs.clone();
+            }
+            let target = "nova_server_group";
+            let s = moved_state(target, "openstack_compute_servergroup_v2", &src).unwrap();
+            let v = crate::framework::codec::from_json(&s, &registered(target), "", true)
+                .expect("fits");
+            assert_eq!(v.get("region").as_str(), ours, "{theirs}");
+        }
     }
 
     #[test]

@@ -1,2 +1,5 @@
 # <flavor_id>/<project_id>
 terraform import nova_flavor_access.team c3.large/0db92f705dac4ccc97c53e518feba021
+
+# From another region of the catalog (the provider's region otherwise): <region>/ before the ID
+terraform import nova_flavor_access.team RegionTwo/c3.large/0db92f705dac4ccc97c53e518feba021
