@@ -980,7 +980,7 @@ fn addresses(s: &documents::Server) -> Vec<AddressModel> {
 }
 
 /// The first address of an interface that parses as an `A` address.
-fn first_ip<A: std::str::FromStr>(i: &InterfaceAttachment) -> Option<String> {
+pub(super) fn first_ip<A: std::str::FromStr>(i: &InterfaceAttachment) -> Option<String> {
     i.addresses().into_iter().find(|ip| ip.parse::<A>().is_ok())
 }
 
