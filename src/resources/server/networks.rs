@@ -575,7 +575,8 @@ mod tests {
             port: Attr::Unknown,
             ..on(k(NET_B))
         };
-        let cases: Vec<(&str, Vec<NetworkModel>, bool, Vec<usize>, Vec<&str>)> = vec![
+        type Case<'a> = (&'a str, Vec<NetworkModel>, bool, Vec<usize>, Vec<&'a str>);
+        let cases: Vec<Case> = vec![
             ("same", state.clone(), false, vec![], vec![]),
             (
                 "reordered",
