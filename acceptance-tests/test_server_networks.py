@@ -146,6 +146,7 @@ def test_network_attach_refused_by_nova_ends_with_its_message(tf_cloud, sdk, clo
         r = tf.apply(check=False)
         assert r.returncode == 1, r.stdout
         err = " ".join(r.stderr.split())
+        print(err)
         assert "Cannot attach the interface of network[1]" in err, r.stderr
         assert "10.20.0.77" in err and "already" in err, r.stderr
         s = tf.resources()["nova_server.s"]["values"]
