@@ -902,6 +902,7 @@ async fn attach_interface(
     i: usize,
 ) -> Result<NetworkModel, Diagnostic> {
     let what = format!("the interface of network[{i}]");
+    let at = AttrPath::attr("network").then_index(i);
     let path = format!("/servers/{}/os-interface", path_segment(u.id));
     let body = networks::attach_body(n);
     let reply = u
@@ -909,7 +910,7 @@ async fn attach_interface(
         .cloud
         .compute(Method::POST, &path, Some(&body), Some(u.dl))
         .await
-        .map_err(|e| api_error(&format!("Cannot attach {what}"), &e))?;
+        .map_err(|e| api_error(&format!("Cannot attach {what}"), &e).at(at.clone()))?;
     let a: InterfaceAttachment =
         documents::parse("interface attachment", &reply.body["interfaceAttachment"])
             .map_err(|e| api_error(&format!("Attached {what}, but cannot read the answer"), &e))?;
@@ -950,6 +951,7 @@ async fn attach_interface(
             &format!("Attaching {what} (port {port}) did not complete"),
             &e,
         )
+        .at(at)
     })?;
     Ok(block)
 }
