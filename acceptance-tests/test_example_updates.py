@@ -67,6 +67,16 @@ EXPECTED_REPLACING = {
     "nova_quota_set": {"project_id"},
 }
 
+# Whole blocks added to a resource that has some, then removed again: each
+# step must be an in-place update (a server's network blocks attach and
+# detach interfaces; a changed argument of a block still replaces, above).
+BLOCKS_IN_PLACE = {
+    ("nova_server", "network"): lambda values, cloud: [
+        {("network",): NewBlock(uuid=cloud["networks"]["private"])},
+        {(f"network[{len(values['network'])}]",): REMOVE},
+    ],
+}
+
 # Arguments that change in place, but whose removal from the configuration
 # (after the change) plans a replacement, as documented: Nova cannot take an
 # aggregate out of its zone.
@@ -269,6 +279,10 @@ def set_argument(text, rtype, rname, path, value):
     name = path[-1]
     if isinstance(value, NewBlock):
         return _insert_at_end(text, end, [f"{name} {{"] + [f"  {k} = {hcl_value(v)}" for k, v in value.items()] + ["}"])
+    if value is REMOVE and "[" in name:  # one block: the n-th of that name
+        b, n = block_segment(name)
+        it = [it for it in hcl_items(text, start, end) if it.kind == "block" and it.name == b][n]
+        return text[:it.start] + text[it.end:]
     if value is REMOVE:  # an attribute, or every block of that name
         for it in reversed(hcl_items(text, start, end)):
             if it.name == name:
@@ -659,6 +673,15 @@ def test_example_arguments_change_in_place(example, tf_cloud, sdk, cloud):
                     go_on = run.exercise(rtype, address, p, steps, plan_only=key in PLAN_ONLY, unset=unset)
                     if not go_on:
                         break
+            # blocks added and removed as a whole, on the first instance
+            # that has some
+            for (bt, block), make in BLOCKS_IN_PLACE.items():
+                name = next((n for n in names if has_block(run.text, rtype, n, block)), None)
+                if bt != rtype or name is None or not go_on:
+                    continue
+                address = f"{rtype}.{name}"
+                seen.add((rtype, f"{block} (whole)"))
+                go_on = run.exercise(rtype, address, (f"{block} (whole)",), make(run.values(address), cloud))
     except BaseException:
         try:
             teardown(run, sdk, check=False)
@@ -681,5 +704,6 @@ def test_example_arguments_change_in_place(example, tf_cloud, sdk, cloud):
         assert {k for k in NEW_VALUES if k[0] in types} <= seen, {k for k in NEW_VALUES if k[0] in types} - seen
     assert not run.failures, "\n\n".join(f"{w}: {m}\n{out}" for w, m, out in run.failures)
     assert {(t, a) for t, a in run.replacing} == {(t, a) for t in types for a in EXPECTED_REPLACING[t]}
+    assert {(t, f"{b} (whole)") for t, b in BLOCKS_IN_PLACE if t in types} <= set(run.in_place), run.in_place
     assert set(run.skipped) == {s for s in EXPECTED_SKIPPED if s[0] in types}
     assert set(run.unset_replacing) == {s for s in EXPECTED_UNSET_REPLACING if s[0] in types}

@@ -88,6 +88,9 @@ DIFFERENT = {
     ("resource", "nova_server", "image_name"):
         ("image_name", "looked up through the image API at plan time (one image of that name, else the plan fails "
                        "naming it); a renamed reference to the same image changes nothing, another image rebuilds in place"),
+    ("resource", "nova_server", "network"):
+        ("network", "a block added or removed attaches or detaches an interface in place (the server keeps its ID); "
+                    "there, the server is replaced. A changed block still replaces"),
     ("resource", "nova_server", "network.name"):
         ("network.name", "looked up through the network API at plan time; kept as written, `uuid` computed"),
     ("resource", "nova_server", "access_ip_v4"):

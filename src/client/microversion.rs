@@ -44,6 +44,8 @@ pub const SERVER_DESCRIPTION: Microversion = Microversion(2, 19);
 pub const NETWORK_MODE: Microversion = Microversion(2, 37);
 /// Volume attachment `tag`.
 pub const VOLUME_ATTACH_TAG: Microversion = Microversion(2, 49);
+/// Interface attachment `tag` (`POST /servers/{id}/os-interface`).
+pub const INTERFACE_ATTACH_TAG: Microversion = Microversion(2, 49);
 /// Listing servers filtered by tags (`tags=`).
 pub const SERVER_TAG_FILTER: Microversion = Microversion(2, 26);
 /// Server `tags` at create.

@@ -22,7 +22,7 @@ use super::{api_error, deadline, path_segment, require_feature};
 /// the request ID of the request that started the change: while the change
 /// has not shown, its instance action is read now and then, and a failed
 /// event ends the wait with Nova's reason.
-async fn wait_presence(
+pub(crate) async fn wait_presence(
     data: &NovaData,
     path: &str,
     want_present: bool,

@@ -10,6 +10,7 @@ pub mod actions;
 pub mod day2;
 pub mod lookups;
 pub mod model;
+pub mod networks;
 pub mod schema;
 #[cfg(test)]
 mod seed_fixtures;
@@ -30,6 +31,7 @@ use crate::framework::model::{decode, Model};
 use crate::framework::*;
 
 use super::{api_error, path_segment, require_feature_at};
+use crate::client::microversion as mv;
 use model::{BlockDeviceModel, BootVolumeImageRef, CreateOptions, NetworkModel, ServerModel};
 
 pub struct Server;
@@ -529,6 +531,9 @@ struct Update<'a> {
     config: &'a ServerModel,
     dl: Instant,
     stop: &'a StopSignal,
+    /// The state's `network` blocks were recovered at import: those the
+    /// plan leaves out are forgotten, not detached.
+    forget_networks: bool,
 }
 
 impl Update<'_> {
@@ -546,6 +551,58 @@ impl Update<'_> {
 
     async fn wait(&self, targets: &[&str], rid: Option<&str>) -> Result<Observed, WaitError> {
         wait_for(self.data, self.id, targets, self.dl, self.stop, rid).await
+    }
+
+    /// The interfaces of `network` blocks added (attached) and removed
+    /// (detached), see [`networks::interface_changes`].
+    fn interface_changes(&self) -> (Vec<usize>, Vec<&NetworkModel>) {
+        match (&self.old.network, &self.new.network) {
+            (Attr::Known(old), Attr::Known(new)) => {
+                networks::interface_changes(old, new, self.forget_networks)
+            }
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
+
+    /// Detaches the interfaces of removed `network` blocks, then attaches
+    /// those of new ones, each waited for (a failed instance action ends
+    /// the wait with Nova's reason). `progress.network` follows: the
+    /// blocks detached leave it, those attached join it with their port.
+    async fn networks(&self, progress: &mut ServerModel) -> Result<(), Diagnostic> {
+        let (attach, detach) = self.interface_changes();
+        if attach.is_empty() && detach.is_empty() {
+            return Ok(());
+        }
+        let mut now = self.old.networks().to_vec();
+        for d in detach {
+            let port = d.port.as_deref().unwrap_or_default();
+            let path = format!(
+                "/servers/{}/os-interface/{}",
+                path_segment(self.id),
+                path_segment(port)
+            );
+            let what = format!("interface {port}");
+            super::attachment::detach_and_wait(
+                self.data,
+                (self.id, &path),
+                &what,
+                self.dl,
+                self.stop,
+            )
+            .await?;
+            now.retain(|n| n.port.as_deref() != Some(port));
+            progress.network = Attr::Known(now.clone());
+        }
+        let mut done = self.new.networks().to_vec();
+        for i in attach {
+            let block = attach_interface(self, &done[i], i).await?;
+            now.push(block.clone());
+            progress.network = Attr::Known(now.clone());
+            done[i] = block;
+        }
+        // the blocks in the plan's order, the new ones with their ports
+        progress.network = Attr::Known(done);
+        Ok(())
     }
 
     /// Name, description, access addresses and hostname: one `PUT`.
@@ -798,7 +855,9 @@ impl Update<'_> {
     /// last when they lock them (shelve, pause, suspend, stop).
     /// `progress` records what is done, for the state kept on failure.
     async fn run(&self, progress: &mut ServerModel) -> Result<(), Diagnostic> {
-        let lock = model::lock_steps(self.old, self.new, others_change(self.old, self.new));
+        let (attach, detach) = self.interface_changes();
+        let others = others_change(self.old, self.new) || !attach.is_empty() || !detach.is_empty();
+        let lock = model::lock_steps(self.old, self.new, others);
         if lock.unlock_first {
             set_lock(self.data, self.id, None, self.dl).await?;
             progress.locked = Attr::Known(false);
@@ -825,12 +884,76 @@ impl Update<'_> {
         self.metadata().await?;
         self.tags().await?;
         self.security_groups().await?;
+        self.networks(progress).await?;
         let settled = status_for(now);
         self.resize(settled).await?;
         self.rebuild(settled).await?;
         self.password().await?;
         set_power_state(self.data, self.id, now, to, self.dl, self.stop).await
     }
+}
+
+/// Attaches the interface of the new `network` block `n` (index `i`) and
+/// waits until the server lists it; the block as attached (its port,
+/// network, MAC and addresses).
+async fn attach_interface(
+    u: &Update<'_>,
+    n: &NetworkModel,
+    i: usize,
+) -> Result<NetworkModel, Diagnostic> {
+    let what = format!("the interface of network[{i}]");
+    let at = AttrPath::attr("network").then_index(i);
+    let path = format!("/servers/{}/os-interface", path_segment(u.id));
+    let body = networks::attach_body(n);
+    let reply = u
+        .data
+        .cloud
+        .compute(Method::POST, &path, Some(&body), Some(u.dl))
+        .await
+        .map_err(|e| api_error(&format!("Cannot attach {what}"), &e).at(at.clone()))?;
+    let a: InterfaceAttachment =
+        documents::parse("interface attachment", &reply.body["interfaceAttachment"])
+            .map_err(|e| api_error(&format!("Attached {what}, but cannot read the answer"), &e))?;
+    let Some(port) = a.port_id.clone() else {
+        return Err(Diagnostic::error(
+            format!("Attached {what}, but the answer names no port"),
+            format!(
+                "The cloud answered the attach to server {} without a port_id: {}",
+                u.id, reply.body
+            ),
+        ));
+    };
+    let mut block = n.clone();
+    block.port = Attr::Known(port.clone());
+    if let Some(net) = &a.net_id {
+        block.uuid = Attr::Known(net.clone());
+    }
+    block.mac = Attr::from_option(a.mac_addr.clone());
+    block.fixed_ip_v4 = n
+        .fixed_ip_v4
+        .as_written(model::first_ip::<std::net::Ipv4Addr>(&a), model::same_ip);
+    block.fixed_ip_v6 = n
+        .fixed_ip_v6
+        .as_written(model::first_ip::<std::net::Ipv6Addr>(&a), model::same_ip);
+    let rid = reply.request_id();
+    let listed = format!("{path}/{}", path_segment(&port));
+    super::attachment::wait_presence(
+        u.data,
+        &listed,
+        true,
+        u.dl,
+        u.stop,
+        rid.as_deref().map(|r| (u.id, r)),
+    )
+    .await
+    .map_err(|e| {
+        api_error(
+            &format!("Attaching {what} (port {port}) did not complete"),
+            &e,
+        )
+        .at(at)
+    })?;
+    Ok(block)
 }
 
 /// Whether an update from `old` to `new` changes anything a locked server
@@ -1251,7 +1374,8 @@ impl Resource<NovaData> for Server {
                 &mut resp.requires_replace,
             );
             let at = AttrPath::attr("network");
-            if recovered_networks(req.prior_private) && resp.requires_replace.contains(&at) {
+            let recovered = recovered_networks(req.prior_private);
+            if recovered && resp.requires_replace.contains(&at) {
                 // blocks recovered at import that the configuration does
                 // not describe leave the state; their interfaces stay
                 if let Some(kept) = lookups::adopt_recovered_networks(prior, &planned) {
@@ -1259,7 +1383,34 @@ impl Resource<NovaData> for Server {
                     resp.requires_replace.retain(|p| *p != at);
                 }
             }
-            if lookups::access_choice_changes(prior, &planned) {
+            let mut interfaces_change = false;
+            if resp.requires_replace.contains(&at) {
+                // blocks added or removed: interfaces attached or detached
+                // in place (see `networks`)
+                if let (Attr::Known(old), Attr::Known(written), Attr::Known(wanted)) =
+                    (&prior.network, &config.network, &planned.network)
+                {
+                    let plan = networks::plan_networks(old, written, wanted, recovered);
+                    if let networks::NetworkPlan::InPlace { blocks, attach, .. } = plan {
+                        if let Some(data) = data {
+                            for &i in &attach {
+                                if !blocks[i].tag.is_null() {
+                                    let tag = at.then_index(i).then_attr("tag");
+                                    let (v, what) = (
+                                        mv::INTERFACE_ATTACH_TAG,
+                                        "network.tag on an interface attached to a running server",
+                                    );
+                                    require_feature_at(data, v, what, tag, diags).await;
+                                }
+                            }
+                        }
+                        planned.network = Attr::Known(blocks);
+                        resp.requires_replace.retain(|p| *p != at);
+                        interfaces_change = true;
+                    }
+                }
+            }
+            if interfaces_change || lookups::access_choice_changes(prior, &planned) {
                 for (ip, written) in [
                     (&mut planned.access_ip_v4, &config.access_ip_v4),
                     (&mut planned.access_ip_v6, &config.access_ip_v6),
@@ -1432,6 +1583,7 @@ impl Resource<NovaData> for Server {
             config: &config,
             dl: deadline(&req.config, "update"),
             stop: &req.stop,
+            forget_networks: recovered_networks(&req.private),
         };
         let mut progress = old.clone();
         if let Err(d) = u.run(&mut progress).await {
@@ -1439,6 +1591,11 @@ impl Resource<NovaData> for Server {
             return resp.diags.push(d);
         }
         let mut st = new.clone();
+        let (attach, detach) = u.interface_changes();
+        if !attach.is_empty() || !detach.is_empty() {
+            // the interfaces attached, by their ports
+            st.network = progress.network.clone();
+        }
         match refresh(data, &id, &new, &mut st).await {
             Ok(true) => resp.state = st.to_value(&ty),
             Ok(false) => resp.diags.error(

@@ -1000,7 +1000,7 @@ fn addresses(s: &documents::Server) -> Vec<AddressModel> {
 }
 
 /// The first address of an interface that parses as an `A` address.
-fn first_ip<A: std::str::FromStr>(i: &InterfaceAttachment) -> Option<String> {
+pub(super) fn first_ip<A: std::str::FromStr>(i: &InterfaceAttachment) -> Option<String> {
     i.addresses().into_iter().find(|ip| ip.parse::<A>().is_ok())
 }
 
@@ -1011,8 +1011,9 @@ pub(super) fn same_ip(written: &str, reported: &str) -> bool {
 }
 
 /// The interface a network block stands for: by port, then MAC, then
-/// network; a block with nothing to match on (import) takes the next
-/// interface. `used` marks interfaces already taken.
+/// (for a block without a known port) network; a block with nothing to
+/// match on (import) takes the next interface. `used` marks interfaces
+/// already taken.
 fn match_interface(
     b: &NetworkModel,
     interfaces: &[InterfaceAttachment],
@@ -1038,7 +1039,11 @@ fn match_interface(
             return Some(i);
         }
     }
-    if let Some(n) = net {
+    // a block whose port is known stands for that interface alone: once
+    // it is gone (detached outside Terraform) the block does not take
+    // another interface on its network, such as one that
+    // `nova_interface_attachment` attached
+    if let (Some(n), None) = (net, port) {
         if let Some(i) = pick(&|x| x.net_id.as_deref() == Some(n)) {
             return Some(i);
         }
@@ -1754,6 +1759,16 @@ mod tests {
         let nets = again.networks();
         assert_eq!(nets.len(), 1);
         assert_eq!(nets[0].port, k("port-a"));
+        // nor does it take another interface on its network (one that
+        // nova_interface_attachment attached)
+        let mut beside = after.clone();
+        beside.push(iface(
+            json!({"port_id": "port-d", "net_id": "net-b", "mac_addr": "fa:16:3e:00:00:0d", "fixed_ips": [{"ip_address": "10.0.0.77"}]}),
+        ));
+        let mut third = m.clone();
+        flatten_networks(&beside, &mut third);
+        let ports: Vec<_> = third.networks().iter().map(|n| n.port.clone()).collect();
+        assert_eq!(ports, vec![k("port-a")]);
         // a MAC and an IPv6 address as written stay; a changed one shows
         let mut written = again.clone();
         let mut n0 = nets[0].clone();

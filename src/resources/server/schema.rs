@@ -39,7 +39,7 @@ fn metadata_keys() -> MapKeysMatch {
 
 /// The `network` block.
 fn network_block() -> Block {
-    Block::new("A network interface. Interfaces are matched to the cloud's by port and MAC address, not by position.")
+    Block::new("A network interface. Interfaces are matched to the cloud's by port and MAC address, not by position. A block added to an existing server attaches a new interface in place (`POST /servers/{id}/os-interface`; Nova adds it after the others, wherever the block is written), and a block removed detaches its interface in place; the other blocks are matched by `port`, else by network and the fixed addresses they give, and plan no change. A block whose own arguments change (`uuid`, `port`, a fixed address, `tag`, `subnet_id`), a block removed and another added in the same plan, or a new block with `subnet_id` replaces the server. Interfaces attached by others (`nova_interface_attachment`) are never detached by the server.")
         .attr(Attribute::string("uuid").optional_computed().validate(Uuid).description("Network ID; computed when `name` is given."))
         .attr(Attribute::string("name").optional_computed().validate(StringLength(1, 255)).description("Network name, instead of `uuid`: looked up through the network API at plan time (exactly one network of that name, else the plan fails naming it). Kept as written; a block given by `uuid` has none (unless the state has one for that same network, written before or moved). A changed name that finds the same network changes nothing; `uuid` and `name` together are refused."))
         .attr(Attribute::string("port").optional_computed().validate(Uuid).description("An existing port (must be unbound); computed otherwise."))
