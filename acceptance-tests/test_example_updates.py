@@ -42,12 +42,13 @@ EXAMPLES = sorted(os.path.basename(os.path.dirname(p))
 # These are not applied (only in-place changes are); the list is checked so
 # that an argument that starts (or stops) replacing is noticed.
 EXPECTED_REPLACING = {
-    "nova_aggregate": set(),
-    "nova_flavor": {"disk", "ephemeral", "flavor_id", "is_public", "name", "ram", "rx_tx_factor", "swap", "vcpus"},
-    "nova_flavor_access": {"flavor_id", "project_id"},
-    "nova_interface_attachment": {"fixed_ip", "network_id", "port_id", "server_id", "tag"},
-    "nova_keypair": {"name", "public_key", "type", "user_id"},
+    "nova_aggregate": {"region"},
+    "nova_flavor": {"region", "disk", "ephemeral", "flavor_id", "is_public", "name", "ram", "rx_tx_factor", "swap", "vcpus"},
+    "nova_flavor_access": {"region", "flavor_id", "project_id"},
+    "nova_interface_attachment": {"region", "fixed_ip", "network_id", "port_id", "server_id", "tag"},
+    "nova_keypair": {"region", "algorithm", "name", "public_key", "rsa_bits", "type", "user_id"},
     "nova_server": {
+        "region",
         "availability_zone", "config_drive", "disk_config", "host", "hypervisor_hostname", "key_name",
         "network_mode", "trusted_image_certificates", "user_data",
         "network.fixed_ip_v4", "network.fixed_ip_v6", "network.port", "network.subnet_id", "network.tag",
@@ -62,9 +63,9 @@ EXPECTED_REPLACING = {
         "scheduler_hints.query", "scheduler_hints.same_host", "scheduler_hints.target_cell",
         "personality",
     },
-    "nova_server_group": {"name", "policy", "rules.max_server_per_host"},
-    "nova_volume_attachment": {"delete_on_termination", "device", "server_id", "tag", "volume_id"},
-    "nova_quota_set": {"project_id"},
+    "nova_server_group": {"region", "name", "policy", "rules.max_server_per_host"},
+    "nova_volume_attachment": {"region", "delete_on_termination", "device", "server_id", "tag", "volume_id"},
+    "nova_quota_set": {"region", "project_id"},
 }
 
 # Whole blocks added to a resource that has some, then removed again: each
@@ -379,7 +380,20 @@ def other(cur, *choices):
 # gives the steps (each a dict of path -> value, applied in turn) from the
 # current value `cur`, the resource's state `values` and the cloud. A step may
 # set companions: an argument that conflicts with another removes it.
+def other_region(cur, cloud):
+    """Another region of the catalog: one of the profiles' (a change of
+    region plans a replacement, not applied here)."""
+    regions = sorted(p["region"] for p in cloud.get("profiles", {}).values() if p.get("region"))
+    return other(cur, *regions)
+
+
 NEW_VALUES = {
+    **{(t, "region"): (lambda cur, values, cloud: [{("region",): other_region(cur, cloud)}])
+       for t in EXPECTED_REPLACING},
+    # a generated key pair made RSA instead (rsa_bits only with it)
+    ("nova_keypair", "algorithm"): lambda cur, values, cloud: [{("algorithm",): other(cur, "rsa", "ed25519")}],
+    ("nova_keypair", "rsa_bits"): lambda cur, values, cloud: [
+        {("algorithm",): "rsa", ("rsa_bits",): other(cur, 2048, 4096)}],
     ("nova_aggregate", "hosts"): lambda cur, values, cloud: [
         {("hosts",): cloud["compute_hosts"][:1]}, {("hosts",): cloud["compute_hosts"]}],
     ("nova_keypair", "type"): lambda cur, values, cloud: [{("type",): other(cur, "x509", "ssh")}],
