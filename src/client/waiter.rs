@@ -193,6 +193,8 @@ pub const MAX_MISSES: u32 = 3;
 /// long unseen (a wait of minutes for a slow build costs a read a minute,
 /// not one every few ticks).
 pub const COVERED_SILENCE: Duration = Duration::from_secs(60);
+/// The longest a covered server goes unseen (see [`COVERED_SILENCE`]).
+pub const MAX_SILENCE: Duration = Duration::from_secs(480);
 
 /// One shared listing: every server changed since `since`.
 pub struct Tick {
@@ -330,6 +332,10 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
     // whether a shared listing has shown the server, and when it was last seen
     let mut covered = false;
     let mut heard = Instant::now();
+    // how long a covered server may stay unseen before a read of its own;
+    // doubled each time that read finds it where it was (Nova lists a
+    // server placed on a busy host by no change until the host starts it)
+    let mut silence = COVERED_SILENCE;
     // looks at which the server was where the previous look left it
     let mut still = 0u32;
     let mut previous = String::new();
@@ -347,29 +353,26 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
         if (w.stopped)() {
             return Err(WaitError::Stopped);
         }
+        let shared = match &interest {
+            Some(_) if covered => heard.elapsed() < silence,
+            Some(_) => misses < MAX_MISSES,
+            None => false,
+        };
         let look = match &interest {
-            Some(me)
-                if if covered {
-                    heard.elapsed() < COVERED_SILENCE
-                } else {
-                    misses < MAX_MISSES
-                } =>
-            {
-                cloud
-                    .poller
-                    .tick(cloud, me, seen, w.deadline)
-                    .await
-                    .map(|t| {
-                        seen = t.seq;
-                        match t.servers.get(w.server_id) {
-                            Some(s) => {
-                                covered = true;
-                                Look::Server(s.clone())
-                            }
-                            None => Look::Unchanged,
+            Some(me) if shared => cloud
+                .poller
+                .tick(cloud, me, seen, w.deadline)
+                .await
+                .map(|t| {
+                    seen = t.seq;
+                    match t.servers.get(w.server_id) {
+                        Some(s) => {
+                            covered = true;
+                            Look::Server(s.clone())
                         }
-                    })
-            }
+                        None => Look::Unchanged,
+                    }
+                }),
             _ => match cloud
                 .compute(reqwest::Method::GET, &path, None, Some(w.deadline))
                 .await
@@ -397,6 +400,9 @@ pub async fn wait_server(cloud: &Cloud, w: Wait<'_>) -> Result<Observed, WaitErr
                     None => status.clone(),
                 };
                 still = if last == previous { still + 1 } else { 0 };
+                if !shared && covered && still > 0 {
+                    silence = (silence * 2).min(MAX_SILENCE);
+                }
                 previous = last.clone();
                 // ERROR while a task still runs (deleting, rebuilding) is
                 // not final
@@ -468,7 +474,9 @@ mod tests {
                 "version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1"}})))
             .mount(&server)
             .await;
-        let listing = |servers: J| ResponseTemplate::new(200).set_body_json(serde_json::json!({ "servers": servers }));
+        let listing = |servers: J| {
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({ "servers": servers }))
+        };
         let ticks = |n: u64, servers: J| {
             Mock::given(method("GET"))
                 .and(path("/v2.1/servers/detail"))
@@ -480,9 +488,12 @@ mod tests {
             .mount(&server)
             .await;
         ticks(4, serde_json::json!([])).mount(&server).await;
-        ticks(9, serde_json::json!([{"id": "s", "status": "ACTIVE", "OS-EXT-STS:task_state": null}]))
-            .mount(&server)
-            .await;
+        ticks(
+            9,
+            serde_json::json!([{"id": "s", "status": "ACTIVE", "OS-EXT-STS:task_state": null}]),
+        )
+        .mount(&server)
+        .await;
         Mock::given(method("GET"))
             .and(path("/v2.1/servers/s"))
             .respond_with(ResponseTemplate::new(200).set_body_json(
