@@ -216,44 +216,13 @@ impl CloudProfile {
 /// mounts the compute answers it needs on the returned server.
 #[cfg(test)]
 pub async fn mock_nova(max: &str) -> (wiremock::MockServer, NovaData) {
-    use serde_json::json;
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    let server = MockServer::start().await;
-    let base = server.uri();
-    let catalog = json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
-        {"type": "compute", "name": "nova", "endpoints": [
-            {"interface": "public", "region_id": "R1", "url": format!("{base}/v2.1")}]}]}});
-    Mock::given(method("POST"))
-        .and(path("/v3/auth/tokens"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .insert_header("X-Subject-Token", "t")
-                .set_body_json(catalog),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v2.1/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "version": {"id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1"}
-        })))
-        .mount(&server)
-        .await;
-    let cfg = crate::client::Config::from_settings(
-        crate::client::Settings {
-            auth_url: Some(format!("{base}/v3")),
-            user_name: Some("u".into()),
-            password: Some(secrecy::SecretString::from("pw")),
-            project_name: Some("p".into()),
-            region: Some("R1".into()),
-            ..Default::default()
-        },
-        "test".into(),
-    )
-    .expect("a mock cloud's settings");
-    let data = NovaData::new(Cloud::new(cfg).expect("a client for the mock cloud"));
-    (server, data)
+    use crate::client::testing::{keystone_cloud, version_document};
+    let server = wiremock::MockServer::start().await;
+    let endpoints = serde_json::json!([
+        {"interface": "public", "region_id": "R1", "url": format!("{}/v2.1", server.uri())}]);
+    let cloud = keystone_cloud(&server, endpoints, Some("R1"), None).await;
+    version_document(&server, "/v2.1", max).await;
+    (server, NovaData::new(cloud))
 }
 
 #[cfg(test)]
@@ -264,48 +233,18 @@ mod tests {
     /// its own path on one mock server); the provider's region is
     /// `region`. Authentication is mounted to answer exactly once.
     async fn two_regions(region: Option<&str>) -> (wiremock::MockServer, NovaData) {
-        use serde_json::json;
-        use wiremock::matchers::{method, path};
-        use wiremock::{Mock, MockServer, ResponseTemplate};
-        let server = MockServer::start().await;
+        use crate::client::testing::{keystone_cloud, version_document};
+        let server = wiremock::MockServer::start().await;
         let base = server.uri();
-        let catalog = json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
-            {"type": "compute", "endpoints": [
-                {"interface": "public", "region_id": "R1", "url": format!("{base}/r1/v2.1")},
-                {"interface": "internal", "region_id": "R3", "url": format!("{base}/r3/v2.1")},
-                {"interface": "public", "region_id": "R2", "url": format!("{base}/r2/v2.1")}]}]}});
-        Mock::given(method("POST"))
-            .and(path("/v3/auth/tokens"))
-            .respond_with(
-                ResponseTemplate::new(201)
-                    .insert_header("X-Subject-Token", "t")
-                    .set_body_json(catalog),
-            )
-            .expect(1)
-            .mount(&server)
-            .await;
-        for (r, max) in [("r1", "2.90"), ("r2", "2.67")] {
-            Mock::given(method("GET"))
-                .and(path(format!("/{r}/v2.1/")))
-                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                    "version": {"id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1"}
-                })))
-                .mount(&server)
-                .await;
+        let endpoints = serde_json::json!([
+            {"interface": "public", "region_id": "R1", "url": format!("{base}/r1/v2.1")},
+            {"interface": "internal", "region_id": "R3", "url": format!("{base}/r3/v2.1")},
+            {"interface": "public", "region_id": "R2", "url": format!("{base}/r2/v2.1")}]);
+        let cloud = keystone_cloud(&server, endpoints, region, Some(1)).await;
+        for (r, max) in [("/r1/v2.1", "2.90"), ("/r2/v2.1", "2.67")] {
+            version_document(&server, r, max).await;
         }
-        let cfg = crate::client::Config::from_settings(
-            crate::client::Settings {
-                auth_url: Some(format!("{base}/v3")),
-                user_name: Some("u".into()),
-                password: Some(secrecy::SecretString::from("pw")),
-                project_name: Some("p".into()),
-                region: region.map(str::to_string),
-                ..Default::default()
-            },
-            "test".into(),
-        )
-        .expect("settings");
-        (server, NovaData::new(Cloud::new(cfg).expect("a client")))
+        (server, NovaData::new(cloud))
     }
 
     /// Each region reaches its own endpoint and negotiates its own

@@ -585,33 +585,11 @@ pub(crate) mod tests {
 
     /// A Cloud on a mock Keystone and Nova (compute at `<mock>/v2.1`).
     pub(crate) async fn mock_cloud() -> (wiremock::MockServer, Cloud) {
-        use wiremock::matchers::{method, path};
-        use wiremock::{Mock, MockServer, ResponseTemplate};
-        let server = MockServer::start().await;
-        let base = server.uri();
-        let catalog = serde_json::json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
-            {"type": "compute", "endpoints": [{"interface": "public", "region_id": "R1", "url": format!("{base}/v2.1")}]}]}});
-        Mock::given(method("POST"))
-            .and(path("/v3/auth/tokens"))
-            .respond_with(
-                ResponseTemplate::new(201)
-                    .insert_header("X-Subject-Token", "t")
-                    .set_body_json(catalog),
-            )
-            .mount(&server)
-            .await;
-        let cfg = crate::client::Config::from_settings(
-            crate::client::Settings {
-                auth_url: Some(format!("{base}/v3")),
-                user_name: Some("u".into()),
-                password: Some(secrecy::SecretString::from("pw")),
-                project_name: Some("p".into()),
-                ..Default::default()
-            },
-            "test".into(),
-        )
-        .unwrap();
-        (server, Cloud::new(cfg).unwrap())
+        let server = wiremock::MockServer::start().await;
+        let endpoints = serde_json::json!([
+            {"interface": "public", "region_id": "R1", "url": format!("{}/v2.1", server.uri())}]);
+        let cloud = crate::client::testing::keystone_cloud(&server, endpoints, None, None).await;
+        (server, cloud)
     }
 
     /// Once made, the shared listing is brought up to date by a

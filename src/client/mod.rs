@@ -7,6 +7,8 @@ pub mod documents;
 pub mod error;
 pub mod microversion;
 pub mod session;
+#[cfg(test)]
+pub mod testing;
 pub mod waiter;
 pub mod wire;
 

@@ -468,12 +468,7 @@ mod tests {
         use wiremock::matchers::{method, path, query_param_contains};
         use wiremock::{Mock, ResponseTemplate};
         let (server, cloud) = crate::client::batch::tests::mock_cloud().await;
-        Mock::given(method("GET"))
-            .and(path("/v2.1/"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-                "version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1"}})))
-            .mount(&server)
-            .await;
+        crate::client::testing::version_document(&server, "/v2.1", "2.96").await;
         let listing = |servers: J| {
             ResponseTemplate::new(200).set_body_json(serde_json::json!({ "servers": servers }))
         };
