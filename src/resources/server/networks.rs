@@ -598,7 +598,8 @@ mod tests {
             ..Default::default()
         };
         // (case, configured blocks, planned names of the blocks)
-        let cases: Vec<(&str, Vec<NetworkModel>, Vec<Attr<String>>)> = vec![
+        type Case = (&'static str, Vec<NetworkModel>, Vec<Attr<String>>);
+        let cases: Vec<Case> = vec![
             (
                 "a port inserted first: not named after the block it displaced",
                 vec![by_port(k(PORT_3)), on(k(NET_B)), on(k(NET_A))],
