@@ -158,3 +158,87 @@ def test_network_attach_refused_by_nova_ends_with_its_message(tf_cloud, sdk, clo
         assert tf.plan_exit().returncode == 0
     finally:
         tf.destroy()
+
+
+def test_a_block_inserted_first_does_not_take_the_name_of_the_block_it_displaced(tf_cloud, sdk, cloud):
+    """Terraform proposes `network.name` by position: a block given by port
+    inserted before a block given by name is attached with no name (its
+    port is on another network), and the named block keeps its name."""
+    tf = tf_cloud
+    private = cloud["networks"]["private"]
+    port = sdk.network.create_port(network_id=private, name="tf-acc-networks-port",
+                                   tenant_id=sdk.current_project_id)
+    named = """
+  network {
+    name = "data"
+  }
+"""
+
+    def cfg(blocks):
+        return PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  name         = "tf-acc-networks-names"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  force_delete = true
+{blocks}}}
+"""
+    by_port = f"""
+  network {{
+    port = "{port.id}"
+  }}
+"""
+    tf.write(cfg(named))
+    tf.init()
+    try:
+        tf.apply()
+        sid = tf.resources()["nova_server.s"]["values"]["id"]
+        tf.write(cfg(by_port + named))
+        in_place(tf.plan_exit())
+        tf.apply()
+        s = tf.resources()["nova_server.s"]["values"]
+        assert s["id"] == sid
+        first, second = s["network"]
+        assert (first["port"], first["uuid"], first["name"]) == (port.id, private, None), first
+        assert (second["uuid"], second["name"]) == (DATA_NET, "data"), second
+        assert tf.plan_exit().returncode == 0
+    finally:
+        tf.destroy()
+
+
+def test_interfaces_of_a_suspended_server_are_refused_at_plan(tf_cloud, sdk, cloud):
+    """Nova attaches and detaches interfaces only on an active, shutoff or
+    paused server: a block added while the server stays suspended is
+    refused at plan time, naming `network`, before any API call; resumed
+    in the same apply, it is attached in place."""
+    tf = tf_cloud
+    private = cloud["networks"]["private"]
+
+    def cfg(power, blocks=""):
+        return config(private, blocks, attachment=False).replace(
+            'force_delete = true', f'force_delete = true\n  power_state  = "{power}"')
+    tf.write(cfg("suspended"))
+    tf.init()
+    try:
+        tf.apply()
+        sid = tf.resources()["nova_server.s"]["values"]["id"]
+        before = ports(sdk, sid)
+        tf.write(cfg("suspended", DATA_BLOCK))
+        log = RequestLog(cloud)
+        r = tf.plan_exit()
+        assert r.returncode == 1, r.stdout + r.stderr
+        err = " ".join(r.stderr.split())
+        assert "Interfaces cannot change in this power state" in err, err
+        assert "network: a block added or removed" in err and "would be suspended" in err, err
+        assert [c for c in log.compute() if not c.startswith("GET ")] == []
+        assert ports(sdk, sid) == before
+        tf.write(cfg("active", DATA_BLOCK))
+        in_place(tf.plan_exit())
+        tf.apply()
+        s = tf.resources()["nova_server.s"]["values"]
+        assert s["id"] == sid and s["status"] == "ACTIVE" and len(s["network"]) == 2, s
+        assert tf.plan_exit().returncode == 0
+    finally:
+        tf.destroy()

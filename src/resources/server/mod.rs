@@ -180,6 +180,40 @@ fn is_shelved(p: &str) -> bool {
     matches!(p, "shelved" | "shelved_offloaded")
 }
 
+/// The power state the server is in while an update attaches and detaches
+/// its interfaces: the new one when the power change comes first (see
+/// [`Update::changes`]), else the old one. `None` when either is unknown.
+fn power_during_interface_changes(from: &Attr<String>, to: &Attr<String>) -> Option<String> {
+    let known = |p: &Attr<String>| match p {
+        Attr::Unknown => None,
+        Attr::Null => Some("active".to_string()),
+        Attr::Known(p) => Some(p.clone()),
+    };
+    let (from, to) = (known(from)?, known(to)?);
+    let power_first = from != to && (is_shelved(&from) || to == "active");
+    Some(if power_first { to } else { from })
+}
+
+/// Nova attaches and detaches interfaces only on an ACTIVE, PAUSED or
+/// STOPPED server (a 409 otherwise): `network` blocks added or removed
+/// while the server stays suspended or shelved are refused at plan time,
+/// naming `network`, instead of failing at apply.
+fn interface_change_refusal(prior: &ServerModel, planned: &ServerModel) -> Option<Diagnostic> {
+    let during = power_during_interface_changes(&prior.power_state, &planned.power_state)?;
+    if matches!(during.as_str(), "active" | "shutoff" | "paused") {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "Interfaces cannot change in this power state",
+            format!(
+                "network: a block added or removed attaches or detaches an interface, which Nova does only on a server that is active, shutoff or paused; this server would be {during} then (power_state). Set power_state to \"active\" in the same apply (the server is resumed or unshelved before its interfaces change), or leave the network blocks as they are."
+            ),
+        )
+        .at(AttrPath::attr("network")),
+    )
+}
+
 /// One step of a power transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PowerStep {
@@ -1391,7 +1425,17 @@ impl Resource<NovaData> for Server {
                     (&prior.network, &config.network, &planned.network)
                 {
                     let plan = networks::plan_networks(old, written, wanted, recovered);
-                    if let networks::NetworkPlan::InPlace { blocks, attach, .. } = plan {
+                    if let networks::NetworkPlan::InPlace {
+                        blocks,
+                        attach,
+                        detach,
+                    } = plan
+                    {
+                        if !attach.is_empty() || !detach.is_empty() {
+                            if let Some(d) = interface_change_refusal(prior, &planned) {
+                                diags.push(d);
+                            }
+                        }
                         if let Some(data) = data {
                             for &i in &attach {
                                 if !blocks[i].tag.is_null() {
@@ -1810,6 +1854,62 @@ async fn until_not_found(
 mod tests {
     use super::model::{FlavorModel, SchedulerHintsModel};
     use super::*;
+
+    /// Interfaces change only while the server is active, shutoff or
+    /// paused (Nova's rule): the power state then is the new one when the
+    /// power change comes first, else the old one; unknown is not judged,
+    /// null is the default `active`.
+    #[test]
+    fn interface_changes_refused_while_suspended_or_shelved() {
+        let k = |s: &str| Attr::Known(s.to_string());
+        let (n, u) = (Attr::<String>::Null, Attr::<String>::Unknown);
+        // (from, to, refused)
+        let cases: Vec<(Attr<String>, Attr<String>, Option<bool>)> = vec![
+            (k("active"), k("active"), Some(false)),
+            (n.clone(), n.clone(), Some(false)),
+            (k("shutoff"), k("shutoff"), Some(false)),
+            (k("paused"), k("paused"), Some(false)),
+            (k("suspended"), k("suspended"), Some(true)),
+            (k("shelved"), k("shelved"), Some(true)),
+            (k("shelved_offloaded"), k("shelved_offloaded"), Some(true)),
+            (k("shelved"), k("shelved_offloaded"), Some(true)),
+            // unshelved first, then the interfaces change
+            (k("shelved_offloaded"), k("active"), Some(false)),
+            (k("shelved_offloaded"), k("shutoff"), Some(false)),
+            (k("suspended"), n.clone(), Some(false)),
+            // the interfaces change first, then the server is put away
+            (k("active"), k("shelved_offloaded"), Some(false)),
+            (k("shutoff"), k("suspended"), Some(false)),
+            // resumed only after the interfaces: refused
+            (k("suspended"), k("shutoff"), Some(true)),
+            (u.clone(), k("suspended"), None),
+            (k("suspended"), u.clone(), None),
+        ];
+        for (from, to, refused) in cases {
+            let prior = ServerModel {
+                power_state: from.clone(),
+                ..Default::default()
+            };
+            let planned = ServerModel {
+                power_state: to.clone(),
+                ..Default::default()
+            };
+            let got = interface_change_refusal(&prior, &planned);
+            match refused {
+                None => assert!(
+                    power_during_interface_changes(&from, &to).is_none() && got.is_none(),
+                    "{from:?} -> {to:?}: unknown is not judged"
+                ),
+                Some(r) => {
+                    assert_eq!(got.is_some(), r, "{from:?} -> {to:?}");
+                    if let Some(d) = got {
+                        assert_eq!(d.path, Some(AttrPath::attr("network")), "{from:?} -> {to:?}");
+                        assert!(d.detail.starts_with("network: "), "{}", d.detail);
+                    }
+                }
+            }
+        }
+    }
 
     fn k(x: &str) -> Attr<String> {
         Attr::Known(x.to_string())

@@ -98,7 +98,10 @@ fn new_block(c: &NetworkModel, n: &NetworkModel) -> NetworkModel {
             (Attr::Null, _) => n.uuid.clone(),
             (u, _) => u.clone(),
         },
-        name: n.name.clone(),
+        // as written: the planned name may be the one Terraform proposed
+        // from the state block that was at this position, another
+        // interface (and maybe another network)
+        name: c.name.clone(),
         port: written_or_unknown(&c.port),
         fixed_ip_v4: written_or_unknown(&c.fixed_ip_v4),
         fixed_ip_v6: written_or_unknown(&c.fixed_ip_v6),
@@ -178,8 +181,15 @@ pub fn plan_networks(
                 }
                 // after an import the tag and subnet are as written (the
                 // cloud's view has none)
+                // a block that writes no name keeps the one of the
+                // interface it matched, not of the block that was at its
+                // position
+                let name = match c.name {
+                    Attr::Null => o.name.clone(),
+                    _ => n.name.clone(),
+                };
                 blocks.push(NetworkModel {
-                    name: n.name.clone(),
+                    name,
                     access_network: n.access_network.clone(),
                     tag: c.tag.clone(),
                     subnet_id: c.subnet_id.clone(),
@@ -561,6 +571,83 @@ mod tests {
             (blocks[1].uuid.clone(), blocks[1].port.clone()),
             (Attr::Unknown, k(PORT_3))
         );
+    }
+
+    /// Terraform proposes an optional and computed `name` by position: a
+    /// block that writes none gets the name of the state block that was at
+    /// its index. Neither a new block nor a matched one takes it: a new
+    /// block's name is as written, a matched block that writes none keeps
+    /// its own interface's.
+    #[test]
+    fn names_do_not_move_between_interfaces_by_position() {
+        let mut named_b = had(NET_B, PORT_2, "10.20.0.10");
+        named_b.name = k("data");
+        let state = vec![named_b.clone(), had(NET_A, PORT_1, "192.168.1.11")];
+        let proposed = |mut c: NetworkModel, i: usize| {
+            if c.name.is_null() {
+                c.name = state.get(i).map_or(Attr::Null, |o| o.name.clone());
+            }
+            c
+        };
+        let by_name = NetworkModel {
+            name: k("data"),
+            ..Default::default()
+        };
+        let unknown_name = NetworkModel {
+            name: Attr::Unknown,
+            ..Default::default()
+        };
+        // (case, configured blocks, planned names of the blocks)
+        type Case = (&'static str, Vec<NetworkModel>, Vec<Attr<String>>);
+        let cases: Vec<Case> = vec![
+            (
+                "a port inserted first: not named after the block it displaced",
+                vec![by_port(k(PORT_3)), on(k(NET_B)), on(k(NET_A))],
+                vec![Attr::Null, k("data"), Attr::Null],
+            ),
+            (
+                "a network inserted first: none",
+                vec![on(k(NET_A)), on(k(NET_B)), on(k(NET_A))],
+                vec![Attr::Null, k("data"), Attr::Null],
+            ),
+            (
+                "reordered: each keeps its own",
+                vec![on(k(NET_A)), on(k(NET_B))],
+                vec![Attr::Null, k("data")],
+            ),
+            (
+                "a new block by name: as written",
+                vec![on(k(NET_B)), on(k(NET_A)), by_name.clone()],
+                vec![k("data"), Attr::Null, k("data")],
+            ),
+            (
+                "a new block with its name unknown: unknown, never the state's",
+                vec![on(k(NET_B)), on(k(NET_A)), unknown_name],
+                vec![k("data"), Attr::Null, Attr::Unknown],
+            ),
+        ];
+        for (case, config, want) in cases {
+            let mut planned: Vec<NetworkModel> = config
+                .iter()
+                .enumerate()
+                .map(|(i, c)| proposed(c.clone(), i))
+                .collect();
+            for n in planned.iter_mut() {
+                if n.name.if_known().is_some() && n.uuid.is_null() && n.port.is_null() {
+                    n.uuid = k(NET_B);
+                }
+                if n.name.is_unknown() {
+                    n.uuid = Attr::Unknown;
+                }
+            }
+            let NetworkPlan::InPlace { blocks, .. } =
+                plan_networks(&state, &config, &planned, false)
+            else {
+                panic!("{case}: planned in place");
+            };
+            let names: Vec<Attr<String>> = blocks.iter().map(|b| b.name.clone()).collect();
+            assert_eq!(names, want, "{case}");
+        }
     }
 
     /// The apply's view: attach what has no port yet or a port the state
