@@ -468,7 +468,9 @@ mod tests {
                 "version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1"}})))
             .mount(&server)
             .await;
-        let listing = |servers: J| ResponseTemplate::new(200).set_body_json(serde_json::json!({ "servers": servers }));
+        let listing = |servers: J| {
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({ "servers": servers }))
+        };
         let ticks = |n: u64, servers: J| {
             Mock::given(method("GET"))
                 .and(path("/v2.1/servers/detail"))
@@ -480,9 +482,12 @@ mod tests {
             .mount(&server)
             .await;
         ticks(4, serde_json::json!([])).mount(&server).await;
-        ticks(9, serde_json::json!([{"id": "s", "status": "ACTIVE", "OS-EXT-STS:task_state": null}]))
-            .mount(&server)
-            .await;
+        ticks(
+            9,
+            serde_json::json!([{"id": "s", "status": "ACTIVE", "OS-EXT-STS:task_state": null}]),
+        )
+        .mount(&server)
+        .await;
         Mock::given(method("GET"))
             .and(path("/v2.1/servers/s"))
             .respond_with(ResponseTemplate::new(200).set_body_json(

@@ -1086,7 +1086,14 @@ async fn plan_rebuild(
     for (attr, choice, by, version) in steps {
         match by {
             ChangeBy::Nothing => {}
-            ChangeBy::Replace => resp.requires_replace.push(AttrPath::attr(attr)),
+            ChangeBy::Replace => {
+                resp.requires_replace.push(AttrPath::attr(attr));
+                if attr == "user_data" {
+                    // write-only, so not shown in the plan: its hash is,
+                    // marked as the change that forces the replacement
+                    resp.requires_replace.push(AttrPath::attr("user_data_hash"));
+                }
+            }
             ChangeBy::Undecided => resp.diags.error_at(
                 AttrPath::attr(choice),
                 "Unknown choice for a change",
@@ -1413,6 +1420,24 @@ impl Resource<NovaData> for Server {
                 None => return,
             },
         };
+        if let Some(prior) = &prior {
+            // user data rebuilt in place: `user_data` is write-only, so
+            // the core saw no change; plan it as the update it is
+            let hash = ServerModel {
+                user_data_hash: planned_user_data_hash(&config),
+                ..ServerModel::default()
+            };
+            let ud = model::user_data_changes(prior, &hash);
+            if model::change_by(ud, &config.on_user_data_change) == ChangeBy::Rebuild {
+                let block = &schema::schema().block;
+                crate::framework::plan::plan_as_changing(
+                    block,
+                    req.config,
+                    req.prior,
+                    &mut resp.planned,
+                );
+            }
+        }
         let Some(mut planned) = decode::<ServerModel>("plan", &resp.planned, diags) else {
             return;
         };
@@ -2478,7 +2503,15 @@ mod tests {
                 diags: Diagnostics::default(),
             };
             plan_rebuild(None, &prior, &config, &planned, &mut resp).await;
-            let replaced: Vec<AttrPath> = c.replace.iter().map(|a| AttrPath::attr(a)).collect();
+            let replaced: Vec<AttrPath> = c
+                .replace
+                .iter()
+                .flat_map(|&a| match a {
+                    "user_data" => vec!["user_data", "user_data_hash"],
+                    a => vec![a],
+                })
+                .map(AttrPath::attr)
+                .collect();
             assert_eq!(resp.requires_replace, replaced, "{}", c.what);
             let at = |sev: Severity| -> Vec<Option<AttrPath>> {
                 resp.diags
@@ -2542,5 +2575,47 @@ mod tests {
                 "{what}: a locked server refuses it"
             );
         }
+    }
+
+    /// A plan the core saw as no change (user data is write-only) is
+    /// planned as an update: `updated` and `status` unknown, what the
+    /// configuration sets as written; the choice of a rebuild alone is a
+    /// local change, and a plan already changing is left as it is.
+    #[test]
+    fn user_data_rebuilt_alone_is_planned_as_a_change() {
+        let schema = schema::schema();
+        let ty = schema.ty();
+        let mut prior = running();
+        prior.updated = k("2026-01-01T00:00:00Z");
+        let config = ServerModel {
+            name: k("web"),
+            on_user_data_change: k("rebuild"),
+            ..Default::default()
+        };
+        let chosen = ServerModel {
+            on_user_data_change: k("rebuild"),
+            ..prior.clone()
+        };
+        let (prior_v, config_v) = (prior.to_value(&ty), config.to_value(&ty));
+        assert!(crate::framework::plan::local_only_change(
+            &schema.block,
+            &prior_v,
+            &chosen.to_value(&ty)
+        ));
+        let mut planned = chosen.to_value(&ty);
+        crate::framework::plan::plan_as_changing(&schema.block, &config_v, &prior_v, &mut planned);
+        let p = ServerModel::from_value(&planned).unwrap();
+        assert!(p.updated.is_unknown() && p.status.is_unknown(), "{p:?}");
+        assert_eq!(p.name, k("web"));
+        assert_eq!(p.on_user_data_change, k("rebuild"));
+        // already changing: untouched
+        let mut renamed = ServerModel {
+            name: k("db"),
+            ..prior.clone()
+        }
+        .to_value(&ty);
+        let before = renamed.clone();
+        crate::framework::plan::plan_as_changing(&schema.block, &config_v, &prior_v, &mut renamed);
+        assert_eq!(renamed, before);
     }
 }
