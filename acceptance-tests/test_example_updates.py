@@ -431,6 +431,11 @@ NEW_VALUES = {
     # the cloud has one security group: take it away, then give it back
     ("nova_server", "security_groups"): lambda cur, values, cloud: [{("security_groups",): ["default", "web"]}, {("security_groups",): ["default"]}],
     ("nova_server", "user_data"): lambda cur, values, cloud: [{("user_data",): "#cloud-config\nruncmd: []\n"}],
+    # the choice alone: in place, nothing sent to the cloud
+    ("nova_server", "on_user_data_change"): lambda cur, values, cloud: [
+        {("on_user_data_change",): other(cur, "rebuild", "replace")}],
+    ("nova_server", "on_key_name_change"): lambda cur, values, cloud: [
+        {("on_key_name_change",): other(cur, "rebuild", "replace")}],
     ("nova_server", "vendor_options"): lambda cur, values, cloud: [{("vendor_options",): NewBlock(ignore_resize_confirmation=True)}],
     ("nova_server", "network.fixed_ip_v4"): lambda cur, values, cloud: [{("network", "fixed_ip_v4"): other(cur, "192.168.1.50", "192.168.1.51")}],
     ("nova_server", "network.fixed_ip_v6"): lambda cur, values, cloud: [{("network", "fixed_ip_v6"): other(cur, "fd00::50", "fd00::51")}],

@@ -80,7 +80,12 @@ REGION = ("region", "carried now: per resource and data source; unset, the provi
 
 # (kind, our type, their name) -> (our name or None, note)
 DIFFERENT = {
-    ("resource", "nova_server", "key_pair"): ("key_name", "Nova's name"),
+    ("resource", "nova_server", "key_pair"):
+        ("key_name", "Nova's name; a change replaces the server, as there, unless `on_key_name_change = \"rebuild\"` "
+                     "(microversion 2.54) rebuilds it in place"),
+    ("resource", "nova_server", "user_data"):
+        ("user_data", "a change replaces the server, as there, unless `on_user_data_change = \"rebuild\"` "
+                      "(microversion 2.57) rebuilds it in place, keeping its ID and addresses"),
     ("resource", "nova_server", "availability_zone_hints"):
         ("availability_zone", "kept as written, so a zone hint such as `nova:host1` shows no drift"),
     ("resource", "nova_server", "block_device.multiattach"):

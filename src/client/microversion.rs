@@ -53,6 +53,11 @@ pub const SERVER_TAGS: Microversion = Microversion(2, 52);
 /// Hypervisor IDs as UUIDs, and `hypervisor_hostname_pattern` on the
 /// hypervisor listings.
 pub const HYPERVISOR_HOSTNAME_PATTERN: Microversion = Microversion(2, 53);
+/// `key_name` in a rebuild request (a server's key pair set anew, or
+/// removed with null).
+pub const REBUILD_KEY_NAME: Microversion = Microversion(2, 54);
+/// `user_data` in a rebuild request.
+pub const REBUILD_USER_DATA: Microversion = Microversion(2, 57);
 /// Flavor `description`.
 pub const FLAVOR_DESCRIPTION: Microversion = Microversion(2, 55);
 /// Last microversion that accepts `personality`.

@@ -106,6 +106,16 @@ pub fn local_only_change(block: &Block, prior: &Value, planned: &Value) -> bool 
         && without_local(block, prior).semantically_equal(&without_local(block, planned))
 }
 
+/// Plans an update the core did not see as a change (it changes only what
+/// a resource's hook plans, such as a write-only argument's effect) as one
+/// that does: computed attributes as in step 5 of the pipeline. A plan the
+/// core already saw changing is left as it is.
+pub fn plan_as_changing(block: &Block, config: &Value, prior: &Value, planned: &mut Value) {
+    if local_only_change(block, prior, planned) {
+        mark_unknown(block, config, prior, planned, false);
+    }
+}
+
 fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
     let Some(obj) = planned.as_object_mut() else {
         return;

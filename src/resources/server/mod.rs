@@ -32,7 +32,9 @@ use crate::framework::*;
 
 use super::{api_error, path_segment, require_feature_at};
 use crate::client::microversion as mv;
-use model::{BlockDeviceModel, BootVolumeImageRef, CreateOptions, NetworkModel, ServerModel};
+use model::{
+    BlockDeviceModel, BootVolumeImageRef, ChangeBy, CreateOptions, NetworkModel, ServerModel,
+};
 
 pub struct Server;
 
@@ -841,21 +843,15 @@ impl Update<'_> {
         }
     }
 
-    /// Rebuild from the planned image (image-backed servers only).
+    /// Rebuild: from the planned image when it changes (image-backed
+    /// servers only), and with the new `user_data` or `key_name` when the
+    /// configuration opts in (see [`model::rebuild_request`]).
     async fn rebuild(&self, settled: &[&str]) -> Result<(), Diagnostic> {
-        let (o, n) = (self.old, self.new);
-        let Some(image) = n.image_id.if_known() else {
+        let Some(body) = model::rebuild_request(self.old, self.new, self.config) else {
             return Ok(());
         };
-        if !changed(&o.image_id, &n.image_id) || o.image_id.is_null() {
-            return Ok(());
-        }
-        let mut rb = json!({ "imageRef": image });
-        if let Some(pw) = n.admin_password(self.config) {
-            rb["adminPass"] = pw.into();
-        }
         let rid = self
-            .action(&json!({ "rebuild": rb }))
+            .action(&body)
             .await
             .map_err(|e| api_error("Cannot rebuild server", &e))?;
         self.wait(settled, rid.as_deref())
@@ -1004,6 +1000,7 @@ fn others_change(old: &ServerModel, new: &ServerModel) -> bool {
         || changed(&old.flavor_id, &new.flavor_id)
         || changed(&old.flavor_name, &new.flavor_name)
         || changed(&old.image_id, &new.image_id)
+        || model::rebuilt_fields(old, new) != (false, false)
         || changed(&old.admin_pass, &new.admin_pass)
         || changed(&old.admin_pass_wo_version, &new.admin_pass_wo_version)
         || old.power() != new.power()
@@ -1088,6 +1085,84 @@ fn create_version_diagnostic(
     })
 }
 
+/// The plan of a change of `user_data` or `key_name`: a replacement, or,
+/// with `on_user_data_change` / `on_key_name_change` set to `rebuild`, an
+/// in-place rebuild the plan warns of (refused at plan time below the
+/// microversion it needs, or for a server without an image).
+async fn plan_rebuild(
+    data: Option<&NovaData>,
+    prior: &ServerModel,
+    config: &ServerModel,
+    planned: &ServerModel,
+    resp: &mut PlanResponse,
+) {
+    let steps = [
+        (
+            "user_data",
+            "on_user_data_change",
+            model::change_by(
+                model::user_data_changes(prior, planned),
+                &config.on_user_data_change,
+            ),
+            mv::REBUILD_USER_DATA,
+        ),
+        (
+            "key_name",
+            "on_key_name_change",
+            model::change_by(
+                model::key_name_changes(prior, planned),
+                &config.on_key_name_change,
+            ),
+            mv::REBUILD_KEY_NAME,
+        ),
+    ];
+    let mut rebuilt = Vec::new();
+    for (attr, choice, by, version) in steps {
+        match by {
+            ChangeBy::Nothing => {}
+            ChangeBy::Replace => {
+                resp.requires_replace.push(AttrPath::attr(attr));
+                if attr == "user_data" {
+                    // write-only, so not shown in the plan: its hash is,
+                    // marked as the change that forces the replacement
+                    resp.requires_replace.push(AttrPath::attr("user_data_hash"));
+                }
+            }
+            ChangeBy::Undecided => resp.diags.error_at(
+                AttrPath::attr(choice),
+                "Unknown choice for a change",
+                format!("{attr} changes, and {choice} is not known at plan time: whether the server is replaced or rebuilt in place must be known. Give {choice} a value known at plan time."),
+            ),
+            ChangeBy::Rebuild => {
+                if let Some(data) = data {
+                    let what = format!("{attr} rebuilt in place ({choice} = \"rebuild\")");
+                    require_feature_at(data, version, &what, AttrPath::attr(attr), &mut resp.diags)
+                        .await;
+                }
+                rebuilt.push(attr);
+            }
+        }
+    }
+    let Some(&first) = rebuilt.first() else {
+        return;
+    };
+    if planned.image_id.is_null() {
+        return resp.diags.error_at(
+            AttrPath::attr(first),
+            "Cannot rebuild a server without an image",
+            format!("{} would be changed by rebuilding the server in place, but the server has no image_id (it boots from a volume): only an image-backed server is rebuilt. Set the on_*_change argument to \"replace\" or leave it unset.", rebuilt.join(" and ")),
+        );
+    }
+    let id = prior.id.as_deref().unwrap_or("(unknown)");
+    resp.diags.push(
+        Diagnostic::warning(
+            "Server will be rebuilt in place",
+            format!("A change of {} rebuilds server {id} in place: its disk is re-imaged from its image, so whatever was written on it is lost; its ID, addresses and attached volumes are kept.", rebuilt.join(" and ")),
+        )
+        .at(AttrPath::attr(first)),
+    );
+}
+
 /// The plan of an update, beyond what the schema plans: a resize may move
 /// a server whose zone was not asked for to another zone, and the flavor
 /// named by ID or by name has the other side derived (known while the
@@ -1124,7 +1199,8 @@ fn keep_what_cannot_change(prior: &ServerModel, config: &ServerModel, planned: &
     let power = planned_power_steps(&prior.power_state, &planned.power_state)
         .is_none_or(|steps| !steps.is_empty());
     let resize = planned.flavor_id != prior.flavor_id || planned.flavor_name != prior.flavor_name;
-    let rebuild = planned.image_id != prior.image_id;
+    let rebuild = planned.image_id != prior.image_id
+        || model::rebuilt_fields(prior, planned) != (false, false);
     // an unshelve may place the server anew (an offload to the other
     // shelved state does not)
     let unshelve = power && is_shelved(prior.power()) && !is_shelved(planned.power());
@@ -1378,6 +1454,24 @@ impl Resource<NovaData> for Server {
                 None => return,
             },
         };
+        if let Some(prior) = &prior {
+            // user data rebuilt in place: `user_data` is write-only, so
+            // the core saw no change; plan it as the update it is
+            let hash = ServerModel {
+                user_data_hash: planned_user_data_hash(&config),
+                ..ServerModel::default()
+            };
+            let ud = model::user_data_changes(prior, &hash);
+            if model::change_by(ud, &config.on_user_data_change) == ChangeBy::Rebuild {
+                let block = &schema::schema().block;
+                crate::framework::plan::plan_as_changing(
+                    block,
+                    req.config,
+                    req.prior,
+                    &mut resp.planned,
+                );
+            }
+        }
         let Some(mut planned) = decode::<ServerModel>("plan", &resp.planned, diags) else {
             return;
         };
@@ -1395,7 +1489,8 @@ impl Resource<NovaData> for Server {
                 }
             }
         }
-        // user data: only its hash is kept; a change replaces the server
+        // user data: only its hash is kept; a change replaces the server,
+        // or rebuilds it in place (see `plan_rebuild`)
         planned.user_data_hash = planned_user_data_hash(&config);
         model::plan_locked_reason(&config, prior.as_ref(), &mut planned);
         lookups::plan_image(data, &config, prior.as_ref(), &mut planned, diags).await;
@@ -1464,10 +1559,7 @@ impl Resource<NovaData> for Server {
                     }
                 }
             }
-            let old = &prior.user_data_hash;
-            if !old.is_null() && *old != planned.user_data_hash {
-                resp.requires_replace.push(AttrPath::attr("user_data"));
-            }
+            plan_rebuild(data, prior, &config, &planned, resp).await;
             plan_flavor(&config, prior, &mut planned);
             keep_what_cannot_change(prior, &config, &mut planned);
             let mut holding = Vec::new();
@@ -1903,7 +1995,11 @@ mod tests {
                 Some(r) => {
                     assert_eq!(got.is_some(), r, "{from:?} -> {to:?}");
                     if let Some(d) = got {
-                        assert_eq!(d.path, Some(AttrPath::attr("network")), "{from:?} -> {to:?}");
+                        assert_eq!(
+                            d.path,
+                            Some(AttrPath::attr("network")),
+                            "{from:?} -> {to:?}"
+                        );
                         assert!(d.detail.starts_with("network: "), "{}", d.detail);
                     }
                 }
@@ -2312,5 +2408,318 @@ mod tests {
         let mut resized = prior.clone();
         resized.flavor_name = k("m1.small");
         assert!(others_change(&prior, &resized));
+    }
+
+    /// A change of `user_data` or `key_name`: replaced unless the
+    /// configuration opts in to a rebuild, then in place with a warning;
+    /// unknown values are changes, an unknown choice with a change is an
+    /// error naming the choice, and a server without an image is refused.
+    #[tokio::test]
+    async fn user_data_and_key_name_changes_replace_or_rebuild() {
+        let reb = || k("rebuild");
+        let mut prior = running();
+        prior.id = k("s1");
+        prior.image_id = k("img");
+        prior.user_data_hash = k("h1");
+        prior.key_name = k("key1");
+        struct Case {
+            what: &'static str,
+            hash: Attr<String>,
+            key: Attr<String>,
+            on_ud: Attr<String>,
+            on_key: Attr<String>,
+            image: Attr<String>,
+            replace: &'static [&'static str],
+            warning_at: Option<&'static str>,
+            error_at: Option<&'static str>,
+        }
+        let base = || Case {
+            what: "",
+            hash: k("h1"),
+            key: k("key1"),
+            on_ud: Attr::Null,
+            on_key: Attr::Null,
+            image: k("img"),
+            replace: &[],
+            warning_at: None,
+            error_at: None,
+        };
+        let table = [
+            Case {
+                what: "no change",
+                ..base()
+            },
+            Case {
+                what: "only the choices",
+                on_ud: reb(),
+                on_key: k("replace"),
+                ..base()
+            },
+            Case {
+                what: "user_data, no choice",
+                hash: k("h2"),
+                replace: &["user_data"],
+                ..base()
+            },
+            Case {
+                what: "user_data, replace",
+                hash: k("h2"),
+                on_ud: k("replace"),
+                replace: &["user_data"],
+                ..base()
+            },
+            Case {
+                what: "user_data, rebuild",
+                hash: k("h2"),
+                on_ud: reb(),
+                warning_at: Some("user_data"),
+                ..base()
+            },
+            Case {
+                what: "user_data unknown, no choice",
+                hash: Attr::Unknown,
+                replace: &["user_data"],
+                ..base()
+            },
+            Case {
+                what: "user_data unknown, rebuild",
+                hash: Attr::Unknown,
+                on_ud: reb(),
+                warning_at: Some("user_data"),
+                ..base()
+            },
+            Case {
+                what: "user_data removed, rebuild",
+                hash: Attr::Null,
+                on_ud: reb(),
+                warning_at: Some("user_data"),
+                ..base()
+            },
+            Case {
+                what: "user_data removed, no choice",
+                hash: Attr::Null,
+                replace: &["user_data"],
+                ..base()
+            },
+            Case {
+                what: "user_data, key_name's choice only",
+                hash: k("h2"),
+                on_key: reb(),
+                replace: &["user_data"],
+                ..base()
+            },
+            Case {
+                what: "user_data, choice unknown",
+                hash: k("h2"),
+                on_ud: Attr::Unknown,
+                error_at: Some("on_user_data_change"),
+                ..base()
+            },
+            Case {
+                what: "no change, choice unknown",
+                on_ud: Attr::Unknown,
+                on_key: Attr::Unknown,
+                ..base()
+            },
+            Case {
+                what: "key_name, no choice",
+                key: k("key2"),
+                replace: &["key_name"],
+                ..base()
+            },
+            Case {
+                what: "key_name, rebuild",
+                key: k("key2"),
+                on_key: reb(),
+                warning_at: Some("key_name"),
+                ..base()
+            },
+            Case {
+                what: "key_name unknown, no choice",
+                key: Attr::Unknown,
+                replace: &["key_name"],
+                ..base()
+            },
+            Case {
+                what: "key_name unknown, rebuild",
+                key: Attr::Unknown,
+                on_key: reb(),
+                warning_at: Some("key_name"),
+                ..base()
+            },
+            Case {
+                what: "key_name removed, rebuild",
+                key: Attr::Null,
+                on_key: reb(),
+                warning_at: Some("key_name"),
+                ..base()
+            },
+            Case {
+                what: "key_name, choice unknown",
+                key: k("key2"),
+                on_key: Attr::Unknown,
+                error_at: Some("on_key_name_change"),
+                ..base()
+            },
+            Case {
+                what: "both, rebuild",
+                hash: k("h2"),
+                key: k("key2"),
+                on_ud: reb(),
+                on_key: reb(),
+                warning_at: Some("user_data"),
+                ..base()
+            },
+            Case {
+                what: "both, one rebuilt",
+                hash: k("h2"),
+                key: k("key2"),
+                on_ud: reb(),
+                replace: &["key_name"],
+                warning_at: Some("user_data"),
+                ..base()
+            },
+            Case {
+                what: "rebuild without an image",
+                hash: k("h2"),
+                on_ud: reb(),
+                image: Attr::Null,
+                error_at: Some("user_data"),
+                ..base()
+            },
+        ];
+        for c in table {
+            let config = ServerModel {
+                on_user_data_change: c.on_ud.clone(),
+                on_key_name_change: c.on_key.clone(),
+                ..prior.clone()
+            };
+            let planned = ServerModel {
+                user_data_hash: c.hash.clone(),
+                key_name: c.key.clone(),
+                image_id: c.image.clone(),
+                ..config.clone()
+            };
+            let mut resp = PlanResponse {
+                planned: Value::Null,
+                requires_replace: Vec::new(),
+                private: Vec::new(),
+                diags: Diagnostics::default(),
+            };
+            plan_rebuild(None, &prior, &config, &planned, &mut resp).await;
+            let replaced: Vec<AttrPath> = c
+                .replace
+                .iter()
+                .flat_map(|&a| match a {
+                    "user_data" => vec!["user_data", "user_data_hash"],
+                    a => vec![a],
+                })
+                .map(AttrPath::attr)
+                .collect();
+            assert_eq!(resp.requires_replace, replaced, "{}", c.what);
+            let at = |sev: Severity| -> Vec<Option<AttrPath>> {
+                resp.diags
+                    .iter()
+                    .filter(|d| d.severity == sev)
+                    .map(|d| d.path.clone())
+                    .collect()
+            };
+            let want = |a: Option<&str>| {
+                a.map(|a| Some(AttrPath::attr(a)))
+                    .into_iter()
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(at(Severity::Error), want(c.error_at), "{}: errors", c.what);
+            let warned = match c.error_at {
+                Some(_) => Vec::new(),
+                None => want(c.warning_at),
+            };
+            assert_eq!(at(Severity::Warning), warned, "{}: warnings", c.what);
+            if let Some(w) = resp.diags.iter().find(|d| d.severity == Severity::Warning) {
+                assert!(
+                    w.detail.contains("re-imaged") && w.detail.contains("s1"),
+                    "{}: {}",
+                    c.what,
+                    w.detail
+                );
+            };
+        }
+    }
+
+    /// A rebuild for user data or a key is in place: status and fault
+    /// are planned anew, the user data hash stays as planned (unknown when
+    /// the user data is); the choice alone changes nothing.
+    #[test]
+    fn a_rebuild_for_user_data_is_planned_in_place() {
+        let mut prior = running();
+        prior.image_id = k("img");
+        prior.user_data_hash = k("h1");
+        for (what, hash, choice, rebuilt) in [
+            ("rebuilt", k("h2"), k("rebuild"), true),
+            ("unknown, rebuilt", Attr::Unknown, k("rebuild"), true),
+            ("choice alone", k("h1"), k("rebuild"), false),
+            ("replaced", k("h2"), Attr::Null, false),
+        ] {
+            let config = ServerModel {
+                on_user_data_change: choice.clone(),
+                ..Default::default()
+            };
+            let mut planned = ServerModel {
+                user_data_hash: hash.clone(),
+                on_user_data_change: choice,
+                ..framework_plan(&prior)
+            };
+            planned.image_id = k("img");
+            keep_what_cannot_change(&prior, &config, &mut planned);
+            assert_eq!(planned.user_data_hash, hash, "{what}");
+            assert_eq!(planned.status.is_unknown(), rebuilt, "{what}: status");
+            assert_eq!(
+                others_change(&prior, &planned),
+                rebuilt,
+                "{what}: a locked server refuses it"
+            );
+        }
+    }
+
+    /// A plan the core saw as no change (user data is write-only) is
+    /// planned as an update: `updated` and `status` unknown, what the
+    /// configuration sets as written; the choice of a rebuild alone is a
+    /// local change, and a plan already changing is left as it is.
+    #[test]
+    fn user_data_rebuilt_alone_is_planned_as_a_change() {
+        let schema = schema::schema();
+        let ty = schema.ty();
+        let mut prior = running();
+        prior.updated = k("2026-01-01T00:00:00Z");
+        let config = ServerModel {
+            name: k("web"),
+            on_user_data_change: k("rebuild"),
+            ..Default::default()
+        };
+        let chosen = ServerModel {
+            on_user_data_change: k("rebuild"),
+            ..prior.clone()
+        };
+        let (prior_v, config_v) = (prior.to_value(&ty), config.to_value(&ty));
+        assert!(crate::framework::plan::local_only_change(
+            &schema.block,
+            &prior_v,
+            &chosen.to_value(&ty)
+        ));
+        let mut planned = chosen.to_value(&ty);
+        crate::framework::plan::plan_as_changing(&schema.block, &config_v, &prior_v, &mut planned);
+        let p = ServerModel::from_value(&planned).unwrap();
+        assert!(p.updated.is_unknown() && p.status.is_unknown(), "{p:?}");
+        assert_eq!(p.name, k("web"));
+        assert_eq!(p.on_user_data_change, k("rebuild"));
+        // already changing: untouched
+        let mut renamed = ServerModel {
+            name: k("db"),
+            ..prior.clone()
+        }
+        .to_value(&ty);
+        let before = renamed.clone();
+        crate::framework::plan::plan_as_changing(&schema.block, &config_v, &prior_v, &mut renamed);
+        assert_eq!(renamed, before);
     }
 }

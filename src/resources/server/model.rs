@@ -135,9 +135,11 @@ tf_model! {
         pub flavor_id: Attr<String>,
         pub flavor_name: Attr<String>,
         pub key_name: Attr<String>,
+        pub on_key_name_change: Attr<String>,
         pub availability_zone: Attr<String>,
         pub user_data: Attr<String>,
         pub user_data_hash: Attr<String>,
+        pub on_user_data_change: Attr<String>,
         pub metadata: StringMap,
         pub tags: Strings,
         pub description: Attr<String>,
@@ -250,6 +252,78 @@ pub fn user_data_for_api(s: &str) -> String {
     } else {
         base64::engine::general_purpose::STANDARD.encode(s)
     }
+}
+
+/// How a change of `user_data` or `key_name` is applied, by the choice in
+/// `on_user_data_change` / `on_key_name_change`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeBy {
+    /// The attribute does not change.
+    Nothing,
+    /// The server is replaced (the choice is `replace` or not set).
+    Replace,
+    /// The server is rebuilt in place (`rebuild`).
+    Rebuild,
+    /// The attribute changes, but the choice is not known yet.
+    Undecided,
+}
+
+/// How a change is applied: `changes` says whether the attribute changes
+/// (an unknown planned value counts: it may), `choice` is the opt-in.
+pub fn change_by(changes: bool, choice: &Attr<String>) -> ChangeBy {
+    match (changes, choice) {
+        (false, _) => ChangeBy::Nothing,
+        (true, Attr::Unknown) => ChangeBy::Undecided,
+        (true, Attr::Known(c)) if c == "rebuild" => ChangeBy::Rebuild,
+        (true, _) => ChangeBy::Replace,
+    }
+}
+
+/// Whether the user data changes from `prior` to `planned` (through its
+/// hash; unknown is a change). A prior without a hash (an import: user
+/// data is never read back) records the configured one in place.
+pub fn user_data_changes(prior: &ServerModel, planned: &ServerModel) -> bool {
+    !prior.user_data_hash.is_null() && prior.user_data_hash != planned.user_data_hash
+}
+
+/// Whether `key_name` changes from `prior` to `planned` (unknown is a
+/// change).
+pub fn key_name_changes(prior: &ServerModel, planned: &ServerModel) -> bool {
+    prior.key_name != planned.key_name
+}
+
+/// What of `user_data` and `key_name` an update from `old` to `new`
+/// rebuilds in place: `(user_data, key_name)`.
+pub fn rebuilt_fields(old: &ServerModel, new: &ServerModel) -> (bool, bool) {
+    (
+        change_by(user_data_changes(old, new), &new.on_user_data_change) == ChangeBy::Rebuild,
+        change_by(key_name_changes(old, new), &new.on_key_name_change) == ChangeBy::Rebuild,
+    )
+}
+
+/// The rebuild action an update from `old` to `new` sends, if any: for a
+/// new image, and for `user_data` (microversion 2.57) or `key_name` (2.54)
+/// rebuilt in place, each sent only when it changes (null removes it).
+/// The image is the planned one (the same unless it changes). `config`
+/// gives the write-only arguments (`user_data`, `admin_pass_wo`).
+pub fn rebuild_request(old: &ServerModel, new: &ServerModel, config: &ServerModel) -> Option<J> {
+    let image = new.image_id.if_known()?;
+    let new_image = !old.image_id.is_null() && old.image_id != new.image_id;
+    let (user_data, key_name) = rebuilt_fields(old, new);
+    if !(new_image || user_data || key_name) {
+        return None;
+    }
+    let mut rb = json!({ "imageRef": image });
+    if user_data {
+        rb["user_data"] = config.user_data.as_deref().map(user_data_for_api).into();
+    }
+    if key_name {
+        rb["key_name"] = new.key_name.as_deref().into();
+    }
+    if let Some(pw) = new.admin_password(config) {
+        rb["adminPass"] = pw.into();
+    }
+    Some(json!({ "rebuild": rb }))
 }
 
 /// How `imageRef` is sent for a server that boots from a volume.
@@ -2324,6 +2398,174 @@ mod tests {
                 because: "personality"
             }),
             "the lock is no part of the create request"
+        );
+    }
+
+    /// How a change is applied, by its choice: null and unknown included.
+    #[test]
+    fn a_change_is_applied_by_its_choice() {
+        let table = [
+            (false, Attr::Null, ChangeBy::Nothing),
+            (false, Attr::Unknown, ChangeBy::Nothing),
+            (false, k("rebuild"), ChangeBy::Nothing),
+            (true, Attr::Null, ChangeBy::Replace),
+            (true, k("replace"), ChangeBy::Replace),
+            (true, k("rebuild"), ChangeBy::Rebuild),
+            (true, Attr::Unknown, ChangeBy::Undecided),
+        ];
+        for (changes, choice, want) in table {
+            assert_eq!(change_by(changes, &choice), want, "{changes} {choice:?}");
+        }
+        let prior = ServerModel {
+            user_data_hash: k("h1"),
+            key_name: k("a"),
+            ..Default::default()
+        };
+        for (hash, changes) in [
+            (k("h1"), false),
+            (k("h2"), true),
+            (Attr::Unknown, true),
+            (Attr::Null, true),
+        ] {
+            let planned = ServerModel {
+                user_data_hash: hash.clone(),
+                ..prior.clone()
+            };
+            assert_eq!(user_data_changes(&prior, &planned), changes, "{hash:?}");
+        }
+        let imported = ServerModel {
+            user_data_hash: Attr::Null,
+            ..prior.clone()
+        };
+        let planned = ServerModel {
+            user_data_hash: k("h2"),
+            ..prior.clone()
+        };
+        assert!(
+            !user_data_changes(&imported, &planned),
+            "a hash recorded after import"
+        );
+        for (key, changes) in [
+            (k("a"), false),
+            (k("b"), true),
+            (Attr::Unknown, true),
+            (Attr::Null, true),
+        ] {
+            let planned = ServerModel {
+                key_name: key.clone(),
+                ..prior.clone()
+            };
+            assert_eq!(key_name_changes(&prior, &planned), changes, "{key:?}");
+        }
+    }
+
+    /// The rebuild request: the image (the same unless it changes), and
+    /// user data (base64) or the key (null to remove either) only when
+    /// they change and the configuration opts in.
+    #[test]
+    fn rebuild_request_bodies() {
+        let old = ServerModel {
+            image_id: k("img-1"),
+            user_data_hash: k(&user_data_hash("#cloud-config\n")),
+            key_name: k("key-1"),
+            ..Default::default()
+        };
+        let rebuild = || k("rebuild");
+        let with = |f: &dyn Fn(&mut ServerModel, &mut ServerModel)| {
+            let (mut new, mut config) = (old.clone(), old.clone());
+            f(&mut new, &mut config);
+            rebuild_request(&old, &new, &config)
+        };
+        let new_ud = |n: &mut ServerModel, c: &mut ServerModel| {
+            c.user_data = k("#cloud-config\nhostname: b\n");
+            n.user_data_hash = k(&user_data_hash("#cloud-config\nhostname: b\n"));
+        };
+        assert_eq!(with(&|_, _| {}), None, "nothing changes");
+        assert_eq!(
+            with(&|n, _| n.on_user_data_change = rebuild()),
+            None,
+            "the choice alone"
+        );
+        assert_eq!(
+            with(&|n, c| new_ud(n, c)),
+            None,
+            "user data replaced, not rebuilt"
+        );
+        assert_eq!(
+            with(&|n, _| n.key_name = k("key-2")),
+            None,
+            "key replaced, not rebuilt"
+        );
+        insta::assert_json_snapshot!(with(&|n, c| { new_ud(n, c); n.on_user_data_change = rebuild(); }), @r#"
+        {
+          "rebuild": {
+            "imageRef": "img-1",
+            "user_data": "I2Nsb3VkLWNvbmZpZwpob3N0bmFtZTogYgo="
+          }
+        }
+        "#);
+        insta::assert_json_snapshot!(with(&|n, c| {
+            n.user_data_hash = Attr::Null;
+            c.user_data = Attr::Null;
+            n.on_user_data_change = rebuild();
+        }), @r#"
+        {
+          "rebuild": {
+            "imageRef": "img-1",
+            "user_data": null
+          }
+        }
+        "#);
+        insta::assert_json_snapshot!(with(&|n, _| { n.key_name = k("key-2"); n.on_key_name_change = rebuild(); }), @r#"
+        {
+          "rebuild": {
+            "imageRef": "img-1",
+            "key_name": "key-2"
+          }
+        }
+        "#);
+        insta::assert_json_snapshot!(with(&|n, _| { n.key_name = Attr::Null; n.on_key_name_change = rebuild(); }), @r#"
+        {
+          "rebuild": {
+            "imageRef": "img-1",
+            "key_name": null
+          }
+        }
+        "#);
+        // a new image with both, and the administrator password
+        insta::assert_json_snapshot!(with(&|n, c| {
+            new_ud(n, c);
+            n.image_id = k("img-2");
+            n.key_name = k("key-2");
+            n.on_user_data_change = rebuild();
+            n.on_key_name_change = rebuild();
+            n.admin_pass = k("pw");
+        }), @r#"
+        {
+          "rebuild": {
+            "adminPass": "pw",
+            "imageRef": "img-2",
+            "key_name": "key-2",
+            "user_data": "I2Nsb3VkLWNvbmZpZwpob3N0bmFtZTogYgo="
+          }
+        }
+        "#);
+        // a new image alone: as before, the image only
+        insta::assert_json_snapshot!(with(&|n, _| n.image_id = k("img-2")), @r#"
+        {
+          "rebuild": {
+            "imageRef": "img-2"
+          }
+        }
+        "#);
+        assert_eq!(
+            with(&|n, c| {
+                new_ud(n, c);
+                n.on_user_data_change = rebuild();
+                n.image_id = Attr::Unknown;
+            }),
+            None,
+            "no image known: nothing to rebuild from"
         );
     }
 }
