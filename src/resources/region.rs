@@ -120,6 +120,18 @@ async fn data_for<'a>(
     }
 }
 
+/// [`data_for`], its failure pushed to `diags` as an error on `region`.
+async fn data_or_diag<'a>(
+    data: &'a NovaData,
+    region: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Option<(InRegion<'a>, String)> {
+    data_for(data, region)
+        .await
+        .map_err(|e| diags.push(region_diag(&e)))
+        .ok()
+}
+
 /// A resource type with `region`.
 pub struct Regional {
     inner: Arc<dyn Resource<NovaData>>,
@@ -191,9 +203,9 @@ impl Resource<NovaData> for Regional {
 
     async fn create(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let region = region_in(&[&req.planned, &req.config]);
-        let (d, recorded) = match data_for(data, region.as_deref()).await {
-            Ok(x) => x,
-            Err(e) => return resp.diags.push(region_diag(&e)),
+        let Some((d, recorded)) = data_or_diag(data, region.as_deref(), &mut resp.diags).await
+        else {
+            return;
         };
         self.inner.create(&d, req, resp).await;
         resp.state.set(REGION, Value::String(recorded));
@@ -201,9 +213,9 @@ impl Resource<NovaData> for Regional {
 
     async fn read(&self, data: &NovaData, req: ReadRequest, resp: &mut ReadResponse) {
         let region = region_in(&[&req.state]);
-        let (d, recorded) = match data_for(data, region.as_deref()).await {
-            Ok(x) => x,
-            Err(e) => return resp.diags.push(region_diag(&e)),
+        let Some((d, recorded)) = data_or_diag(data, region.as_deref(), &mut resp.diags).await
+        else {
+            return;
         };
         self.inner.read(&d, req, resp).await;
         resp.state.set(REGION, Value::String(recorded));
@@ -211,9 +223,9 @@ impl Resource<NovaData> for Regional {
 
     async fn update(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let region = region_in(&[&req.prior, &req.planned]);
-        let (d, recorded) = match data_for(data, region.as_deref()).await {
-            Ok(x) => x,
-            Err(e) => return resp.diags.push(region_diag(&e)),
+        let Some((d, recorded)) = data_or_diag(data, region.as_deref(), &mut resp.diags).await
+        else {
+            return;
         };
         self.inner.update(&d, req, resp).await;
         resp.state.set(REGION, Value::String(recorded));
@@ -221,9 +233,8 @@ impl Resource<NovaData> for Regional {
 
     async fn delete(&self, data: &NovaData, req: ApplyRequest, resp: &mut ApplyResponse) {
         let region = region_in(&[&req.prior]);
-        let d = match data_for(data, region.as_deref()).await {
-            Ok((d, _)) => d,
-            Err(e) => return resp.diags.push(region_diag(&e)),
+        let Some((d, _)) = data_or_diag(data, region.as_deref(), &mut resp.diags).await else {
+            return;
         };
         self.inner.delete(&d, req, resp).await
     }
@@ -235,9 +246,9 @@ impl Resource<NovaData> for Regional {
             region = r.map(str::to_string);
             req.id = rest.to_string();
         }
-        let (d, recorded) = match data_for(data, region.as_deref()).await {
-            Ok(x) => x,
-            Err(e) => return resp.diags.push(region_diag(&e)),
+        let Some((d, recorded)) = data_or_diag(data, region.as_deref(), &mut resp.diags).await
+        else {
+            return;
         };
         self.inner.import(&d, req, resp).await;
         resp.state.set(REGION, Value::String(recorded));
@@ -301,9 +312,9 @@ impl DataSource<NovaData> for RegionalData {
 
     async fn read(&self, data: &NovaData, req: DataReadRequest, resp: &mut DataReadResponse) {
         let region = region_in(&[&req.config]);
-        let (d, recorded) = match data_for(data, region.as_deref()).await {
-            Ok(x) => x,
-            Err(e) => return resp.diags.push(region_diag(&e)),
+        let Some((d, recorded)) = data_or_diag(data, region.as_deref(), &mut resp.diags).await
+        else {
+            return;
         };
         self.0.read(&d, req, resp).await;
         resp.state.set(REGION, Value::String(recorded));
