@@ -155,7 +155,9 @@ fn listed(s: J) -> Option<(String, Option<Arc<str>>)> {
 pub struct Reads {
     in_flight: AtomicUsize,
     servers: Shared<Listing>,
-    ports: Shared<HashMap<String, Vec<J>>>,
+    /// Each device's interfaces, as the JSON text of an `os-interface`
+    /// list (kept as text: ten thousand servers' ports in a few MiB).
+    ports: Shared<HashMap<String, Arc<str>>>,
     /// Servers this process has changed: always read on their own.
     touched: Mutex<HashSet<String>>,
     /// Port look-ups waiting to be sent together.
@@ -191,6 +193,36 @@ pub fn port_as_interface(p: &J) -> J {
         "fixed_ips": p["fixed_ips"],
         "port_state": p["status"],
     })
+}
+
+/// The port attributes [`port_as_interface`] reads, plus `device_id`: a
+/// port listing asks the network API for these alone (Neutron's `fields`),
+/// so a project of ten thousand ports answers in a fraction of its size.
+pub const INTERFACE_FIELDS: [&str; 6] = [
+    "id",
+    "network_id",
+    "mac_address",
+    "fixed_ips",
+    "status",
+    "device_id",
+];
+
+/// `path` with [`INTERFACE_FIELDS`] asked for (`path` has a query already).
+fn with_interface_fields(path: &str) -> String {
+    let mut out = path.to_string();
+    for f in INTERFACE_FIELDS {
+        out.push_str("&fields=");
+        out.push_str(f);
+    }
+    out
+}
+
+/// The interfaces kept as text by the shared port listing.
+fn parse_interfaces(text: &str) -> Vec<J> {
+    match serde_json::from_str(text) {
+        Ok(J::Array(list)) => list,
+        _ => vec![],
+    }
 }
 
 /// Listings restarted at most this many times when the cloud's paging
@@ -417,23 +449,33 @@ impl Cloud {
             .reads
             .ports
             .get(LISTING_TTL, |_| async {
-                let path = format!("/v2.0/ports?tenant_id={project}");
-                let all = list_all(self, Service::Network, &path, "ports").await?;
+                let path = with_interface_fields(&format!("/v2.0/ports?tenant_id={project}"));
+                // each page's ports reduced to (device, interface) as it arrives
+                let all = list_mapped(
+                    self,
+                    Service::Network,
+                    &path,
+                    "ports",
+                    |p| {
+                        let d = p["device_id"].as_str().filter(|d| !d.is_empty())?;
+                        Some((d.to_string(), port_as_interface(&p)))
+                    },
+                    |_| true,
+                )
+                .await?;
                 let mut by_device: HashMap<String, Vec<J>> = HashMap::new();
-                for p in &all {
-                    if let Some(d) = p["device_id"].as_str().filter(|d| !d.is_empty()) {
-                        by_device
-                            .entry(d.to_string())
-                            .or_default()
-                            .push(port_as_interface(p));
-                    }
+                for (d, iface) in all {
+                    by_device.entry(d).or_default().push(iface);
                 }
-                Ok(by_device)
+                Ok(by_device
+                    .into_iter()
+                    .map(|(d, list)| (d, Arc::from(J::Array(list).to_string())))
+                    .collect())
             })
             .await;
         match listing {
             Ok(all) => match all.get(id) {
-                Some(list) => Ok(list.clone()),
+                Some(text) => Ok(parse_interfaces(text)),
                 // no port of the project: right when the server has no address
                 None if !has_addresses => Ok(vec![]),
                 None => self.interfaces_alone(id).await,
@@ -474,7 +516,7 @@ impl Cloud {
         let devices: Vec<String> = waiting.keys().cloned().collect();
         for chunk in devices.chunks(PORT_CHUNK) {
             let query: Vec<String> = chunk.iter().map(|d| format!("device_id={d}")).collect();
-            let path = format!("/v2.0/ports?{}", query.join("&"));
+            let path = with_interface_fields(&format!("/v2.0/ports?{}", query.join("&")));
             let found = list_all(self, Service::Network, &path, "ports").await;
             if let Err(e) = &found {
                 tracing::debug!(error = %e, "port look-up failed; asking the compute API");
@@ -665,5 +707,68 @@ pub(crate) mod tests {
         let third = cloud.server_listing_within(Duration::ZERO).await.unwrap();
         assert_eq!(status(&third, "b").as_deref(), Some("ACTIVE"));
         assert_eq!(third.len(), 3);
+    }
+
+    /// The project's ports are listed once, asking only for the attributes
+    /// an interface needs (Neutron's `fields`), and each server's
+    /// interfaces come from that listing; a server with addresses and no
+    /// listed port is asked of the compute API.
+    #[tokio::test]
+    async fn interfaces_come_from_one_port_listing_of_the_fields_they_need() {
+        use wiremock::matchers::{method, path, query_param};
+        use wiremock::{Mock, ResponseTemplate};
+        let server = wiremock::MockServer::start().await;
+        let url = |p: &str| format!("{}{p}", server.uri());
+        let services = serde_json::json!([
+            {"type": "compute", "name": "nova", "endpoints": [
+                {"interface": "public", "region_id": "R1", "url": url("/v2.1")}]},
+            {"type": "network", "name": "neutron", "endpoints": [
+                {"interface": "public", "region_id": "R1", "url": url("/network")}]}]);
+        let cloud =
+            crate::client::testing::keystone_catalog_cloud(&server, services, None, None).await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/servers/detail"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"servers": [{"id": "a", "status": "ACTIVE"}]}),
+            ))
+            .mount(&server)
+            .await;
+        let mut ports = Mock::given(method("GET"))
+            .and(path("/network/v2.0/ports"))
+            .and(query_param("tenant_id", "p"));
+        for f in INTERFACE_FIELDS {
+            ports = ports.and(query_param("fields", f));
+        }
+        ports
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ports": [
+                {"id": "p1", "network_id": "n1", "mac_address": "fa:16:3e:00:00:01",
+                 "fixed_ips": [{"subnet_id": "s1", "ip_address": "10.0.0.5"}],
+                 "status": "ACTIVE", "device_id": "a"},
+                {"id": "p2", "network_id": "n1", "mac_address": "fa:16:3e:00:00:02",
+                 "fixed_ips": [], "status": "DOWN", "device_id": ""}]})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/servers/b/os-interface"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"interfaceAttachments": [{"port_id": "pb"}]}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        cloud.server_listing_within(Duration::ZERO).await.unwrap();
+        let a = cloud.interfaces("a", true).await.unwrap();
+        assert_eq!(
+            a,
+            vec![serde_json::json!({"port_id": "p1", "net_id": "n1",
+                "mac_addr": "fa:16:3e:00:00:01", "port_state": "ACTIVE",
+                "fixed_ips": [{"subnet_id": "s1", "ip_address": "10.0.0.5"}]})]
+        );
+        // no port listed: nothing to ask when the server has no address
+        assert_eq!(cloud.interfaces("c", false).await.unwrap(), Vec::<J>::new());
+        // addresses but no listed port: the compute API's answer
+        let b = cloud.interfaces("b", true).await.unwrap();
+        assert_eq!(b[0]["port_id"], "pb");
     }
 }

@@ -17,8 +17,19 @@ pub async fn keystone_cloud(
     region: Option<&str>,
     times: Option<u64>,
 ) -> Cloud {
-    let catalog = json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": [
-        {"type": "compute", "name": "nova", "endpoints": endpoints}]}});
+    let services = json!([{"type": "compute", "name": "nova", "endpoints": endpoints}]);
+    keystone_catalog_cloud(server, services, region, times).await
+}
+
+/// As [`keystone_cloud`], with the token's whole catalog given: a list of
+/// `{"type", "name", "endpoints"}` services.
+pub async fn keystone_catalog_cloud(
+    server: &MockServer,
+    services: J,
+    region: Option<&str>,
+    times: Option<u64>,
+) -> Cloud {
+    let catalog = json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": services}});
     let auth = Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
         .respond_with(

@@ -508,6 +508,11 @@ class NetworkAPI:
             items, last = page(items, req, self.page_size)
         except webob.exc.HTTPBadRequest as e:
             return jresp({"NeutronError": {"type": "BadRequest", "message": str(e), "detail": ""}}, 400)
+        # as Neutron does: `fields` (given once per attribute) keeps only
+        # the attributes asked for
+        fields = req.GET.getall("fields")
+        if fields:
+            items = [{k: v for k, v in i.items() if k in fields} for i in items]
         body = {name: items}
         if last:
             q = [(k, v) for k, v in req.GET.items() if k != "marker"] + [("marker", last)]
