@@ -63,7 +63,7 @@ impl EphemeralResource<NovaData> for ServerPassword {
             0,
             Block::new("The administrator password a guest agent (cloudbase-init on Windows guests) set for a server, decrypted for one Terraform run and never written to state or plan. The agent encrypts the password with the public key of the server's key pair and leaves it with Nova's metadata service; this reads it (`os-server-password`) and decrypts it with that key pair's RSA private key, e.g. from a `nova_keypair` with `algorithm = \"rsa\"`.")
                 .attr(Attribute::string("server_id").required().validate(Uuid).description("The server."))
-                .attr(Attribute::string("private_key").required().sensitive().description("The RSA private key of the server's key pair, in PEM form: PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`, what `nova_keypair` with `algorithm = \"rsa\"` generates) or PKCS#8 (`-----BEGIN PRIVATE KEY-----`), unencrypted. An OpenSSH-format key is refused (`ssh-keygen -p -m PEM` converts one)."))
+                .attr(Attribute::string("private_key").required().sensitive().description("The RSA private key of the server's key pair, in PEM form: PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`, what `nova_keypair` with `algorithm = \"rsa\"` generates) or PKCS#8 (`-----BEGIN PRIVATE KEY-----`), unencrypted. An OpenSSH-format RSA key is refused (`ssh-keygen -p -m PEM -f KEY` converts it to PEM); an Ed25519 or ECDSA key cannot decrypt the password at all, which is encrypted to the public key of the server's RSA key pair."))
                 .attr(Attribute::string("timeout").optional().validate(DurationValidator).description("How long to wait for the guest to set its password when Nova holds none yet, such as `\"20m\"` for a Windows guest still running its first boot; Nova is asked every 5 seconds. Unset (or `\"0s\"`): no wait, and a server without a password is an error."))
                 .attr(Attribute::string("password").computed().sensitive().description("The decrypted password."))
                 .attr(Attribute::string("encrypted_password").computed().description("The password as Nova keeps it: base64 of the RSA (PKCS#1 v1.5) encryption with the key pair's public key.")),
@@ -213,7 +213,7 @@ mod tests {
             (Value::string(rsa.clone()), 0, ""),
             // not known yet (from a resource created in this run): not judged
             (Value::Unknown, 0, ""),
-            (Value::string(ed.clone()), 1, "OpenSSH-format"),
+            (Value::string(ed.clone()), 1, "OpenSSH-format Ed25519 private key, which cannot decrypt"),
             (Value::string("hunter2"), 1, "not a PEM private key"),
         ] {
             let mut d = Diagnostics::default();
