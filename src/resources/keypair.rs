@@ -810,7 +810,9 @@ mod tests {
         let nova_1024 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx8nkQv/zgGgB4rMYmIf+6A4l6Rr+o/6lHBQdW5aYd44bd8JttDCE/F/pNRr0lRE+PiqSPO8nDPHw0010JeMH9gYgnnFlyY3/OcJ02RhIPyyxYpv9FhY+2YiUkpwFOcLImyrxEsYXpD/0d3ac30bNH6Sw9JD9UZHYcpSxsIbECHw== Generated-by-Nova";
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
         // (public key, what it is, recovered algorithm and rsa_bits)
-        let table: Vec<(String, Option<(&str, Option<i64>)>, Attr<String>, Attr<i64>)> = vec![
+        // (public key, algorithm and size, recovered algorithm, recovered rsa_bits)
+        type Case = (String, Option<(&'static str, Option<i64>)>, Attr<String>, Attr<i64>);
+        let table: Vec<Case> = vec![
             (ed.clone(), Some(("ed25519", None)), N, N),
             (format!("{ed}\n"), Some(("ed25519", None)), N, N),
             (rsa2048.clone(), Some(("rsa", Some(2048))), K("rsa".into()), K(2048)),
@@ -833,7 +835,8 @@ mod tests {
         use Attr::{Known as K, Null as N, Unknown as U};
         let (rsa2048, _) = crate::resources::rsa_key::generate_rsa(2048, "r").unwrap();
         // (public key, algorithm and rsa_bits before, after)
-        let table: Vec<(Attr<String>, Attr<String>, Attr<i64>, Attr<String>, Attr<i64>)> = vec![
+        type Case = (Attr<String>, Attr<String>, Attr<i64>, Attr<String>, Attr<i64>);
+        let table: Vec<Case> = vec![
             (K(rsa2048.clone()), N, N, K("rsa".into()), K(2048)),
             // written already (a configuration's spelling): kept
             (K(rsa2048.clone()), K("rsa".into()), N, K("rsa".into()), N),
