@@ -26,6 +26,13 @@ output "fingerprint" {
 """
 
 
+# a 2048-bit RSA public key (its private key was not kept)
+RSA_GIVEN = ("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC/rOIUBAnmFsKTVkfym2Zhbj7DDMVj8fxE4I5vdCG+4Ic2J5pbyBC9cxbdoFIliazK03U"
+             "EwpK2oj++iQ78lODs/+cAt6m2AUBD/t20NEfYN5Haf/vJX5ZGbvq5qAykE5MO1zp4cp7sfPmVPWHp2LmtLGscuA3aThCq0AT/RyfibR/bCna"
+             "O4piZdJQQoCmFGbPRLkIaGLy/qTIRn7T5hYHXW7+Vmkv5nqISQMfFkeQwwGVC+TkWM/PXBnSkuZEY/EGaS1rNM1reZo4WCPdmwU4meh5XbWc"
+             "CHxxdOw3teXu0fo3OwN4hj2oENvG5ijOiXlqxpuiJkpQUjRyl2hdq/fgt given@example")
+
+
 def keypair_names(sdk):
     return {k.name for k in sdk.compute.keypairs()}
 
@@ -189,3 +196,108 @@ import {
         assert sdk.compute.find_keypair("tf-acc-file-key").fingerprint == created.fingerprint
     finally:
         tf.destroy(check=False)
+
+
+def test_imported_rsa_key_pair_is_not_replaced(tf_cloud, sdk):
+    """Generated RSA key pairs (4096 by default, and 2048), taken out of the
+    state and imported again (`terraform import`, and an `import` block):
+    `algorithm` and `rsa_bits` are read from the public key, so the
+    configuration that generated them plans nothing (exit 0). The private
+    key stays null: Nova hands it out only once, at creation, and nothing
+    is invented (as terraform-provider-openstack, whose private_key is empty
+    after an import)."""
+    tf = tf_cloud
+    names = ["tf-acc-rsa-default", "tf-acc-rsa-2048"]
+    tf.write(PROVIDER_BLOCK + """
+provider "nova" {}
+
+resource "nova_keypair" "big" {
+  name      = "tf-acc-rsa-default"
+  algorithm = "rsa"
+}
+
+resource "nova_keypair" "small" {
+  name      = "tf-acc-rsa-2048"
+  algorithm = "rsa"
+  rsa_bits  = 2048
+}
+""")
+    tf.init()
+    try:
+        tf.apply()
+        before = {a: r["values"] for a, r in tf.resources().items()}
+        assert before["nova_keypair.big"]["private_key"].startswith("-----BEGIN RSA PRIVATE KEY-----")
+        tf.run("state", "rm", "nova_keypair.big", "nova_keypair.small")
+
+        tf.run("import", "-no-color", "nova_keypair.big", "tf-acc-rsa-default")
+        tf.write("""
+import {
+  to = nova_keypair.small
+  identity = {
+    name = "tf-acc-rsa-2048"
+  }
+}
+""", name="imports.tf")
+        r = tf.plan_exit()
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "1 to import, 0 to add, 0 to change, 0 to destroy" in r.stdout, r.stdout
+        assert "must be replaced" not in r.stdout, r.stdout
+        tf.apply()
+        os.remove(os.path.join(tf.dir, "imports.tf"))
+
+        after = {a: r["values"] for a, r in tf.resources().items()}
+        for address, algorithm, bits in (("nova_keypair.big", "rsa", None), ("nova_keypair.small", "rsa", 2048)):
+            v = after[address]
+            assert (v["algorithm"], v["rsa_bits"]) == (algorithm, bits), v
+            assert v["private_key"] is None, address
+            assert v["public_key"] == before[address]["public_key"]
+            assert v["fingerprint"] == before[address]["fingerprint"]
+        r = tf.plan_exit()
+        assert r.returncode == 0, r.stdout + r.stderr
+        # the cloud's key pairs are the ones generated at first
+        for n in names:
+            assert sdk.compute.get_keypair(n).fingerprint in {v["fingerprint"] for v in before.values()}
+    finally:
+        tf.destroy(check=False)
+        for n in names:
+            if sdk.compute.find_keypair(n, ignore_missing=True):
+                sdk.compute.delete_keypair(n)
+
+
+def test_imported_given_rsa_key_records_the_argument_in_place(tf_cloud, sdk):
+    """An RSA key pair imported for a configuration that gives its public
+    key: the import reads `algorithm = "rsa"` from the key (it cannot know
+    whether the configuration generates it or gives it), and the
+    configuration leaves algorithm out. The plan changes that one argument
+    in place, with no API call (algorithm is the provider's, Nova does not
+    hold it), never replacing the key pair; then the plan is empty."""
+    tf = tf_cloud
+    kp = sdk.compute.create_keypair(name="tf-acc-rsa-given", public_key=RSA_GIVEN)
+    try:
+        tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_keypair" "given" {{
+  name       = "tf-acc-rsa-given"
+  public_key = "{RSA_GIVEN}"
+}}
+
+import {{
+  to = nova_keypair.given
+  id = "tf-acc-rsa-given"
+}}
+""")
+        tf.init()
+        r = tf.plan_exit()
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "1 to import, 0 to add, 1 to change, 0 to destroy" in r.stdout, r.stdout
+        assert '- algorithm ' in r.stdout and "must be replaced" not in r.stdout, r.stdout
+        tf.apply()
+        v = tf.resources()["nova_keypair.given"]["values"]
+        assert v["algorithm"] is None and v["private_key"] is None, v
+        assert tf.plan_exit().returncode == 0
+        assert sdk.compute.get_keypair("tf-acc-rsa-given").fingerprint == kp.fingerprint
+    finally:
+        tf.destroy(check=False)
+        if sdk.compute.find_keypair("tf-acc-rsa-given", ignore_missing=True):
+            sdk.compute.delete_keypair("tf-acc-rsa-given")

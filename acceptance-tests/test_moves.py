@@ -16,16 +16,17 @@ NOVA = "registry.terraform.io/nova-project/nova"
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDu2qV6x3yqAD7HnzbQYyq8r3QxHiAbPpbf3t5TQrD7U mover"
 
 
-def openstack_state(server, keypair):
+def openstack_state(server, keypair, metadata):
     """A state file as that provider writes it: unset strings as "", blocks
-    as lists, schema version 0."""
+    as lists, schema version 0; `metadata` as it holds it ({} after its
+    import of a server without metadata)."""
     (net_name, ips), = server.addresses.items()
     ip = ips[0]
     instance = {
         "id": server.id, "name": server.name, "image_id": CIRROS, "image_name": "cirros",
         "flavor_id": "42", "flavor_name": "m1.nano", "key_pair": keypair.name, "availability_zone": "nova",
         "availability_zone_hints": "", "user_data": "", "admin_pass": "", "config_drive": None,
-        "security_groups": ["default"], "metadata": {"role": "web"}, "all_metadata": {"role": "web"},
+        "security_groups": ["default"], "metadata": metadata, "all_metadata": dict(metadata),
         "tags": None, "all_tags": [],
         "network": [{"uuid": server.networks_uuid, "name": net_name, "port": "", "fixed_ip_v4": ip["addr"],
                      "fixed_ip_v6": "", "mac": ip["OS-EXT-IPS-MAC:mac_addr"], "access_network": False}],
@@ -46,20 +47,26 @@ def openstack_state(server, keypair):
                                          resource("openstack_compute_keypair_v2", "k", kp)], "check_results": None}
 
 
-def test_moved_from_the_established_provider_without_replacement(tf_cloud, sdk, cloud):
+@pytest.mark.parametrize("metadata", [{"role": "web"}, {}], ids=["metadata", "empty-metadata"])
+def test_moved_from_the_established_provider_without_replacement(tf_cloud, sdk, cloud, metadata):
+    """With metadata configured, and without: that provider's state holds
+    {} for a server without metadata (its import writes what the server
+    has), which is null here, what this provider writes for metadata never
+    configured, so no `{} -> null` is planned."""
     tf = tf_cloud
     private = cloud["networks"]["private"]
     kp = sdk.compute.create_keypair(name="tf-move-key", public_key=PUBLIC_KEY)
     server = sdk.compute.create_server(name="tf-move-web", image_id=CIRROS, flavor_id="42", key_name=kp.name,
-                                       metadata={"role": "web"}, networks=[{"uuid": private}])
+                                       metadata=metadata, networks=[{"uuid": private}])
     server = sdk.compute.wait_for_server(server, wait=120)
     server.networks_uuid = private
     try:
         with open(os.path.join(tf.dir, "terraform.tfstate"), "w") as f:
-            json.dump(openstack_state(server, kp), f)
+            json.dump(openstack_state(server, kp, metadata), f)
         # without that provider at hand, its resources are first handed to
         # this one; with it, the moved blocks alone do the same
         tf.run("state", "replace-provider", "-auto-approve", "-no-color", OPENSTACK, NOVA)
+        metadata_line = '  metadata        = { role = "web" }\n' if metadata else ""
         tf.write(PROVIDER_BLOCK + f"""
 provider "nova" {{}}
 
@@ -83,8 +90,7 @@ resource "nova_server" "web" {{
   image_id        = "{CIRROS}"
   flavor_id       = "42"
   key_name        = nova_keypair.k.name
-  metadata        = {{ role = "web" }}
-  security_groups = ["default"]
+{metadata_line}  security_groups = ["default"]
 
   network {{
     uuid = "{private}"
@@ -96,6 +102,7 @@ resource "nova_server" "web" {{
         assert r.returncode in (0, 2), r.stdout + r.stderr
         assert "has moved to nova_server.web" in r.stdout, r.stdout
         assert "must be replaced" not in r.stdout and "0 to add" in r.stdout and "0 to destroy" in r.stdout, r.stdout
+        assert "metadata" not in r.stdout, r.stdout
         tf.apply()
         res = tf.resources()
         assert res["nova_server.web"]["values"]["id"] == server.id

@@ -187,6 +187,31 @@ ephemeral "nova_server_password" "p" {
     assert "private_key: it is not a PEM private key" in err, err
 
 
+def test_every_bad_argument_reported_in_one_run(tf_cloud):
+    """A configuration with three bad arguments is refused with three
+    errors, each naming its attribute, in one run and before any request:
+    not one at a time."""
+    tf = tf_cloud
+    tf.write(PROVIDER_BLOCK + """
+provider "nova" {}
+
+ephemeral "nova_server_password" "p" {
+  server_id   = "not-a-server"
+  private_key = "not a key"
+  timeout     = "soon"
+}
+""")
+    tf.init()
+    for command in (["validate", "-no-color"], ["plan", "-no-color", "-input=false"]):
+        r = tf.run(*command, check=False)
+        assert r.returncode != 0, r.stdout
+        err = " ".join(r.stderr.split())
+        assert 'server_id must be a UUID, not "not-a-server"' in err, err
+        assert "private_key: it is not a PEM private key" in err, err
+        assert 'timeout must be a duration such as' in err, err
+        assert err.count("Error:") == 3, err
+
+
 def test_algorithm_written_out_keeps_the_key_pair_and_a_new_one_replaces_it(tf_cloud, sdk):
     tf = tf_cloud
 

@@ -63,7 +63,7 @@ impl EphemeralResource<NovaData> for ServerPassword {
             0,
             Block::new("The administrator password a guest agent (cloudbase-init on Windows guests) set for a server, decrypted for one Terraform run and never written to state or plan. The agent encrypts the password with the public key of the server's key pair and leaves it with Nova's metadata service; this reads it (`os-server-password`) and decrypts it with that key pair's RSA private key, e.g. from a `nova_keypair` with `algorithm = \"rsa\"`.")
                 .attr(Attribute::string("server_id").required().validate(Uuid).description("The server."))
-                .attr(Attribute::string("private_key").required().sensitive().description("The RSA private key of the server's key pair, in PEM form: PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`, what `nova_keypair` with `algorithm = \"rsa\"` generates) or PKCS#8 (`-----BEGIN PRIVATE KEY-----`), unencrypted. An OpenSSH-format key is refused (`ssh-keygen -p -m PEM` converts one)."))
+                .attr(Attribute::string("private_key").required().sensitive().description("The RSA private key of the server's key pair, in PEM form: PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`, what `nova_keypair` with `algorithm = \"rsa\"` generates) or PKCS#8 (`-----BEGIN PRIVATE KEY-----`), unencrypted. An OpenSSH-format RSA key is refused (`ssh-keygen -p -m PEM -f KEY` converts it to PEM); an Ed25519 or ECDSA key cannot decrypt the password at all, which is encrypted to the public key of the server's RSA key pair."))
                 .attr(Attribute::string("timeout").optional().validate(DurationValidator).description("How long to wait for the guest to set its password when Nova holds none yet, such as `\"20m\"` for a Windows guest still running its first boot; Nova is asked every 5 seconds. Unset (or `\"0s\"`): no wait, and a server without a password is an error."))
                 .attr(Attribute::string("password").computed().sensitive().description("The decrypted password."))
                 .attr(Attribute::string("encrypted_password").computed().description("The password as Nova keeps it: base64 of the RSA (PKCS#1 v1.5) encryption with the key pair's public key.")),
@@ -87,16 +87,26 @@ impl EphemeralResource<NovaData> for ServerPassword {
                 "the configuration does not fit the schema.",
             );
         };
-        let (Some(id), Some(pem), false) = (
+        // the runtime opens only a wholly known configuration; each one
+        // that is not is named all the same
+        for (name, unknown) in [
+            ("server_id", c.server_id.is_unknown()),
+            ("private_key", c.private_key.is_unknown()),
+            ("timeout", c.timeout.is_unknown()),
+        ] {
+            if unknown {
+                resp.diags.push(Diagnostic::not_known(name));
+            }
+        }
+        let (Some(id), Some(pem)) = (
             c.server_id.if_known().cloned(),
             c.private_key.if_known().cloned(),
-            c.timeout.is_unknown(),
         ) else {
-            return resp.diags.error(
-                "Invalid configuration",
-                "server_id, private_key and timeout must be known to read a server's password.",
-            );
+            return;
         };
+        if resp.diags.has_errors() {
+            return;
+        }
         let key = match private_key_from_pem(&pem) {
             Ok(k) => k,
             Err(e) => return key_error(&mut resp.diags, &e),
@@ -213,7 +223,7 @@ mod tests {
             (Value::string(rsa.clone()), 0, ""),
             // not known yet (from a resource created in this run): not judged
             (Value::Unknown, 0, ""),
-            (Value::string(ed.clone()), 1, "OpenSSH-format"),
+            (Value::string(ed.clone()), 1, "OpenSSH-format Ed25519 private key, which cannot decrypt"),
             (Value::string("hunter2"), 1, "not a PEM private key"),
         ] {
             let mut d = Diagnostics::default();
@@ -225,6 +235,52 @@ mod tests {
                 assert!(e.detail.contains(detail), "{}", e.detail);
                 // the key itself is never echoed
                 assert!(!e.detail.contains("hunter2") && !e.detail.contains(&ed[40..80]));
+            }
+        }
+    }
+
+    /// Every bad argument is reported in one run, each at its attribute:
+    /// at validation (where unknown values are not judged) and again when
+    /// opening (where all are known), before any request.
+    #[tokio::test]
+    async fn every_bad_argument_reported_at_once() {
+        let rt = crate::framework::runtime::Runtime::new(crate::provider::NovaProvider);
+        let ty = ServerPassword.schema().ty();
+        let (_, rsa) = crate::resources::rsa_key::generate_rsa(2048, "k").unwrap();
+        let (_, ed) = crate::resources::keypair::generate_ed25519("k").unwrap();
+        let s = Value::string;
+        let u = || Value::Unknown;
+        // (server_id, private_key, timeout, attributes named)
+        let table: Vec<(Value, Value, Value, Vec<&str>)> = vec![
+            (s(ID), s(&rsa), Value::Null, vec![]),
+            (s("nope"), s("hunter2"), Value::Null, vec!["server_id", "private_key"]),
+            (s("nope"), s(&ed), s("soon"), vec!["server_id", "timeout", "private_key"]),
+            (s(ID), s("hunter2"), s("soon"), vec!["timeout", "private_key"]),
+            (s("nope"), s(&rsa), s("-1m"), vec!["server_id", "timeout"]),
+            // unknown values are not judged at validation; the rest is
+            (u(), s("hunter2"), s("soon"), vec!["timeout", "private_key"]),
+            (s("nope"), u(), u(), vec!["server_id"]),
+            (u(), u(), u(), vec![]),
+        ];
+        for (server_id, private_key, timeout, want) in table {
+            let cfg = Dynamic::encode(&config(server_id.clone(), private_key.clone(), timeout.clone()), &ty);
+            let d = rt.validate_ephemeral_config("nova_server_password", &cfg);
+            let at: Vec<String> = d
+                .iter()
+                .map(|e| e.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+                .collect();
+            assert_eq!(at, want, "validate {server_id:?} {timeout:?}: {d:?}");
+            let known = !server_id.is_unknown() && !private_key.is_unknown() && !timeout.is_unknown();
+            if known && !want.is_empty() {
+                // the provider is not even configured: the checks come first
+                let o = rt.open_ephemeral("nova_server_password", &cfg).await;
+                assert!(o.result.is_none());
+                let at: Vec<String> = o
+                    .diags
+                    .iter()
+                    .map(|e| e.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+                    .collect();
+                assert_eq!(at, want, "open {server_id:?} {timeout:?}: {:?}", o.diags);
             }
         }
     }

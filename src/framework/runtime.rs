@@ -338,7 +338,7 @@ impl<P: Provider> Runtime<P> {
             renew_at: None,
             diags,
         };
-        let Some((e, _, t)) = self.ephemerals.get(type_name) else {
+        let Some((e, s, t)) = self.ephemerals.get(type_name) else {
             unknown_type(&mut diags, "ephemeral resource", type_name);
             return none(diags);
         };
@@ -350,6 +350,15 @@ impl<P: Provider> Runtime<P> {
                 "Configuration not known",
                 format!("{type_name} cannot be opened while its configuration holds values known only after apply."),
             );
+            return none(diags);
+        }
+        // what validation skipped while unknown is known now: every check
+        // runs on the whole configuration and each bad argument is
+        // reported, at its attribute, before the resource's first request
+        // (a client that opens without validating again gets them too)
+        validate_config(&s.block, &config_v, &AttrPath::root(), &mut diags);
+        e.validate(&config_v, &mut diags);
+        if diags.has_errors() {
             return none(diags);
         }
         let Some(data) = self.data(&mut diags) else {

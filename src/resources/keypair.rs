@@ -28,8 +28,8 @@ pub fn schema() -> Schema {
             .attr(Attribute::string("name").required().requires_replace().validate(StringLength(1, 255)).description("Name of the key pair."))
             .attr(Attribute::string("public_key").optional_computed().requires_replace().use_state_for_unknown().description("Public key in OpenSSH format (or an x509 certificate). Generated when absent."))
             .attr(Attribute::string("type").optional_computed().requires_replace().use_state_for_unknown().validate(OneOf(&["ssh", "x509"])).description("Key type, `ssh` or `x509` (microversion 2.2)."))
-            .attr(algorithm_attribute())
-            .attr(rsa_bits_attribute())
+            .attr(algorithm_attribute().description(&format!("{} After an import it is read from the key pair's public key (`rsa` for an RSA key, unset for Ed25519), so the configuration that generated it plans no replacement.", algorithm_attribute().description)))
+            .attr(rsa_bits_attribute().description(&format!("{} After an import it is read from the public key's modulus (unset for 4096).", rsa_bits_attribute().description)))
             .attr(Attribute::string("user_id").optional_computed().requires_replace().use_state_for_unknown().description("Owner of the key pair; admins may create key pairs for other users (microversion 2.10)."))
             .attr(Attribute::string("fingerprint").computed().use_state_for_unknown().description("Fingerprint of the public key."))
             .attr(Attribute::string("private_key").computed().sensitive().use_state_for_unknown().description("Generated private key: OpenSSH format for `ed25519`, PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`, what `openssl` and `nova_server_password` read) for `rsa`; null when `public_key` was given or after import."))
@@ -132,6 +132,40 @@ pub fn generate_ed25519(comment: &str) -> Result<(String, String), String> {
         .map_err(|e| e.to_string())?;
     let public = key.public_key().to_openssh().map_err(|e| e.to_string())?;
     Ok((public, private.to_string()))
+}
+
+/// What a public key is, in the provider's terms: `("ed25519", None)`, or
+/// `("rsa", Some(bits))` with the size of its modulus; `None` for other
+/// algorithms (ECDSA, DSA, x509 certificates) and what does not parse.
+pub fn public_key_algorithm(public_key: &str) -> Option<(&'static str, Option<i64>)> {
+    let key = ssh_key::PublicKey::from_openssh(public_key.trim()).ok()?;
+    match key.key_data() {
+        ssh_key::public::KeyData::Ed25519(_) => Some(("ed25519", None)),
+        ssh_key::public::KeyData::Rsa(rsa) => {
+            let n = rsa.n.as_positive_bytes()?;
+            let bits = n.len() * 8 - n.first().map_or(0, |b| b.leading_zeros() as usize);
+            Some(("rsa", Some(bits as i64)))
+        }
+        _ => None,
+    }
+}
+
+/// `algorithm` and `rsa_bits` recovered from an imported key pair's public
+/// key, spelt as the shortest configuration that generates such a key
+/// writes them (what `create` stores for it): Ed25519 is the default, null;
+/// RSA is `"rsa"`, with `rsa_bits` null for the default 4096 and the
+/// modulus size otherwise. Other keys: both null.
+pub fn recovered_algorithm(public_key: &str) -> (Attr<String>, Attr<i64>) {
+    match public_key_algorithm(public_key) {
+        Some(("rsa", bits)) => (
+            Attr::Known("rsa".into()),
+            match bits {
+                Some(crate::resources::rsa_key::DEFAULT_RSA_BITS) | None => Attr::Null,
+                Some(b) => Attr::Known(b),
+            },
+        ),
+        _ => (Attr::Null, Attr::Null),
+    }
 }
 
 /// Why `key` is not a public key Nova can take, or `None`. An x509 key is
@@ -252,6 +286,19 @@ pub fn flatten(kp: &documents::Keypair, m: &mut KeypairModel) {
     }
 }
 
+/// After an import: `algorithm` and `rsa_bits` from the public key the
+/// cloud holds (see [`recovered_algorithm`]), so a configuration that
+/// generated the key pair plans no replacement. The private key is not
+/// recovered: Nova never hands it out again, and it stays null.
+pub fn recover_algorithm(m: &mut KeypairModel) {
+    if !m.algorithm.is_null() || !m.rsa_bits.is_null() {
+        return;
+    }
+    if let Some(pk) = m.public_key.if_known() {
+        (m.algorithm, m.rsa_bits) = recovered_algorithm(pk);
+    }
+}
+
 /// Reads the `keypair` of a reply into the model.
 pub fn flatten_reply(body: &J, m: &mut KeypairModel) -> Result<(), ApiError> {
     flatten(&documents::parse("key pair", &body["keypair"])?, m);
@@ -296,6 +343,13 @@ fn same_key_in_place(req: &PlanRequest<'_>, resp: &mut PlanResponse) {
     if generated && same_generated_algorithm(&prior, &config) {
         same.extend(["algorithm", "rsa_bits"]);
     }
+    // a key pair whose private key is not in state (imported, or its
+    // public key given): what it is comes from its public key. A
+    // configuration that would generate such a key, or gives a public key
+    // (the algorithm then says nothing), asks for the same key pair
+    if !generated && same_key_as_configured(&prior, &config) {
+        same.extend(["algorithm", "rsa_bits"]);
+    }
     let before = resp.requires_replace.len();
     resp.requires_replace
         .retain(|p| !same.iter().any(|a| *p == AttrPath::attr(a)));
@@ -321,6 +375,30 @@ fn same_key_in_place(req: &PlanRequest<'_>, resp: &mut PlanResponse) {
             ..prior
         };
         resp.planned = kept.to_value(&schema().ty());
+    }
+}
+
+/// For a key pair without a private key in state: whether the
+/// configuration asks for the key it has. With `public_key` given the same
+/// (up to trailing white space), `algorithm` and `rsa_bits` choose nothing;
+/// without it, they must generate a key of the algorithm (and RSA size) of
+/// the state's public key. Unknown values are never the same.
+fn same_key_as_configured(prior: &KeypairModel, config: &KeypairModel) -> bool {
+    let Some(have) = prior.public_key.if_known() else {
+        return false;
+    };
+    match &config.public_key {
+        Attr::Unknown => false,
+        Attr::Known(given) => given.trim() == have.trim(),
+        Attr::Null => {
+            let (algorithm, rsa_bits) = recovered_algorithm(have);
+            let actual = KeypairModel {
+                algorithm,
+                rsa_bits,
+                ..Default::default()
+            };
+            public_key_algorithm(have).is_some() && same_generated_algorithm(&actual, config)
+        }
     }
 }
 
@@ -398,6 +476,10 @@ impl Resource<NovaData> for Keypair {
             return config;
         };
         c.public_key = st.public_key;
+        // with the public key given nothing is generated: the algorithm
+        // recovered at import is not an argument then
+        c.algorithm = Attr::Null;
+        c.rsa_bits = Attr::Null;
         c.to_value(&schema().ty())
     }
 
@@ -534,9 +616,16 @@ impl Resource<NovaData> for Keypair {
         let Some(mut m) = decode::<KeypairModel>("state", &req.state, &mut resp.diags) else {
             return;
         };
+        // the state of an import holds no public key yet
+        let imported = m.public_key.is_null() && m.private_key.is_null();
         match data.cloud.get(&m.path()).await {
             Ok(body) => match flatten_reply(&body, &mut m) {
-                Ok(()) => resp.state = m.to_value(&schema().ty()),
+                Ok(()) => {
+                    if imported {
+                        recover_algorithm(&mut m);
+                    }
+                    resp.state = m.to_value(&schema().ty())
+                }
                 Err(e) => resp.diags.push(api_error("Cannot read key pair", &e)),
             },
             Err(e) if e.is_not_found() => resp.state = Value::Null,
@@ -699,6 +788,193 @@ mod tests {
                 config.algorithm,
                 config.rsa_bits
             );
+        }
+    }
+
+    /// An `ssh-rsa` line whose modulus is `bits` long (all ones: a public
+    /// key is read, never used, here).
+    fn rsa_line(bits: usize) -> String {
+        let n = ssh_key::Mpint::from_positive_bytes(&vec![0xff; bits / 8]).unwrap();
+        let e = ssh_key::Mpint::from_positive_bytes(&[1, 0, 1]).unwrap();
+        let data = ssh_key::public::KeyData::Rsa(ssh_key::public::RsaPublicKey { e, n });
+        ssh_key::PublicKey::new(data, "k").to_openssh().unwrap()
+    }
+
+    const ECDSA: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBGq3nDmREU++7MfgIQi27n0MOGCg0kPZB3aKeoiWWury4Vabuy4wjnzUBiQXOwAaL4MHQUar1dpoZJykEHryppY= t";
+
+    #[test]
+    fn the_algorithm_is_read_from_the_public_key() {
+        use Attr::{Known as K, Null as N};
+        let (ed, _) = generate_ed25519("e").unwrap();
+        let (rsa2048, _) = crate::resources::rsa_key::generate_rsa(2048, "r").unwrap();
+        let nova_1024 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx8nkQv/zgGgB4rMYmIf+6A4l6Rr+o/6lHBQdW5aYd44bd8JttDCE/F/pNRr0lRE+PiqSPO8nDPHw0010JeMH9gYgnnFlyY3/OcJ02RhIPyyxYpv9FhY+2YiUkpwFOcLImyrxEsYXpD/0d3ac30bNH6Sw9JD9UZHYcpSxsIbECHw== Generated-by-Nova";
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        // (public key, what it is, recovered algorithm and rsa_bits)
+        // (public key, algorithm and size, recovered algorithm, recovered rsa_bits)
+        type Case = (String, Option<(&'static str, Option<i64>)>, Attr<String>, Attr<i64>);
+        let table: Vec<Case> = vec![
+            (ed.clone(), Some(("ed25519", None)), N, N),
+            (format!("{ed}\n"), Some(("ed25519", None)), N, N),
+            (rsa2048.clone(), Some(("rsa", Some(2048))), K("rsa".into()), K(2048)),
+            (rsa_line(4096), Some(("rsa", Some(4096))), K("rsa".into()), N),
+            (rsa_line(3072), Some(("rsa", Some(3072))), K("rsa".into()), K(3072)),
+            (nova_1024.into(), Some(("rsa", Some(1024))), K("rsa".into()), K(1024)),
+            (ECDSA.into(), None, N, N),
+            (cert.into(), None, N, N),
+            ("ssh-rsa !!!!".into(), None, N, N),
+            ("".into(), None, N, N),
+        ];
+        for (key, what, algorithm, rsa_bits) in table {
+            assert_eq!(public_key_algorithm(&key), what, "{key}");
+            assert_eq!(recovered_algorithm(&key), (algorithm, rsa_bits), "{key}");
+        }
+    }
+
+    #[test]
+    fn recovered_only_where_nothing_is_set() {
+        use Attr::{Known as K, Null as N, Unknown as U};
+        let (rsa2048, _) = crate::resources::rsa_key::generate_rsa(2048, "r").unwrap();
+        // (public key, algorithm and rsa_bits before, after)
+        type Case = (Attr<String>, Attr<String>, Attr<i64>, Attr<String>, Attr<i64>);
+        let table: Vec<Case> = vec![
+            (K(rsa2048.clone()), N, N, K("rsa".into()), K(2048)),
+            // written already (a configuration's spelling): kept
+            (K(rsa2048.clone()), K("rsa".into()), N, K("rsa".into()), N),
+            (K(rsa2048.clone()), N, K(2048), N, K(2048)),
+            // no public key known: nothing to read
+            (N, N, N, N, N),
+            (U, N, N, N, N),
+        ];
+        for (public_key, a, b, want_a, want_b) in table {
+            let mut m = KeypairModel {
+                public_key: public_key.clone(),
+                algorithm: a,
+                rsa_bits: b,
+                ..Default::default()
+            };
+            recover_algorithm(&mut m);
+            assert_eq!((m.algorithm, m.rsa_bits), (want_a, want_b), "{public_key:?}");
+            assert!(m.private_key.is_null(), "a private key is never invented");
+        }
+    }
+
+    /// The state a `terraform import` of the key pair holding `public_key`
+    /// ends with: the import, then the read that follows it.
+    fn imported(public_key: &str) -> KeypairModel {
+        let mut m = KeypairModel {
+            id: Attr::Known("k".into()),
+            name: Attr::Known("k".into()),
+            ..Default::default()
+        };
+        let imported = m.public_key.is_null() && m.private_key.is_null();
+        flatten(
+            &doc(json!({"name": "k", "public_key": public_key, "fingerprint": "f", "type": "ssh", "user_id": "u"})),
+            &mut m,
+        );
+        assert!(imported);
+        recover_algorithm(&mut m);
+        m
+    }
+
+    /// Plans `config` over `prior` as the runtime does (the framework's
+    /// plan, then the resource's): (planned, attributes forcing replacement).
+    fn plan_over(prior: &KeypairModel, config: &KeypairModel) -> (KeypairModel, Vec<String>) {
+        let ty = schema().ty();
+        let (prior, config) = (prior.to_value(&ty), config.to_value(&ty));
+        let block = schema().block;
+        let mut proposed = config.clone();
+        for a in &block.attributes {
+            if config.get(&a.name).is_null() && a.computed {
+                proposed.set(&a.name, prior.get(&a.name).clone());
+            }
+        }
+        let owned = crate::framework::ownership::Owned::default();
+        let core = crate::framework::plan::plan(&block, &prior, &proposed, &config, &owned);
+        let mut resp = PlanResponse {
+            planned: core.planned,
+            requires_replace: core.requires_replace,
+            private: Vec::new(),
+            diags: Diagnostics::default(),
+        };
+        let req = PlanRequest {
+            prior: &prior,
+            config: &config,
+            proposed: &proposed,
+            prior_private: &[],
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(Keypair.plan(None, &req, &mut resp));
+        assert!(!resp.diags.has_errors(), "{:?}", resp.diags);
+        let replace = resp.requires_replace.iter().map(|p| p.to_string()).collect();
+        (KeypairModel::from_value(&resp.planned).unwrap(), replace)
+    }
+
+    /// An imported key pair plans no replacement when the configuration
+    /// asks for the key it holds: generated with its algorithm (and RSA
+    /// size), or given. The private key stays null, as Nova never hands it
+    /// out again. A configuration asking for another key still replaces it.
+    #[test]
+    fn an_imported_key_pair_is_not_replaced() {
+        use Attr::{Known as K, Null as N, Unknown as U};
+        let (ed, _) = generate_ed25519("k").unwrap();
+        let (rsa2048, _) = crate::resources::rsa_key::generate_rsa(2048, "k").unwrap();
+        let rsa4096 = rsa_line(4096);
+        let s = |v: &str| K(v.to_string());
+        let config = |public_key: Attr<String>, algorithm: Attr<String>, rsa_bits: Attr<i64>| KeypairModel {
+            name: s("k"),
+            public_key,
+            algorithm,
+            rsa_bits,
+            ..Default::default()
+        };
+        // (key in the cloud, configuration, plan: "none", "in place" or "replace")
+        let table: Vec<(&str, KeypairModel, &str)> = vec![
+            // what generated it: no change at all
+            (&rsa2048, config(N, s("rsa"), K(2048)), "none"),
+            (&rsa4096, config(N, s("rsa"), N), "none"),
+            (&ed, config(N, N, N), "none"),
+            // the default written out: the same key pair, recorded in place
+            (&rsa4096, config(N, s("rsa"), K(4096)), "in place"),
+            (&ed, config(N, s("ed25519"), N), "in place"),
+            // given: the algorithm chooses nothing
+            (&ed, config(K(ed.clone()), N, N), "none"),
+            (&rsa2048, config(K(rsa2048.clone()), N, N), "in place"),
+            (&rsa2048, config(K(format!("{rsa2048}\n")), N, N), "in place"),
+            // another key asked for
+            (&rsa2048, config(N, s("rsa"), N), "replace"),
+            (&rsa2048, config(N, N, N), "replace"),
+            (&ed, config(N, s("rsa"), N), "replace"),
+            (&rsa4096, config(N, s("rsa"), K(2048)), "replace"),
+            (&rsa2048, config(K(ed.clone()), N, N), "replace"),
+            (ECDSA, config(N, s("ed25519"), N), "replace"),
+            // unknown: never read as the same
+            (&rsa2048, config(N, U, N), "replace"),
+            (&rsa2048, config(N, s("rsa"), U), "replace"),
+        ];
+        for (key, config, want) in table {
+            let prior = imported(key);
+            assert!(prior.private_key.is_null());
+            let (planned, replace) = plan_over(&prior, &config);
+            let got = if !replace.is_empty() {
+                "replace"
+            } else if planned.to_value(&schema().ty()) == prior.to_value(&schema().ty()) {
+                "none"
+            } else {
+                "in place"
+            };
+            assert_eq!(
+                got, want,
+                "{key}: {:?}/{:?}/{:?} -> {replace:?} {planned:?}",
+                config.public_key, config.algorithm, config.rsa_bits
+            );
+            if got != "replace" {
+                assert!(planned.private_key.is_null(), "no private key invented");
+                assert_eq!(planned.fingerprint, prior.fingerprint);
+                assert_eq!(planned.algorithm, config.algorithm);
+                assert_eq!(planned.rsa_bits, config.rsa_bits);
+            }
         }
     }
 

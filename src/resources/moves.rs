@@ -31,12 +31,21 @@ pub const SOURCES: &[(&str, &str)] = &[
     ),
 ];
 
-/// That provider writes "" for a string left unset; ours writes null.
+/// That provider writes "" for a string left unset; ours writes null. Its
+/// blocks are lists (or sets) of objects, whose strings are treated alike;
+/// an object that is an attribute's value is a map (metadata, extra specs),
+/// where "" is a value like any other and stays.
 fn unset_strings_to_null(v: &mut J) {
     match v {
         J::String(s) if s.is_empty() => *v = J::Null,
-        J::Array(a) => a.iter_mut().for_each(unset_strings_to_null),
-        J::Object(o) => o.values_mut().for_each(unset_strings_to_null),
+        J::Array(a) => {
+            for e in a {
+                match e {
+                    J::Object(block) => block.values_mut().for_each(unset_strings_to_null),
+                    other => unset_strings_to_null(other),
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -65,6 +74,14 @@ fn server(s: &Map<String, J>) -> Map<String, J> {
     // user data is kept there as a hash of another kind: the first apply
     // records ours in place, as after an import
     m.remove("user_data");
+    // that provider's map has no "unset" of its own: its import writes the
+    // server's keys, {} when there are none, and an empty map and an unset
+    // one are the same to it. Ours writes null for metadata never
+    // configured (Terraform owns no keys), so {} is null here: the next
+    // plan is empty instead of `{} -> null`
+    if m.get("metadata").and_then(J::as_object).is_some_and(Map::is_empty) {
+        m.insert("metadata".into(), J::Null);
+    }
     if let Some(J::Array(nets)) = m.get_mut("network") {
         for n in nets.iter_mut().filter_map(J::as_object_mut) {
             // the name is kept (a configuration by name or by uuid plans no
@@ -282,6 +299,34 @@ mod tests {
             v.get("scheduler_hints").get("group").as_str(),
             Some("4f72629e-35e6-40de-a648-7f4ae106a7fa")
         );
+    }
+
+    /// Metadata: theirs has no unset of its own (an empty map is none);
+    /// ours is null when never configured, what the move must write for
+    /// the next plan to be empty. Keys are kept as they are.
+    #[test]
+    fn metadata_never_set_is_null() {
+        let ty = crate::resources::server::schema::schema().ty();
+        let table = [
+            (json!({}), J::Null),
+            (J::Null, J::Null),
+            (json!({"role": "web"}), json!({"role": "web"})),
+            // an empty value is a key all the same, and stays ""
+            (json!({"role": ""}), json!({"role": ""})),
+        ];
+        for (theirs, ours) in table {
+            let mut i = instance();
+            i["metadata"] = theirs.clone();
+            let s = moved_state("nova_server", "openstack_compute_instance_v2", &i).unwrap();
+            assert_eq!(s["metadata"], ours, "{theirs}");
+            let v = crate::framework::codec::from_json(&s, &ty, "", true).expect("fits");
+            assert_eq!(v.get("metadata").is_null(), ours.is_null(), "{theirs}");
+        }
+        // absent from their state: absent (null) here
+        let mut i = instance();
+        i.as_object_mut().unwrap().remove("metadata");
+        let s = moved_state("nova_server", "openstack_compute_instance_v2", &i).unwrap();
+        assert_eq!(s.get("metadata"), None);
     }
 
     /// `vendor_options` is carried over (a set of one block there, a

@@ -26,7 +26,11 @@ pub enum KeyError {
     Generate,
     #[error("the RSA key could not be encoded: {0}")]
     Encode(String),
-    #[error("it is an OpenSSH-format private key; give the RSA key in PEM form (`ssh-keygen -p -m PEM -f KEY` converts it in place, and nova_keypair with algorithm = \"rsa\" writes PEM).")]
+    #[error("it is an OpenSSH-format RSA private key; give it in PEM form (`ssh-keygen -p -m PEM -f KEY` converts an OpenSSH RSA key to PEM in place; nova_keypair with algorithm = \"rsa\" writes PEM).")]
+    OpenSshRsa,
+    #[error("it is an OpenSSH-format {0} private key, which cannot decrypt the password: the guest agent encrypts it to the public key of the server's key pair, which must be an RSA key pair, and only that pair's RSA private key (in PEM form) decrypts it. `ssh-keygen -p -m PEM` only converts an OpenSSH RSA key to PEM; it does not turn {0} keys into RSA keys. Give the server an RSA key pair (nova_keypair with algorithm = \"rsa\") and its private_key.")]
+    OpenSshNotRsa(String),
+    #[error("it is an OpenSSH-format private key that cannot be read; the password decrypts only with the RSA private key of the server's key pair, in PEM form (`ssh-keygen -p -m PEM -f KEY` converts an OpenSSH RSA key to PEM).")]
     OpenSsh,
     #[error(
         "it is an encrypted private key; give it decrypted (`openssl rsa -in KEY -out PLAIN`)."
@@ -183,11 +187,60 @@ pub fn generate_rsa(bits: i64, comment: &str) -> Result<(String, String), KeyErr
     Ok((public, pem("RSA PRIVATE KEY", pkcs1)))
 }
 
+/// The algorithm name (`ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`...)
+/// of an OpenSSH-format private key, read from its public key, which is
+/// stored unencrypted even in an encrypted key: `openssh-key-v1\0`, the
+/// cipher, KDF and KDF options, the number of keys, then the first public
+/// key, whose first field is its algorithm.
+pub fn openssh_private_key_algorithm(text: &str) -> Option<String> {
+    const BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
+    const END: &str = "-----END OPENSSH PRIVATE KEY-----";
+    let body = text.split(BEGIN).nth(1)?.split(END).next()?;
+    let b64: String = body.split_whitespace().collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .ok()?;
+    let mut rest = bytes.strip_prefix(b"openssh-key-v1\0")?;
+    fn string<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
+        let n = u32::from_be_bytes(input.get(..4)?.try_into().ok()?) as usize;
+        let s = input.get(4..4 + n)?;
+        *input = &input[4 + n..];
+        Some(s)
+    }
+    for _ in 0..3 {
+        string(&mut rest)?; // cipher, KDF, KDF options
+    }
+    rest = rest.get(4..)?; // number of keys
+    let mut public = string(&mut rest)?;
+    let name = string(&mut public)?;
+    String::from_utf8(name.to_vec()).ok()
+}
+
+/// The error for an OpenSSH-format private key: an RSA one only needs
+/// converting to PEM; one of another algorithm cannot decrypt at all.
+fn openssh_key_error(text: &str) -> KeyError {
+    match openssh_private_key_algorithm(text).as_deref() {
+        Some("ssh-rsa") => KeyError::OpenSshRsa,
+        Some(other) => KeyError::OpenSshNotRsa(
+            match other {
+                "ssh-ed25519" => "Ed25519",
+                "sk-ssh-ed25519@openssh.com" => "Ed25519 security key",
+                "ssh-dss" => "DSA",
+                o if o.starts_with("ecdsa-sha2-") => "ECDSA",
+                o if o.starts_with("sk-ecdsa-sha2-") => "ECDSA security key",
+                o => o,
+            }
+            .to_string(),
+        ),
+        None => KeyError::OpenSsh,
+    }
+}
+
 /// Reads an RSA private key in PEM form: PKCS#1 (`RSA PRIVATE KEY`) or
 /// PKCS#8 (`PRIVATE KEY`), unencrypted.
 pub fn private_key_from_pem(text: &str) -> Result<Pkcs1PrivateDecryptingKey, KeyError> {
     if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
-        return Err(KeyError::OpenSsh);
+        return Err(openssh_key_error(text));
     }
     if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
         || text.contains("Proc-Type: 4,ENCRYPTED")
@@ -363,7 +416,11 @@ mod tests {
         let (_, ed_private) = crate::resources::keypair::generate_ed25519("e").unwrap();
         let encrypted_pem = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
         for (text, want) in [
-            (ed_private.as_str(), KeyError::OpenSsh),
+            (ed_private.as_str(), KeyError::OpenSshNotRsa("Ed25519".into())),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n",
+                KeyError::OpenSsh,
+            ),
             (encrypted_pem, KeyError::Encrypted),
             ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", KeyError::Encrypted),
             ("", KeyError::NotPem),
@@ -377,6 +434,69 @@ mod tests {
             private_key_from_pem(&bogus),
             Err(KeyError::NotRsa(_))
         ));
+    }
+
+    /// An OpenSSH-format private key container around a public key whose
+    /// algorithm is `name`, with `cipher` (`none`, or `aes256-ctr` for one
+    /// with a passphrase): the part of the format the algorithm is read from.
+    fn openssh_container(name: &str, cipher: &str) -> String {
+        fn string(out: &mut Vec<u8>, s: &[u8]) {
+            out.extend((s.len() as u32).to_be_bytes());
+            out.extend_from_slice(s);
+        }
+        let mut public = Vec::new();
+        string(&mut public, name.as_bytes());
+        string(&mut public, &[1, 2, 3]);
+        let mut out = b"openssh-key-v1\0".to_vec();
+        string(&mut out, cipher.as_bytes());
+        string(&mut out, if cipher == "none" { b"none" } else { b"bcrypt" });
+        string(&mut out, b"");
+        out.extend(1u32.to_be_bytes());
+        string(&mut out, &public);
+        string(&mut out, &[0; 16]); // the (encrypted) private part
+        let b64 = base64::engine::general_purpose::STANDARD.encode(out);
+        format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{b64}\n-----END OPENSSH PRIVATE KEY-----\n")
+    }
+
+    #[test]
+    fn openssh_keys_are_told_apart_by_algorithm() {
+        let (_, ed) = crate::resources::keypair::generate_ed25519("e").unwrap();
+        let ed_wrapped = ed.replace('\n', "\r\n");
+        let rsa = openssh_container("ssh-rsa", "none");
+        let rsa_with_passphrase = openssh_container("ssh-rsa", "aes256-ctr");
+        let ecdsa = openssh_container("ecdsa-sha2-nistp256", "none");
+        let ed_with_passphrase = openssh_container("ssh-ed25519", "aes256-ctr");
+        for (text, algorithm, want) in [
+            (ed.as_str(), Some("ssh-ed25519"), KeyError::OpenSshNotRsa("Ed25519".into())),
+            (ed_wrapped.as_str(), Some("ssh-ed25519"), KeyError::OpenSshNotRsa("Ed25519".into())),
+            (ed_with_passphrase.as_str(), Some("ssh-ed25519"), KeyError::OpenSshNotRsa("Ed25519".into())),
+            (rsa.as_str(), Some("ssh-rsa"), KeyError::OpenSshRsa),
+            (rsa_with_passphrase.as_str(), Some("ssh-rsa"), KeyError::OpenSshRsa),
+            (ecdsa.as_str(), Some("ecdsa-sha2-nistp256"), KeyError::OpenSshNotRsa("ECDSA".into())),
+            // not the OpenSSH format inside the armour
+            ("-----BEGIN OPENSSH PRIVATE KEY-----\n!!\n-----END OPENSSH PRIVATE KEY-----", None, KeyError::OpenSsh),
+            ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----", None, KeyError::OpenSsh),
+        ] {
+            assert_eq!(openssh_private_key_algorithm(text).as_deref(), algorithm, "{text}");
+            assert_eq!(private_key_from_pem(text).err(), Some(want), "{text}");
+        }
+    }
+
+    /// The hints say what each key can become: an OpenSSH RSA key is
+    /// converted to PEM with ssh-keygen; an Ed25519 key cannot decrypt a
+    /// password encrypted to an RSA public key, and no ssh-keygen
+    /// conversion makes it an RSA key.
+    #[test]
+    fn openssh_hints_tell_the_truth() {
+        let rsa = KeyError::OpenSshRsa.to_string();
+        assert!(rsa.contains("RSA private key") && rsa.contains("ssh-keygen -p -m PEM -f KEY"), "{rsa}");
+        let ed = KeyError::OpenSshNotRsa("Ed25519".into()).to_string();
+        assert!(ed.contains("OpenSSH-format Ed25519 private key, which cannot decrypt the password"), "{ed}");
+        assert!(ed.contains("encrypts it to the public key of the server's key pair, which must be an RSA key pair"), "{ed}");
+        assert!(ed.contains("`ssh-keygen -p -m PEM` only converts an OpenSSH RSA key to PEM; it does not turn Ed25519 keys into RSA keys."), "{ed}");
+        assert!(ed.contains("algorithm = \"rsa\""), "{ed}");
+        // never the advice to convert the Ed25519 key itself
+        assert!(!ed.contains("converts it"), "{ed}");
     }
 
     #[test]
