@@ -670,10 +670,11 @@ def main():
     cells = {c.name: c for c in objects.CellMappingList.get_all(ctxt)}
     harness.useFixture(nova_fixtures.ServiceFixture("conductor", host="controller"))
     harness.useFixture(nova_fixtures.ServiceFixture("scheduler", host="controller"))
+    computes = {}
     for i in range(1, a.computes + 1):
         host = f"compute{i}"
         harness.useFixture(nova_fixtures.ConfPatcher(host=host))
-        harness.useFixture(nova_fixtures.ServiceFixture(
+        computes[host] = harness.useFixture(nova_fixtures.ServiceFixture(
             "compute", host=host, cell=cells["cell1"], topic_alt=compute_rpcapi.RPC_TOPIC_ALT))
     harness.useFixture(nova_fixtures.ConfPatcher(host="controller"))
     host_mapping.discover_hosts(ctxt)
@@ -692,6 +693,10 @@ def main():
     from novacloud import guest_agent
 
     compute_app = guest_agent.mounted(compute_app, guest_agent.GuestAgent())
+    # what stands in for an operator restarting a host's nova-compute (novacloud.host_ops)
+    from novacloud import host_ops
+
+    compute_app = host_ops.mounted(compute_app, host_ops.ComputeRestarts(harness, computes, cells["cell1"], "controller"))
     app = ByPort({
         ports["compute"]: compute_app,
         ports["image"]: RequestLog("image", authed(ImageAPI(glance, a.page_size or 25))),
