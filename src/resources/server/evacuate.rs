@@ -139,8 +139,14 @@ impl Action<NovaData> for EvacuateAction {
         let Some(data) = data else { return };
         if c.target_state.if_known().map(String::as_str) == Some("SHUTOFF") {
             let at = AttrPath::attr("target_state");
-            require_feature_at(data, EVACUATE_STOPPED, "target_state = \"SHUTOFF\"", at, diags)
-                .await;
+            require_feature_at(
+                data,
+                EVACUATE_STOPPED,
+                "target_state = \"SHUTOFF\"",
+                at,
+                diags,
+            )
+            .await;
         }
         match data.cloud.session.compute_version().await {
             Ok(v) => check_version(&c, v, diags),
@@ -219,7 +225,9 @@ impl Action<NovaData> for EvacuateAction {
                     .report(format!("{what}: server {id} is SHUTOFF{on}; starting"));
                 let rid = match action(data, id, &json!({"os-start": null}), dl).await {
                     Ok(rid) => rid,
-                    Err(e) => return diags.push(api_error("Cannot start the evacuated server", &e)),
+                    Err(e) => {
+                        return diags.push(api_error("Cannot start the evacuated server", &e))
+                    }
                 };
                 if let Err(e) = wait_for(data, id, &["ACTIVE"], dl, &req.stop, rid.as_deref()).await
                 {
@@ -252,6 +260,14 @@ mod tests {
 
     /// Arguments set, and the paths the errors are expected at.
     type CheckCase = (Vec<(&'static str, Value)>, Vec<&'static str>);
+    /// host, admin password, on_shared_storage, microversion; the body.
+    type BodyCase = (
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<bool>,
+        Microversion,
+        J,
+    );
 
     fn config(set: &[(&str, Value)]) -> Value {
         let mut c = Value::null_object(&EvacuateAction.schema().ty());
@@ -277,7 +293,7 @@ mod tests {
         let new = Microversion(2, 100);
         let v229 = Microversion(2, 29);
         let old = Microversion(2, 1);
-        let cases: &[(Option<&str>, Option<&str>, Option<bool>, Microversion, J)] = &[
+        let cases: &[BodyCase] = &[
             (None, None, None, new, json!({"evacuate": {}})),
             (
                 Some("compute2"),
