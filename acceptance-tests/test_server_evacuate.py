@@ -2,8 +2,11 @@
 compute service of the server's host is forced down through the admin API
 (as an operator fences a failed host), the action rebuilds the server on
 the other host with the same ID, and evacuating from a host that is up
-reports Nova's own refusal. The forced-down flag is always taken off
-again: other tests share the cloud's hosts."""
+reports Nova's own refusal; then, from an `action_trigger`, the server is
+evacuated back to its first host by name and left SHUTOFF there. A host
+comes back as an operator brings it (its nova-compute restarted, then
+forced up), always, even when the test fails: other tests share the
+cloud's hosts."""
 import pytest
 import requests
 
@@ -148,3 +151,47 @@ def test_evacuate_moves_the_server_off_a_failed_host(tf_cloud, sdk, cloud, reque
     text = flat(r)
     assert r.returncode == 1 and "on_shared_storage does not apply to this cloud" in text, text
     assert [a.action for a in sdk.compute.server_actions(sid)].count("evacuate") == 1
+
+    # from action_trigger, back to a named host, left SHUTOFF (2.95) there:
+    # fencing a host is recorded as a change of a terraform_data
+    def trigger(fenced):
+        return CONFIG + f"""
+action "nova_server_evacuate" "back" {{
+  config {{
+    server_id    = nova_server.s.id
+    host         = "{before}"
+    target_state = "SHUTOFF"
+  }}
+}}
+
+resource "terraform_data" "fenced" {{
+  input = "{fenced}"
+
+  lifecycle {{
+    action_trigger {{
+      events  = [after_update]
+      actions = [action.nova_server_evacuate.back]
+    }}
+  }}
+}}
+"""
+    tf.write(trigger("none"))
+    tf.apply()
+    assert [a.action for a in sdk.compute.server_actions(sid)].count("evacuate") == 1
+    request.addfinalizer(lambda: bring_back(sdk, cloud, other))
+    force_down(sdk, other, True)
+    try:
+        tf.write(trigger(other))
+        r = tf.apply()
+    finally:
+        bring_back(sdk, cloud, other)
+    s = sdk.compute.get_server(sid)
+    assert s.compute_host == before and s.status == "SHUTOFF", (s.compute_host, s.status)
+    assert f"evacuation: server {sid} is SHUTOFF on {before} after" in r.stdout, r.stdout
+    assert [a.action for a in sdk.compute.server_actions(sid)].count("evacuate") == 2
+    # the server's power_state (active) then plans its start, in place
+    r = tf.plan_exit()
+    assert r.returncode == 2 and "1 to change" in r.stdout and "power_state" in r.stdout, r.stdout
+    tf.apply()
+    assert sdk.compute.get_server(sid).status == "ACTIVE"
+    assert tf.plan_exit().returncode == 0
