@@ -19,7 +19,7 @@ use serde_json::{json, Value as J};
 use super::day2::{action_failure, deadline, server_id, timeout, watch_migrations};
 use super::{action, wait_error, wait_for};
 use crate::client::microversion::{EVACUATE_NO_SHARED_STORAGE, EVACUATE_STOPPED};
-use crate::client::waiter::Observed;
+use crate::client::waiter::{action_finished, failed_action, read_action, Observed};
 use crate::client::{wire, Microversion};
 use crate::configured::NovaData;
 use crate::framework::model::decode;
@@ -190,9 +190,40 @@ impl Action<NovaData> for EvacuateAction {
             "{what}: accepted; waiting for {expected} on another host"
         ));
         // ACTIVE too: a scheduling failure leaves the server as it was, with
-        // a failed instance action that says why
+        // a failed instance action that says why. Nova shows the rebuilt
+        // server settled a moment before it moves it to the new host: a
+        // server still on its old host is waited for again until the
+        // instance action has finished (or failed).
+        let settle = async {
+            loop {
+                let waited = wait_for(
+                    data,
+                    id,
+                    &["ACTIVE", "SHUTOFF"],
+                    dl,
+                    &req.stop,
+                    rid.as_deref(),
+                )
+                .await;
+                let Ok(Observed::Settled(s)) = &waited else {
+                    return waited;
+                };
+                if from.is_none() || host_of(s) != from {
+                    return waited;
+                }
+                let running = match rid.as_deref() {
+                    Some(r) => read_action(&data.cloud, id, r, dl)
+                        .await
+                        .is_some_and(|a| failed_action(&a, s).is_none() && !action_finished(&a)),
+                    None => false,
+                };
+                if !running {
+                    return waited;
+                }
+            }
+        };
         let waited = tokio::select! {
-            r = wait_for(data, id, &["ACTIVE", "SHUTOFF"], dl, &req.stop, rid.as_deref()) => r,
+            r = settle => r,
             _ = watch_migrations(data, id, false, what, &req.progress) => unreachable!("the watch never ends"),
         };
         let server = match waited {
@@ -475,6 +506,132 @@ mod tests {
             };
             assert_eq!(paths(&d), want, "{shared:?} {v}");
         }
+    }
+
+    /// A mock cloud where the evacuated server shows ACTIVE, no task, on
+    /// its old host for `window` reads after the request (as Nova shows it
+    /// a moment before it moves it), then SHUTOFF on `to`; the instance
+    /// action has finished from then on. The action's diagnostics and
+    /// progress.
+    async fn invoke_on_mock(window: usize, to: &'static str) -> (Diagnostics, Vec<String>) {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use wiremock::matchers::{method, path, path_regex};
+        use wiremock::{Mock, Request, ResponseTemplate};
+
+        let (server, cloud) = crate::client::batch::tests::mock_cloud().await;
+        crate::client::testing::version_document(&server, "/v2.1", "2.96").await;
+        let posted = Arc::new(AtomicBool::new(false));
+        let reads = Arc::new(AtomicUsize::new(0));
+        let doc = {
+            let (posted, reads) = (posted.clone(), reads.clone());
+            move || {
+                let moved =
+                    posted.load(Ordering::SeqCst) && reads.fetch_add(1, Ordering::SeqCst) >= window;
+                let (status, host) = if moved {
+                    ("SHUTOFF", to)
+                } else {
+                    ("ACTIVE", "c1")
+                };
+                json!({"id": ID, "status": status, "OS-EXT-STS:task_state": null,
+                       "OS-EXT-SRV-ATTR:host": host})
+            }
+        };
+        let one = doc.clone();
+        Mock::given(method("GET"))
+            .and(path(format!("/v2.1/servers/{ID}")))
+            .respond_with(move |_: &Request| {
+                ResponseTemplate::new(200).set_body_json(json!({"server": one()}))
+            })
+            .mount(&server)
+            .await;
+        let listed = doc.clone();
+        Mock::given(method("GET"))
+            .and(path("/v2.1/servers/detail"))
+            .respond_with(move |_: &Request| {
+                ResponseTemplate::new(200).set_body_json(json!({"servers": [listed()]}))
+            })
+            .mount(&server)
+            .await;
+        let p = posted.clone();
+        Mock::given(method("POST"))
+            .and(path(format!("/v2.1/servers/{ID}/action")))
+            .respond_with(move |r: &Request| {
+                assert_eq!(
+                    serde_json::from_slice::<J>(&r.body).unwrap(),
+                    json!({"evacuate": {}})
+                );
+                p.store(true, Ordering::SeqCst);
+                ResponseTemplate::new(200).insert_header("x-openstack-request-id", "req-1")
+            })
+            .mount(&server)
+            .await;
+        let r = reads.clone();
+        Mock::given(method("GET"))
+            .and(path(format!("/v2.1/servers/{ID}/os-instance-actions/req-1")))
+            .respond_with(move |_: &Request| {
+                let done = r.load(Ordering::SeqCst) > window;
+                let finish = if done { json!("2026-12-01T00:00:00") } else { J::Null };
+                ResponseTemplate::new(200).set_body_json(json!({"instanceAction": {
+                    "action": "evacuate", "events": [
+                        {"event": "compute_rebuild_instance", "result": if done { json!("Success") } else { J::Null },
+                         "finish_time": finish}]}}))
+            })
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path_regex("^/v2.1/os-migrations"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"migrations": []})))
+            .mount(&server)
+            .await;
+        let data = NovaData::new(cloud);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let req = InvokeRequest {
+            config: config(&[("server_id", Value::string(ID))]),
+            stop: StopSignal::default(),
+            progress: Progress::new(tx),
+        };
+        let mut d = Diagnostics::default();
+        EvacuateAction.invoke(&data, req, &mut d).await;
+        let mut lines = vec![];
+        while let Ok(l) = rx.try_recv() {
+            lines.push(l);
+        }
+        (d, lines)
+    }
+
+    /// The server shown settled on its old host while the instance action
+    /// runs is waited for again, until it is on the new one.
+    #[tokio::test]
+    async fn a_server_settled_on_its_old_host_is_waited_for_until_it_moves() {
+        let (d, lines) = invoke_on_mock(2, "c2").await;
+        assert!(d.0.is_empty(), "{d:?}");
+        assert_eq!(
+            lines.first().unwrap(),
+            &format!("evacuation: server {ID} from c1")
+        );
+        let last = lines.last().unwrap();
+        assert!(
+            last.starts_with(&format!("evacuation: server {ID} is SHUTOFF on c2 after")),
+            "{lines:?}"
+        );
+    }
+
+    /// An evacuation Nova finished with the server where it was is an
+    /// error, not a success.
+    #[tokio::test]
+    async fn a_finished_evacuation_that_did_not_move_the_server_is_an_error() {
+        let (d, _) = invoke_on_mock(1, "c1").await;
+        let e: Vec<String> =
+            d.0.iter()
+                .map(|x| format!("{}: {}", x.summary, x.detail))
+                .collect();
+        assert_eq!(
+            e,
+            vec![format!(
+                "The evacuation did not move the server: Server {ID} is still on c1 after the evacuation."
+            )]
+        );
     }
 
     #[test]
