@@ -3,7 +3,8 @@ compute service of the server's host is forced down through the admin API
 (as an operator fences a failed host), the action rebuilds the server on
 the other host with the same ID, and evacuating from a host that is up
 reports Nova's own refusal; then, from an `action_trigger`, the server is
-evacuated back to its first host by name and left SHUTOFF there. A host
+evacuated back to its first host by name and left SHUTOFF there; an
+evacuation the new host fails ends with Nova's reason. A host
 comes back as an operator brings it (its nova-compute restarted, then
 forced up), always, even when the test fails: other tests share the
 cloud's hosts."""
@@ -195,3 +196,18 @@ resource "terraform_data" "fenced" {{
     tf.apply()
     assert sdk.compute.get_server(sid).status == "ACTIVE"
     assert tf.plan_exit().returncode == 0
+
+    # a host that fails to build the server: the wait ends with Nova's reason
+    # (the failed event of the evacuation's instance action)
+    sdk.compute.set_server_metadata(sid, **{"test-fail-actions": "spawn"})
+    request.addfinalizer(lambda: bring_back(sdk, cloud, before))
+    force_down(sdk, before, True)
+    try:
+        r = tf.apply("-invoke=action.nova_server_evacuate.x", check=False)
+    finally:
+        bring_back(sdk, cloud, before)
+    text = flat(r)
+    assert r.returncode == 1, text
+    assert "The evacuation did not finish" in text, text
+    assert "spawn failed on the compute host (test-fail-actions)" in text, text
+    assert sdk.compute.get_server(sid).status == "ERROR"

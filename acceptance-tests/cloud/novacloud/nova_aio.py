@@ -223,8 +223,9 @@ def install_fixtures(harness, spawn_delay):
     # A compute host that fails chosen actions, as a broken hypervisor
     # does: a server whose metadata has `test-fail-actions` (a comma list of
     # driver calls: detach_volume, attach_volume, detach_interface, power_off,
-    # resize) gets an error from the virt driver for those calls, and Nova
-    # records the failure in the instance action's events.
+    # resize, spawn) gets an error from the virt driver for those calls, and
+    # Nova records the failure in the instance action's events (spawn: set
+    # on a running server, its rebuild or evacuation fails on the host).
     from nova import exception as nova_exc
     from nova.virt import fake as fake_driver
 
@@ -239,7 +240,8 @@ def install_fixtures(harness, spawn_delay):
         return call
 
     for name, attr in [("attach_volume", "attach_volume"), ("detach_interface", "detach_interface"),
-                       ("power_off", "power_off"), ("resize", "migrate_disk_and_power_off")]:
+                       ("power_off", "power_off"), ("resize", "migrate_disk_and_power_off"),
+                       ("spawn", "spawn")]:
         harness.stub_out(f"nova.virt.fake.FakeDriver.{attr}",
                          failing(name, getattr(fake_driver.FakeDriver, attr)))
     # all hosts share one process here, so Nova skips the driver's detach
