@@ -154,6 +154,7 @@ impl Provider for NovaProvider {
             Arc::new(crate::resources::server::day2::RescueAction),
             Arc::new(crate::resources::server::day2::SnapshotAction),
             Arc::new(crate::resources::server::day2::MigrateAction),
+            Arc::new(crate::resources::server::evacuate::EvacuateAction),
         ]
     }
 

@@ -82,6 +82,12 @@ pub const BDM_VOLUME_TYPE: Microversion = Microversion(2, 67);
 pub const LIVE_MIGRATE_AUTO: Microversion = Microversion(2, 25);
 /// Cold migration to a named `host`.
 pub const MIGRATE_HOST: Microversion = Microversion(2, 56);
+/// From here an evacuation takes no `onSharedStorage` (Nova finds out
+/// whether the disks are shared; before, the request must say).
+pub const EVACUATE_NO_SHARED_STORAGE: Microversion = Microversion(2, 14);
+/// From here an evacuated server is left SHUTOFF on its new host (before,
+/// it kept the state it had: ACTIVE or SHUTOFF).
+pub const EVACUATE_STOPPED: Microversion = Microversion(2, 95);
 /// `locked_reason` when locking a server, and shown in server views.
 pub const SERVER_LOCKED_REASON: Microversion = Microversion(2, 73);
 /// `host` / `hypervisor_hostname` at create.

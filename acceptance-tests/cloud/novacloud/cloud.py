@@ -620,6 +620,8 @@ def cmd_start(a):
             "console_proxy_url": console_proxy_url(p),
             # POST {guest_agent_url}/servers/{id}/password: a guest sets its password (novacloud/guest_agent.py)
             "guest_agent_url": url(p["compute"], "/_guest"),
+            # POST {host_ops_url}/computes/{host}/restart: an operator restarts a host's nova-compute (novacloud/host_ops.py)
+            "host_ops_url": url(p["compute"], "/_ops"),
             "region": REGION,
             "admin": {"user": "admin", "password": ADMIN_PASSWORD, "project": "admin"},
             "demo": {"user": "demo", "password": DEMO_PASSWORD, "project": "demo"},

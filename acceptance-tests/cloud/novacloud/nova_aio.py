@@ -223,8 +223,9 @@ def install_fixtures(harness, spawn_delay):
     # A compute host that fails chosen actions, as a broken hypervisor
     # does: a server whose metadata has `test-fail-actions` (a comma list of
     # driver calls: detach_volume, attach_volume, detach_interface, power_off,
-    # resize) gets an error from the virt driver for those calls, and Nova
-    # records the failure in the instance action's events.
+    # resize, spawn) gets an error from the virt driver for those calls, and
+    # Nova records the failure in the instance action's events (spawn: set
+    # on a running server, its rebuild or evacuation fails on the host).
     from nova import exception as nova_exc
     from nova.virt import fake as fake_driver
 
@@ -239,7 +240,8 @@ def install_fixtures(harness, spawn_delay):
         return call
 
     for name, attr in [("attach_volume", "attach_volume"), ("detach_interface", "detach_interface"),
-                       ("power_off", "power_off"), ("resize", "migrate_disk_and_power_off")]:
+                       ("power_off", "power_off"), ("resize", "migrate_disk_and_power_off"),
+                       ("spawn", "spawn")]:
         harness.stub_out(f"nova.virt.fake.FakeDriver.{attr}",
                          failing(name, getattr(fake_driver.FakeDriver, attr)))
     # all hosts share one process here, so Nova skips the driver's detach
@@ -675,10 +677,11 @@ def main():
     cells = {c.name: c for c in objects.CellMappingList.get_all(ctxt)}
     harness.useFixture(nova_fixtures.ServiceFixture("conductor", host="controller"))
     harness.useFixture(nova_fixtures.ServiceFixture("scheduler", host="controller"))
+    computes = {}
     for i in range(1, a.computes + 1):
         host = f"compute{i}"
         harness.useFixture(nova_fixtures.ConfPatcher(host=host))
-        harness.useFixture(nova_fixtures.ServiceFixture(
+        computes[host] = harness.useFixture(nova_fixtures.ServiceFixture(
             "compute", host=host, cell=cells["cell1"], topic_alt=compute_rpcapi.RPC_TOPIC_ALT))
     harness.useFixture(nova_fixtures.ConfPatcher(host="controller"))
     host_mapping.discover_hosts(ctxt)
@@ -697,6 +700,10 @@ def main():
     from novacloud import guest_agent
 
     compute_app = guest_agent.mounted(compute_app, guest_agent.GuestAgent())
+    # what stands in for an operator restarting a host's nova-compute (novacloud.host_ops)
+    from novacloud import host_ops
+
+    compute_app = host_ops.mounted(compute_app, host_ops.ComputeRestarts(harness, computes, cells["cell1"], "controller"))
     app = ByPort({
         ports["compute"]: compute_app,
         ports["image"]: RequestLog("image", authed(ImageAPI(glance, a.page_size or 25))),

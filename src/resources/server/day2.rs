@@ -32,14 +32,14 @@ const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(10 * 60);
 /// How often progress (image status, migrations) is looked at.
 const PROGRESS_EVERY: StdDuration = StdDuration::from_secs(1);
 
-fn server_id() -> Attribute {
+pub(super) fn server_id() -> Attribute {
     Attribute::string("server_id")
         .required()
         .validate(Uuid)
         .description("The server.")
 }
 
-fn timeout(what: &str) -> Attribute {
+pub(super) fn timeout(what: &str) -> Attribute {
     Attribute::string("timeout")
         .optional()
         .validate(Duration)
@@ -49,7 +49,7 @@ fn timeout(what: &str) -> Attribute {
 }
 
 /// The deadline of a `timeout` such as `5m` (10 minutes when not set).
-fn deadline(timeout: &Attr<String>) -> Instant {
+pub(super) fn deadline(timeout: &Attr<String>) -> Instant {
     let t = timeout
         .as_deref()
         .and_then(parse_duration)
@@ -79,7 +79,7 @@ fn only_with<T>(
 /// After a wait ended well: the instance action of `rid`, when it has a
 /// failed event, as Nova's own reason (a migration that went back to
 /// ACTIVE on its source host ends like one that succeeded).
-async fn action_failure(
+pub(super) async fn action_failure(
     data: &NovaData,
     id: &str,
     rid: Option<&str>,
@@ -560,10 +560,17 @@ pub fn migration_line(m: &J) -> String {
 pub struct MigrateAction;
 
 /// Reports the server's migrations as they change, forever (the caller
-/// stops it): the live migration in progress (`/servers/{id}/migrations`)
-/// or, for a cold one, the newest of `/os-migrations` for the server (an
-/// admin listing; nothing is reported where policy hides it).
-async fn watch_migrations(data: &NovaData, id: &str, live: bool, progress: &Progress) {
+/// stops it), each line after `label`: the live migration in progress
+/// (`/servers/{id}/migrations`) or, for a cold one or an evacuation, the
+/// newest of `/os-migrations` for the server (an admin listing; nothing is
+/// reported where policy hides it).
+pub(super) async fn watch_migrations(
+    data: &NovaData,
+    id: &str,
+    live: bool,
+    label: &str,
+    progress: &Progress,
+) {
     let path = if live {
         format!("/servers/{id}/migrations")
     } else {
@@ -583,10 +590,7 @@ async fn watch_migrations(data: &NovaData, id: &str, live: bool, progress: &Prog
         if let Some(m) = newest {
             let line = migration_line(&m);
             if line != last {
-                progress.report(format!(
-                    "{}: {line}",
-                    if live { "live migration" } else { "migration" }
-                ));
+                progress.report(format!("{label}: {line}"));
                 last = line;
             }
         }
@@ -673,7 +677,7 @@ impl Action<NovaData> for MigrateAction {
         ));
         let waited = tokio::select! {
             r = wait_for(data, id, targets, dl, &req.stop, rid.as_deref()) => r,
-            _ = watch_migrations(data, id, live, &req.progress) => unreachable!("the watch never ends"),
+            _ = watch_migrations(data, id, live, what, &req.progress) => unreachable!("the watch never ends"),
         };
         let status = match waited {
             Ok(crate::client::waiter::Observed::Settled(s)) => {

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod day2;
+pub mod evacuate;
 pub mod lookups;
 pub mod model;
 pub mod networks;
