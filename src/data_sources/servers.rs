@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::client::{batch, documents, Service};
+use crate::client::{batch, documents, ApiError, Service};
 use crate::configured::NovaData;
 use crate::framework::model::{decode, Model};
 use crate::framework::validators::{OneOf, StringLength};
@@ -225,28 +225,37 @@ pub async fn matching_up_to(
             .map_err(|e| api_error("Cannot filter by tags", &e))?;
     }
     let zone = c.availability_zone.as_deref();
-    let in_zone =
-        |s: &serde_json::Value| zone.is_none_or(|z| s["OS-EXT-AZ:availability_zone"] == z);
     let mut path = query(c);
     if limit.is_some() {
         let sep = if path.contains('?') { '&' } else { '?' };
         path = format!("{path}{sep}{BY_NAME}");
     }
-    let enough = |so_far: &[serde_json::Value]| {
-        limit.is_some_and(|n| so_far.iter().filter(|s| in_zone(s)).count() >= n)
+    // each page's servers read into their typed form as it arrives, those
+    // of other zones left out: ten thousand servers are never held whole
+    // as parsed JSON
+    let read = |s: serde_json::Value| -> Option<Result<documents::Server, ApiError>> {
+        match documents::parse::<documents::Server>("server", &s) {
+            Ok(server) => zone
+                .is_none_or(|z| server.availability_zone.as_deref() == Some(z))
+                .then_some(Ok(server)),
+            Err(e) => Some(Err(e)),
+        }
     };
-    let all = batch::list_while(&data.cloud, Service::Compute, &path, "servers", |so_far| {
-        !enough(so_far)
-    })
+    let enough =
+        |so_far: &[Result<documents::Server, ApiError>]| limit.is_some_and(|n| so_far.len() >= n);
+    let all = batch::list_mapped(
+        &data.cloud,
+        Service::Compute,
+        &path,
+        "servers",
+        read,
+        |so_far| !enough(so_far),
+    )
     .await
     .map_err(|e| api_error("Cannot list servers", &e))?;
-    let mut found = Vec::new();
-    for s in &all {
-        let server: documents::Server =
-            documents::parse("server", s).map_err(|e| api_error("Cannot read servers", &e))?;
-        if zone.is_none_or(|z| server.availability_zone.as_deref() == Some(z)) {
-            found.push(server);
-        }
+    let mut found = Vec::with_capacity(all.len());
+    for s in all {
+        found.push(s.map_err(|e| api_error("Cannot read servers", &e))?);
     }
     found.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     if let Some(n) = limit {
