@@ -728,9 +728,11 @@ pub(crate) mod tests {
             crate::client::testing::keystone_catalog_cloud(&server, services, None, None).await;
         Mock::given(method("GET"))
             .and(path("/v2.1/servers/detail"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
-                serde_json::json!({"servers": [{"id": "a", "status": "ACTIVE"}]}),
-            ))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(
+                    serde_json::json!({"servers": [{"id": "a", "status": "ACTIVE"}]}),
+                ),
+            )
             .mount(&server)
             .await;
         let mut ports = Mock::given(method("GET"))
@@ -740,20 +742,24 @@ pub(crate) mod tests {
             ports = ports.and(query_param("fields", f));
         }
         ports
-            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ports": [
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"ports": [
                 {"id": "p1", "network_id": "n1", "mac_address": "fa:16:3e:00:00:01",
                  "fixed_ips": [{"subnet_id": "s1", "ip_address": "10.0.0.5"}],
                  "status": "ACTIVE", "device_id": "a"},
                 {"id": "p2", "network_id": "n1", "mac_address": "fa:16:3e:00:00:02",
-                 "fixed_ips": [], "status": "DOWN", "device_id": ""}]})))
+                 "fixed_ips": [], "status": "DOWN", "device_id": ""}]})),
+            )
             .expect(1)
             .mount(&server)
             .await;
         Mock::given(method("GET"))
             .and(path("/v2.1/servers/b/os-interface"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
-                serde_json::json!({"interfaceAttachments": [{"port_id": "pb"}]}),
-            ))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(
+                    serde_json::json!({"interfaceAttachments": [{"port_id": "pb"}]}),
+                ),
+            )
             .expect(1)
             .mount(&server)
             .await;

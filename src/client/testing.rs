@@ -29,7 +29,8 @@ pub async fn keystone_catalog_cloud(
     region: Option<&str>,
     times: Option<u64>,
 ) -> Cloud {
-    let catalog = json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": services}});
+    let catalog =
+        json!({"token": {"project": {"id": "p"}, "user": {"id": "u"}, "catalog": services}});
     let auth = Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
         .respond_with(

@@ -223,7 +223,11 @@ mod tests {
             (Value::string(rsa.clone()), 0, ""),
             // not known yet (from a resource created in this run): not judged
             (Value::Unknown, 0, ""),
-            (Value::string(ed.clone()), 1, "OpenSSH-format Ed25519 private key, which cannot decrypt"),
+            (
+                Value::string(ed.clone()),
+                1,
+                "OpenSSH-format Ed25519 private key, which cannot decrypt",
+            ),
             (Value::string("hunter2"), 1, "not a PEM private key"),
         ] {
             let mut d = Diagnostics::default();
@@ -253,9 +257,24 @@ mod tests {
         // (server_id, private_key, timeout, attributes named)
         let table: Vec<(Value, Value, Value, Vec<&str>)> = vec![
             (s(ID), s(&rsa), Value::Null, vec![]),
-            (s("nope"), s("hunter2"), Value::Null, vec!["server_id", "private_key"]),
-            (s("nope"), s(&ed), s("soon"), vec!["server_id", "timeout", "private_key"]),
-            (s(ID), s("hunter2"), s("soon"), vec!["timeout", "private_key"]),
+            (
+                s("nope"),
+                s("hunter2"),
+                Value::Null,
+                vec!["server_id", "private_key"],
+            ),
+            (
+                s("nope"),
+                s(&ed),
+                s("soon"),
+                vec!["server_id", "timeout", "private_key"],
+            ),
+            (
+                s(ID),
+                s("hunter2"),
+                s("soon"),
+                vec!["timeout", "private_key"],
+            ),
             (s("nope"), s(&rsa), s("-1m"), vec!["server_id", "timeout"]),
             // unknown values are not judged at validation; the rest is
             (u(), s("hunter2"), s("soon"), vec!["timeout", "private_key"]),
@@ -263,14 +282,18 @@ mod tests {
             (u(), u(), u(), vec![]),
         ];
         for (server_id, private_key, timeout, want) in table {
-            let cfg = Dynamic::encode(&config(server_id.clone(), private_key.clone(), timeout.clone()), &ty);
+            let cfg = Dynamic::encode(
+                &config(server_id.clone(), private_key.clone(), timeout.clone()),
+                &ty,
+            );
             let d = rt.validate_ephemeral_config("nova_server_password", &cfg);
             let at: Vec<String> = d
                 .iter()
                 .map(|e| e.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
                 .collect();
             assert_eq!(at, want, "validate {server_id:?} {timeout:?}: {d:?}");
-            let known = !server_id.is_unknown() && !private_key.is_unknown() && !timeout.is_unknown();
+            let known =
+                !server_id.is_unknown() && !private_key.is_unknown() && !timeout.is_unknown();
             if known && !want.is_empty() {
                 // the provider is not even configured: the checks come first
                 let o = rt.open_ephemeral("nova_server_password", &cfg).await;

@@ -811,14 +811,39 @@ mod tests {
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
         // (public key, what it is, recovered algorithm and rsa_bits)
         // (public key, algorithm and size, recovered algorithm, recovered rsa_bits)
-        type Case = (String, Option<(&'static str, Option<i64>)>, Attr<String>, Attr<i64>);
+        type Case = (
+            String,
+            Option<(&'static str, Option<i64>)>,
+            Attr<String>,
+            Attr<i64>,
+        );
         let table: Vec<Case> = vec![
             (ed.clone(), Some(("ed25519", None)), N, N),
             (format!("{ed}\n"), Some(("ed25519", None)), N, N),
-            (rsa2048.clone(), Some(("rsa", Some(2048))), K("rsa".into()), K(2048)),
-            (rsa_line(4096), Some(("rsa", Some(4096))), K("rsa".into()), N),
-            (rsa_line(3072), Some(("rsa", Some(3072))), K("rsa".into()), K(3072)),
-            (nova_1024.into(), Some(("rsa", Some(1024))), K("rsa".into()), K(1024)),
+            (
+                rsa2048.clone(),
+                Some(("rsa", Some(2048))),
+                K("rsa".into()),
+                K(2048),
+            ),
+            (
+                rsa_line(4096),
+                Some(("rsa", Some(4096))),
+                K("rsa".into()),
+                N,
+            ),
+            (
+                rsa_line(3072),
+                Some(("rsa", Some(3072))),
+                K("rsa".into()),
+                K(3072),
+            ),
+            (
+                nova_1024.into(),
+                Some(("rsa", Some(1024))),
+                K("rsa".into()),
+                K(1024),
+            ),
             (ECDSA.into(), None, N, N),
             (cert.into(), None, N, N),
             ("ssh-rsa !!!!".into(), None, N, N),
@@ -835,7 +860,13 @@ mod tests {
         use Attr::{Known as K, Null as N, Unknown as U};
         let (rsa2048, _) = crate::resources::rsa_key::generate_rsa(2048, "r").unwrap();
         // (public key, algorithm and rsa_bits before, after)
-        type Case = (Attr<String>, Attr<String>, Attr<i64>, Attr<String>, Attr<i64>);
+        type Case = (
+            Attr<String>,
+            Attr<String>,
+            Attr<i64>,
+            Attr<String>,
+            Attr<i64>,
+        );
         let table: Vec<Case> = vec![
             (K(rsa2048.clone()), N, N, K("rsa".into()), K(2048)),
             // written already (a configuration's spelling): kept
@@ -853,7 +884,11 @@ mod tests {
                 ..Default::default()
             };
             recover_algorithm(&mut m);
-            assert_eq!((m.algorithm, m.rsa_bits), (want_a, want_b), "{public_key:?}");
+            assert_eq!(
+                (m.algorithm, m.rsa_bits),
+                (want_a, want_b),
+                "{public_key:?}"
+            );
             assert!(m.private_key.is_null(), "a private key is never invented");
         }
     }
@@ -868,7 +903,9 @@ mod tests {
         };
         let imported = m.public_key.is_null() && m.private_key.is_null();
         flatten(
-            &doc(json!({"name": "k", "public_key": public_key, "fingerprint": "f", "type": "ssh", "user_id": "u"})),
+            &doc(
+                json!({"name": "k", "public_key": public_key, "fingerprint": "f", "type": "ssh", "user_id": "u"}),
+            ),
             &mut m,
         );
         assert!(imported);
@@ -907,7 +944,11 @@ mod tests {
             .unwrap()
             .block_on(Keypair.plan(None, &req, &mut resp));
         assert!(!resp.diags.has_errors(), "{:?}", resp.diags);
-        let replace = resp.requires_replace.iter().map(|p| p.to_string()).collect();
+        let replace = resp
+            .requires_replace
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         (KeypairModel::from_value(&resp.planned).unwrap(), replace)
     }
 
@@ -922,13 +963,14 @@ mod tests {
         let (rsa2048, _) = crate::resources::rsa_key::generate_rsa(2048, "k").unwrap();
         let rsa4096 = rsa_line(4096);
         let s = |v: &str| K(v.to_string());
-        let config = |public_key: Attr<String>, algorithm: Attr<String>, rsa_bits: Attr<i64>| KeypairModel {
-            name: s("k"),
-            public_key,
-            algorithm,
-            rsa_bits,
-            ..Default::default()
-        };
+        let config =
+            |public_key: Attr<String>, algorithm: Attr<String>, rsa_bits: Attr<i64>| KeypairModel {
+                name: s("k"),
+                public_key,
+                algorithm,
+                rsa_bits,
+                ..Default::default()
+            };
         // (key in the cloud, configuration, plan: "none", "in place" or "replace")
         let table: Vec<(&str, KeypairModel, &str)> = vec![
             // what generated it: no change at all
@@ -941,7 +983,11 @@ mod tests {
             // given: the algorithm chooses nothing
             (&ed, config(K(ed.clone()), N, N), "none"),
             (&rsa2048, config(K(rsa2048.clone()), N, N), "in place"),
-            (&rsa2048, config(K(format!("{rsa2048}\n")), N, N), "in place"),
+            (
+                &rsa2048,
+                config(K(format!("{rsa2048}\n")), N, N),
+                "in place",
+            ),
             // another key asked for
             (&rsa2048, config(N, s("rsa"), N), "replace"),
             (&rsa2048, config(N, N, N), "replace"),

@@ -79,7 +79,10 @@ fn server(s: &Map<String, J>) -> Map<String, J> {
     // one are the same to it. Ours writes null for metadata never
     // configured (Terraform owns no keys), so {} is null here: the next
     // plan is empty instead of `{} -> null`
-    if m.get("metadata").and_then(J::as_object).is_some_and(Map::is_empty) {
+    if m.get("metadata")
+        .and_then(J::as_object)
+        .is_some_and(Map::is_empty)
+    {
         m.insert("metadata".into(), J::Null);
     }
     if let Some(J::Array(nets)) = m.get_mut("network") {

@@ -197,9 +197,7 @@ pub fn openssh_private_key_algorithm(text: &str) -> Option<String> {
     const END: &str = "-----END OPENSSH PRIVATE KEY-----";
     let body = text.split(BEGIN).nth(1)?.split(END).next()?;
     let b64: String = body.split_whitespace().collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     let mut rest = bytes.strip_prefix(b"openssh-key-v1\0")?;
     fn string<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
         let n = u32::from_be_bytes(input.get(..4)?.try_into().ok()?) as usize;
@@ -489,9 +487,15 @@ mod tests {
     #[test]
     fn openssh_hints_tell_the_truth() {
         let rsa = KeyError::OpenSshRsa.to_string();
-        assert!(rsa.contains("RSA private key") && rsa.contains("ssh-keygen -p -m PEM -f KEY"), "{rsa}");
+        assert!(
+            rsa.contains("RSA private key") && rsa.contains("ssh-keygen -p -m PEM -f KEY"),
+            "{rsa}"
+        );
         let ed = KeyError::OpenSshNotRsa("Ed25519".into()).to_string();
-        assert!(ed.contains("OpenSSH-format Ed25519 private key, which cannot decrypt the password"), "{ed}");
+        assert!(
+            ed.contains("OpenSSH-format Ed25519 private key, which cannot decrypt the password"),
+            "{ed}"
+        );
         assert!(ed.contains("encrypts it to the public key of the server's key pair, which must be an RSA key pair"), "{ed}");
         assert!(ed.contains("`ssh-keygen -p -m PEM` only converts an OpenSSH RSA key to PEM; it does not turn Ed25519 keys into RSA keys."), "{ed}");
         assert!(ed.contains("algorithm = \"rsa\""), "{ed}");
