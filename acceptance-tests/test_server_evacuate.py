@@ -211,3 +211,52 @@ resource "terraform_data" "fenced" {{
     assert "The evacuation did not finish" in text, text
     assert "spawn failed on the compute host (test-fail-actions)" in text, text
     assert sdk.compute.get_server(sid).status == "ERROR"
+
+
+def test_a_server_evacuated_from_error_ends_in_the_target_state(tf_cloud, sdk, cloud, request):
+    """Nova (2.95+) ignores the target state of a server evacuated from
+    ERROR and rebuilds it running: with target_state = "SHUTOFF" the action
+    stops it on its new host, instead of failing after the evacuation."""
+    tf = tf_cloud
+    tf.write(PROVIDER_BLOCK + f"""
+provider "nova" {{}}
+
+resource "nova_server" "s" {{
+  name         = "tf-acc-evacuate-error"
+  image_id     = "{CIRROS}"
+  flavor_id    = "42"
+  network_mode = "none"
+  force_delete = true
+}}
+
+action "nova_server_evacuate" "x" {{
+  config {{
+    server_id    = nova_server.s.id
+    target_state = "SHUTOFF"
+  }}
+}}
+""")
+    tf.init()
+    tf.apply()
+    sid = tf.resources()["nova_server.s"]["values"]["id"]
+    request.addfinalizer(lambda: (tf.destroy(check=False), purge_soft_deleted(sdk, [sid])))
+    before = sdk.compute.get_server(sid).compute_host
+    other = "compute2" if before == "compute1" else "compute1"
+    r = sdk.compute.post(f"/servers/{sid}/action", json={"os-resetState": {"state": "error"}})
+    assert r.status_code == 202, r.text
+    assert sdk.compute.get_server(sid).status == "ERROR"
+
+    request.addfinalizer(lambda: bring_back(sdk, cloud, before))
+    force_down(sdk, before, True)
+    try:
+        r = tf.apply("-invoke=action.nova_server_evacuate.x", check=False)
+    finally:
+        bring_back(sdk, cloud, before)
+    text = flat(r)
+    assert r.returncode == 0, text
+    assert "evacuation: accepted; waiting for ACTIVE on another host" in text, text
+    assert f"evacuation: server {sid} is ACTIVE on {other}; stopping" in text, text
+    assert f"evacuation: server {sid} is SHUTOFF on {other} after" in text, text
+    s = sdk.compute.get_server(sid)
+    assert (s.compute_host, s.status) == (other, "SHUTOFF"), (s.compute_host, s.status)
+    assert [a.action for a in sdk.compute.server_actions(sid)].count("evacuate") == 1

@@ -176,6 +176,16 @@ ephemeral "nova_server_password" "p" {
   server_id   = "7a9e4c2e-0f7e-4a37-9e3c-1b8b1e0c9d11"
   private_key = "not a key"
 }
+
+# `openssl genpkey -algorithm ed25519`: PEM, but no RSA key
+ephemeral "nova_server_password" "ed" {
+  server_id   = "7a9e4c2e-0f7e-4a37-9e3c-1b8b1e0c9d11"
+  private_key = <<EOT
+    -----BEGIN PRIVATE KEY-----
+    MC4CAQAwBQYDK2VwBCIEIHS13nM+FymO5B+1/XUnOGptTsXeC73gp3J9OsTNS81K
+    -----END PRIVATE KEY-----
+    EOT
+}
 """)
     tf.init()
     r = tf.run("validate", "-no-color", check=False)
@@ -185,6 +195,9 @@ ephemeral "nova_server_password" "p" {
     assert "with public_key given nothing is generated, so leave algorithm out" in err, err
     assert "rsa_bits must be 2048 or 4096, not 1024" in err, err
     assert "private_key: it is not a PEM private key" in err, err
+    # named for what it is, however it is indented
+    assert "private_key: it is a PEM Ed25519 private key, which cannot decrypt the password" in err, err
+    assert "aws-lc" not in err and "WrongAlgorithm" not in err, err
 
 
 def test_every_bad_argument_reported_in_one_run(tf_cloud):

@@ -18,7 +18,7 @@ pub const RSA_BITS: &[i64] = &[2048, 4096];
 /// The size generated when `rsa_bits` is not set.
 pub const DEFAULT_RSA_BITS: i64 = 4096;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
     #[error("rsa_bits must be one of 2048, 4096, not {0}.")]
     Size(i64),
@@ -38,7 +38,9 @@ pub enum KeyError {
     Encrypted,
     #[error("it is not a PEM private key (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----).")]
     NotPem,
-    #[error("it is not an RSA private key aws-lc accepts (2048 to 8192 bits): {0}")]
+    #[error("it is a PEM {0} private key, which cannot decrypt the password: the guest agent encrypts it to the public key of the server's key pair, which must be an RSA key pair, and only that pair's RSA private key decrypts it. Give the server an RSA key pair (nova_keypair with algorithm = \"rsa\") and its private_key.")]
+    PemNotRsa(String),
+    #[error("it is not a usable RSA private key (2048 to 8192 bits): {0}")]
     NotRsa(String),
     #[error("the encrypted password is not base64.")]
     NotBase64,
@@ -96,6 +98,46 @@ const OCTET_STRING: u8 = 0x04;
 const RSA_ENCRYPTION: &[u8] = &[
     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
 ];
+
+/// The name of the key algorithm of a PKCS#8 `PrivateKeyInfo` that is not
+/// RSA (by the OID of its AlgorithmIdentifier); None for RSA keys and for
+/// what cannot be read.
+fn pkcs8_non_rsa_algorithm(pkcs8: &[u8]) -> Option<&'static str> {
+    const OID: u8 = 0x06;
+    let (SEQUENCE, info, _) = tlv(pkcs8)? else {
+        return None;
+    };
+    let (INTEGER, _version, rest) = tlv(info)? else {
+        return None;
+    };
+    let (SEQUENCE, algorithm, _) = tlv(rest)? else {
+        return None;
+    };
+    let (OID, oid, _) = tlv(algorithm)? else {
+        return None;
+    };
+    Some(match oid {
+        [0x2b, 0x65, 0x70] => "Ed25519",
+        [0x2b, 0x65, 0x71] => "Ed448",
+        [0x2b, 0x65, 0x6e] => "X25519",
+        [0x2b, 0x65, 0x6f] => "X448",
+        [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01] => "ECDSA",
+        [0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01] => "DSA",
+        _ => return None,
+    })
+}
+
+/// What aws-lc's reason for refusing an RSA key means.
+fn rejected_reason(reason: &str) -> String {
+    match reason {
+        "TooSmall" => "the key is smaller than 2048 bits".into(),
+        "TooLarge" => "the key is larger than 8192 bits".into(),
+        "InvalidEncoding" => "its DER encoding cannot be read".into(),
+        "WrongAlgorithm" => "it is not an RSA key".into(),
+        "InconsistentComponents" | "Inconsistent" => "its components do not make one RSA key".into(),
+        other => other.into(),
+    }
+}
 
 /// The PKCS#1 `RSAPrivateKey` inside a PKCS#8 `PrivateKeyInfo`.
 fn pkcs1_of_pkcs8(pkcs8: &[u8]) -> Option<&[u8]> {
@@ -237,6 +279,14 @@ fn openssh_key_error(text: &str) -> KeyError {
 /// Reads an RSA private key in PEM form: PKCS#1 (`RSA PRIVATE KEY`) or
 /// PKCS#8 (`PRIVATE KEY`), unencrypted.
 pub fn private_key_from_pem(text: &str) -> Result<Pkcs1PrivateDecryptingKey, KeyError> {
+    // indentation (a heredoc without `<<-`) and CRLF line ends are no part
+    // of the key
+    let trimmed: Vec<&str> = text.lines().map(str::trim).collect();
+    let text = trimmed.join("\n");
+    let text = text.as_str();
+    if text.contains("-----BEGIN DSA PRIVATE KEY-----") {
+        return Err(KeyError::PemNotRsa("DSA".into()));
+    }
     if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
         return Err(openssh_key_error(text));
     }
@@ -251,14 +301,20 @@ pub fn private_key_from_pem(text: &str) -> Result<Pkcs1PrivateDecryptingKey, Key
         let pkcs8 = match item {
             None => return Err(KeyError::NotPem),
             Some(rustls_pemfile::Item::Pkcs1Key(k)) => pkcs8_of_pkcs1(k.secret_pkcs1_der()),
-            Some(rustls_pemfile::Item::Pkcs8Key(k)) => k.secret_pkcs8_der().to_vec(),
+            Some(rustls_pemfile::Item::Pkcs8Key(k)) => {
+                let der = k.secret_pkcs8_der();
+                if let Some(name) = pkcs8_non_rsa_algorithm(der) {
+                    return Err(KeyError::PemNotRsa(name.into()));
+                }
+                der.to_vec()
+            }
             Some(rustls_pemfile::Item::Sec1Key(_)) => {
-                return Err(KeyError::NotRsa("it is an EC key".into()))
+                return Err(KeyError::PemNotRsa("ECDSA".into()))
             }
             Some(_) => continue,
         };
         let key = PrivateDecryptingKey::from_pkcs8(&pkcs8)
-            .map_err(|e| KeyError::NotRsa(e.to_string()))?;
+            .map_err(|e| KeyError::NotRsa(rejected_reason(e.description_())))?;
         return Pkcs1PrivateDecryptingKey::new(key)
             .map_err(|_| KeyError::NotRsa("not usable for PKCS#1 v1.5 decryption".into()));
     }
@@ -432,6 +488,58 @@ mod tests {
             private_key_from_pem(&bogus),
             Err(KeyError::NotRsa(_))
         ));
+    }
+
+    /// A PKCS#8 `PrivateKeyInfo` of the algorithm `oid` (its key is not
+    /// read: only the AlgorithmIdentifier tells the key apart).
+    fn pkcs8_of(oid: &[u8], params: &[u8]) -> String {
+        let mut algorithm = der_element(0x06, oid);
+        algorithm.extend_from_slice(params);
+        let mut info = der_element(INTEGER, &[0]);
+        info.extend(der_element(SEQUENCE, &algorithm));
+        info.extend(der_element(OCTET_STRING, &der_element(OCTET_STRING, &[7; 32])));
+        pem("PRIVATE KEY", &der_element(SEQUENCE, &info))
+    }
+
+    /// A 1024-bit RSA key (`openssl genrsa -traditional 1024`), too small.
+    const RSA_1024: &str = "-----BEGIN RSA PRIVATE KEY-----\nMIICXAIBAAKBgQC1GY5tyJDVujkDl1SgSoCxdKtAFtAk3JjEckMhouAy1eap98jM\n9VdZXyb8qAhPHUMH6oR+bokHm1PPH85vKLzLBrd7FickBs9vp8EjrHofVmJS23uE\nAosoepv8F1Ku1RPoVUNZ5YI9Z2civtphCXtJ8yQw3KLRFOjvjf2KILRBZQIDAQAB\nAoGAfHcuDoHUGTA90xwEy42o2U2oDQogz9TVId6uCMYadJXSTGrCFSthd0kQUIFk\nBIvF8ADcQtDRWOsGNMpVZMyIw5DBo6UnCkTIKy5Fa7CwaN21r9NuyA1f8Ttsg7GB\nPbGd8jvTq4a+gExrZHRyi7UxyXZNuZ9PlF9eQamN224fhhkCQQDaI2D8YoAlGRfH\nZI2U4tVO0i/Pq0bfgmAw2OpxgNWOJ3tRgzolXRbIshqG1XQp/f3wzTR+fH1LFz+6\nm8BBt4+jAkEA1Ihv3Id/3DJb+jrcMV8DSn1iOtjqNmSDENBct2ZAbeGAugMgM/E7\nJ7qQHT5uT/tX/VfFQ+VmW19CUMO73ebbVwJAXX5WXjX1iHD10R8W055ZIFxT46Uc\nTkW55pXB/f3jCfeAElK1RDhewIwddHbeP/U9tsys2B2RMfL3/Iou37vGEwJAFQ9H\n9lQ+6TTcRFlcxE+j5deyyh4AZ09iZWIgLdQmAj1cIhJ5OGxo7jDgYuVyzN4dA++U\njnvGvrsbuSEMFprvlQJBAI+lD5JN8W6PHWHbl2O7wVVLXWmAOB9Ks9ioDEsZQapr\nXRvsmLhqbJAqTri/ns1cazFm4XioN2SaUjFdefI5PB4=\n-----END RSA PRIVATE KEY-----\n";
+
+    #[test]
+    fn pem_keys_of_other_algorithms_are_named() {
+        let p256 = der_element(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]);
+        let sec1 = "-----BEGIN EC PRIVATE KEY-----\nMAMCAQE=\n-----END EC PRIVATE KEY-----\n";
+        let dsa = "-----BEGIN DSA PRIVATE KEY-----\nMAMCAQA=\n-----END DSA PRIVATE KEY-----\n";
+        for (text, want) in [
+            (pkcs8_of(&[0x2b, 0x65, 0x70], &[]), KeyError::PemNotRsa("Ed25519".into())),
+            (pkcs8_of(&[0x2b, 0x65, 0x71], &[]), KeyError::PemNotRsa("Ed448".into())),
+            (pkcs8_of(&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01], &p256), KeyError::PemNotRsa("ECDSA".into())),
+            (pkcs8_of(&[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01], &[]), KeyError::PemNotRsa("DSA".into())),
+            (sec1.to_string(), KeyError::PemNotRsa("ECDSA".into())),
+            (dsa.to_string(), KeyError::PemNotRsa("DSA".into())),
+            (RSA_1024.to_string(), KeyError::NotRsa("the key is smaller than 2048 bits".into())),
+        ] {
+            assert_eq!(private_key_from_pem(&text).err(), Some(want.clone()), "{text}");
+            let message = want.to_string();
+            assert!(!message.contains("aws-lc") && !message.contains("WrongAlgorithm"), "{message}");
+        }
+        let message = KeyError::PemNotRsa("Ed25519".into()).to_string();
+        assert!(message.starts_with("it is a PEM Ed25519 private key, which cannot decrypt the password"), "{message}");
+    }
+
+    #[test]
+    fn indented_and_crlf_pem_keys_are_read() {
+        let (public, private) = generate_rsa(2048, "k").unwrap();
+        let encrypted = encrypt_for(&public, "pw");
+        let indented: String = private.lines().map(|l| format!("    {l}\n")).collect();
+        for text in [
+            private.clone(),
+            private.replace('\n', "\r\n"),
+            indented,
+            format!("\n\n{private}\n\n"),
+        ] {
+            let key = private_key_from_pem(&text).unwrap_or_else(|e| panic!("{e}: {text:?}"));
+            assert_eq!(decrypt_password(&key, &encrypted).unwrap(), "pw");
+        }
     }
 
     /// An OpenSSH-format private key container around a public key whose

@@ -100,7 +100,12 @@ fn check_version(c: &EvacuateModel, version: Microversion, diags: &mut Diagnosti
 /// The statuses the wait for the evacuation settles in: the one Nova
 /// leaves the server in at `version` when the server was `before`.
 pub fn settled_status(version: Microversion, before: Option<&str>) -> &'static str {
-    if version >= EVACUATE_STOPPED || before == Some("SHUTOFF") {
+    // Nova ignores the target state (2.95) of a server evacuated from ERROR
+    // and rebuilds it running (`rebuild_instance`: `orig_vm_state !=
+    // vm_states.ERROR`)
+    if before == Some("ERROR") {
+        "ACTIVE"
+    } else if version >= EVACUATE_STOPPED || before == Some("SHUTOFF") {
         "SHUTOFF"
     } else {
         "ACTIVE"
@@ -117,12 +122,12 @@ impl Action<NovaData> for EvacuateAction {
     fn schema(&self) -> Schema {
         Schema::new(
             0,
-            Block::new("Evacuates a server from a failed compute host (admins): Nova rebuilds it on another host, keeping its ID. Nova evacuates only from a host whose compute service is down or forced down, and answers otherwise that the compute service is still in use. The action waits until the server has settled on its new host, reporting the evacuation's migration record as it goes. From compute API microversion 2.95 (which the provider speaks with current clouds) Nova leaves the evacuated server SHUTOFF; below, the server keeps the state it had. Set `target_state = \"ACTIVE\"` to have the server started on its new host.")
+            Block::new("Evacuates a server from a failed compute host (admins): Nova rebuilds it on another host, keeping its ID. Nova evacuates only from a host whose compute service is down or forced down, and answers otherwise that the compute service is still in use. The action waits until the server has settled on its new host, reporting the evacuation's migration record as it goes. From compute API microversion 2.95 (which the provider speaks with current clouds) Nova leaves the evacuated server SHUTOFF; below, the server keeps the state it had. A server evacuated from `ERROR` is rebuilt ACTIVE at every microversion. Set `target_state = \"ACTIVE\"` to have the server started on its new host.")
                 .attr(server_id())
                 .attr(Attribute::string("host").optional().validate(StringLength(1, 255)).description("The compute host to evacuate to (Nova's scheduler chooses when not set). It cannot be the host the server is on."))
                 .attr(Attribute::string("admin_pass").optional().sensitive().validate(StringLength(1, 255)).description("The administrative password of the rebuilt server, where the image and the hypervisor support it (Nova generates one when not set). Not with `on_shared_storage = true`."))
                 .attr(Attribute::bool("on_shared_storage").optional().description("Whether the server's disks are on storage the target host shares (kept) or not (rebuilt from the image). Only for clouds spoken to below compute API microversion 2.14, which must be told; from 2.14 Nova finds out by itself and the argument is refused at plan time."))
-                .attr(Attribute::string("target_state").optional().validate(OneOf(&["ACTIVE", "SHUTOFF"])).description("The state the server must end in on its new host: `ACTIVE` (the server is started there when Nova left it stopped) or `SHUTOFF` (needs compute API microversion 2.95, from which Nova leaves every evacuated server stopped). When not set, the server ends as Nova leaves it."))
+                .attr(Attribute::string("target_state").optional().validate(OneOf(&["ACTIVE", "SHUTOFF"])).description("The state the server must end in on its new host: `ACTIVE` (the server is started there when Nova left it stopped) or `SHUTOFF` (needs compute API microversion 2.95, from which Nova leaves every evacuated server stopped but one evacuated from `ERROR`, which it rebuilds running and the provider then stops). When not set, the server ends as Nova leaves it."))
                 .attr(timeout("the evacuation")),
         )
     }
@@ -250,22 +255,34 @@ impl Action<NovaData> for EvacuateAction {
         }
         let on = to.map(|h| format!(" on {h}")).unwrap_or_default();
         let mut status = wire::string(&server["status"]).unwrap_or_default();
-        match (c.target_state.as_deref(), status.as_str()) {
-            (Some("ACTIVE"), "SHUTOFF") => {
-                req.progress
-                    .report(format!("{what}: server {id} is SHUTOFF{on}; starting"));
-                let rid = match action(data, id, &json!({"os-start": null}), dl).await {
-                    Ok(rid) => rid,
-                    Err(e) => {
-                        return diags.push(api_error("Cannot start the evacuated server", &e))
-                    }
-                };
-                if let Err(e) = wait_for(data, id, &["ACTIVE"], dl, &req.stop, rid.as_deref()).await
-                {
-                    return diags.push(wait_error("The evacuated server did not start", e));
+        // ACTIVE from SHUTOFF: started. SHUTOFF from ACTIVE: Nova (2.95+)
+        // leaves a server evacuated from ERROR running; stopped.
+        let power = match (c.target_state.as_deref(), status.as_str()) {
+            (Some("ACTIVE"), "SHUTOFF") => Some(("ACTIVE", "os-start", "starting", "start")),
+            (Some("SHUTOFF"), "ACTIVE") => Some(("SHUTOFF", "os-stop", "stopping", "stop")),
+            _ => None,
+        };
+        if let Some((want, verb, doing, done)) = power {
+            req.progress
+                .report(format!("{what}: server {id} is {status}{on}; {doing}"));
+            let rid = match action(data, id, &json!({ verb: null }), dl).await {
+                Ok(rid) => rid,
+                Err(e) => {
+                    return diags.push(api_error(
+                        &format!("Cannot {done} the evacuated server"),
+                        &e,
+                    ))
                 }
-                status = "ACTIVE".into();
+            };
+            if let Err(e) = wait_for(data, id, &[want], dl, &req.stop, rid.as_deref()).await {
+                return diags.push(wait_error(
+                    &format!("The evacuated server did not {done}"),
+                    e,
+                ));
             }
+            status = want.into();
+        }
+        match (c.target_state.as_deref(), status.as_str()) {
             (Some(want), got) if want != got => {
                 return diags.error_at(
                     AttrPath::attr("target_state"),
@@ -514,8 +531,23 @@ mod tests {
     /// action has finished from then on. The action's diagnostics and
     /// progress.
     async fn invoke_on_mock(window: usize, to: &'static str) -> (Diagnostics, Vec<String>) {
+        let (d, lines, _) = invoke_on_mock_as(window, to, "SHUTOFF", None).await;
+        (d, lines)
+    }
+
+    /// The same, the server settling `settled` on `to` (a server evacuated
+    /// from ERROR is rebuilt ACTIVE), with `target_state`; also the bodies
+    /// of the server actions posted. A posted os-stop or os-start makes the
+    /// server SHUTOFF or ACTIVE.
+    async fn invoke_on_mock_as(
+        window: usize,
+        to: &'static str,
+        settled: &'static str,
+        target_state: Option<&str>,
+    ) -> (Diagnostics, Vec<String>, Vec<J>) {
         use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         use std::sync::Arc;
+        use std::sync::Mutex;
         use wiremock::matchers::{method, path, path_regex};
         use wiremock::{Mock, Request, ResponseTemplate};
 
@@ -523,13 +555,15 @@ mod tests {
         crate::client::testing::version_document(&server, "/v2.1", "2.96").await;
         let posted = Arc::new(AtomicBool::new(false));
         let reads = Arc::new(AtomicUsize::new(0));
+        let bodies: Arc<Mutex<Vec<J>>> = Arc::default();
+        let power: Arc<Mutex<Option<&'static str>>> = Arc::default();
         let doc = {
-            let (posted, reads) = (posted.clone(), reads.clone());
+            let (posted, reads, power) = (posted.clone(), reads.clone(), power.clone());
             move || {
                 let moved =
                     posted.load(Ordering::SeqCst) && reads.fetch_add(1, Ordering::SeqCst) >= window;
                 let (status, host) = if moved {
-                    ("SHUTOFF", to)
+                    ((*power.lock().unwrap()).unwrap_or(settled), to)
                 } else {
                     ("ACTIVE", "c1")
                 };
@@ -553,14 +587,21 @@ mod tests {
             })
             .mount(&server)
             .await;
-        let p = posted.clone();
+        let (p, b, pw) = (posted.clone(), bodies.clone(), power.clone());
         Mock::given(method("POST"))
             .and(path(format!("/v2.1/servers/{ID}/action")))
             .respond_with(move |r: &Request| {
-                assert_eq!(
-                    serde_json::from_slice::<J>(&r.body).unwrap(),
-                    json!({"evacuate": {}})
-                );
+                let body = serde_json::from_slice::<J>(&r.body).unwrap();
+                b.lock().unwrap().push(body.clone());
+                if body == json!({"os-stop": null}) {
+                    *pw.lock().unwrap() = Some("SHUTOFF");
+                    return ResponseTemplate::new(202);
+                }
+                if body == json!({"os-start": null}) {
+                    *pw.lock().unwrap() = Some("ACTIVE");
+                    return ResponseTemplate::new(202);
+                }
+                assert_eq!(body, json!({"evacuate": {}}));
                 p.store(true, Ordering::SeqCst);
                 ResponseTemplate::new(200).insert_header("x-openstack-request-id", "req-1")
             })
@@ -587,7 +628,13 @@ mod tests {
         let data = NovaData::new(cloud);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let req = InvokeRequest {
-            config: config(&[("server_id", Value::string(ID))]),
+            config: match target_state {
+                Some(t) => config(&[
+                    ("server_id", Value::string(ID)),
+                    ("target_state", Value::string(t)),
+                ]),
+                None => config(&[("server_id", Value::string(ID))]),
+            },
             stop: StopSignal::default(),
             progress: Progress::new(tx),
         };
@@ -597,7 +644,66 @@ mod tests {
         while let Ok(l) = rx.try_recv() {
             lines.push(l);
         }
-        (d, lines)
+        let posted = bodies.lock().unwrap().clone();
+        (d, lines, posted)
+    }
+
+    /// The server reaches the target state whatever state Nova leaves it
+    /// in: a server evacuated from ERROR, which Nova (2.95+) rebuilds
+    /// ACTIVE, is stopped for target_state = "SHUTOFF"; one left SHUTOFF is
+    /// started for "ACTIVE"; nothing more is posted when Nova left it as
+    /// asked, or when no target state is set.
+    #[tokio::test]
+    async fn the_server_ends_in_the_target_state() {
+        let evacuate = json!({"evacuate": {}});
+        let stop = json!({"os-stop": null});
+        let start = json!({"os-start": null});
+        let cases: Vec<(&str, Option<&str>, Vec<J>, &str)> = vec![
+            (
+                "ACTIVE",
+                Some("SHUTOFF"),
+                vec![evacuate.clone(), stop],
+                "SHUTOFF",
+            ),
+            (
+                "SHUTOFF",
+                Some("ACTIVE"),
+                vec![evacuate.clone(), start],
+                "ACTIVE",
+            ),
+            (
+                "SHUTOFF",
+                Some("SHUTOFF"),
+                vec![evacuate.clone()],
+                "SHUTOFF",
+            ),
+            ("ACTIVE", Some("ACTIVE"), vec![evacuate.clone()], "ACTIVE"),
+            ("ACTIVE", None, vec![evacuate.clone()], "ACTIVE"),
+            ("SHUTOFF", None, vec![evacuate.clone()], "SHUTOFF"),
+        ];
+        for (settled, target, want_posted, end) in cases {
+            let (d, lines, posted) = invoke_on_mock_as(0, "c2", settled, target).await;
+            assert!(d.0.is_empty(), "{settled} {target:?}: {d:?}");
+            assert_eq!(posted, want_posted, "{settled} {target:?}");
+            let last = lines.last().unwrap();
+            assert!(
+                last.starts_with(&format!("evacuation: server {ID} is {end} on c2 after")),
+                "{settled} {target:?}: {lines:?}"
+            );
+            if settled != end {
+                let doing = if end == "ACTIVE" {
+                    "starting"
+                } else {
+                    "stopping"
+                };
+                assert!(
+                    lines.contains(&format!(
+                        "evacuation: server {ID} is {settled} on c2; {doing}"
+                    )),
+                    "{lines:?}"
+                );
+            }
+        }
     }
 
     /// The server shown settled on its old host while the instance action
@@ -642,6 +748,9 @@ mod tests {
             (Microversion(2, 94), Some("ACTIVE"), "ACTIVE"),
             (Microversion(2, 94), Some("SHUTOFF"), "SHUTOFF"),
             (Microversion(2, 1), None, "ACTIVE"),
+            // Nova ignores the target state of a server in ERROR
+            (Microversion(2, 95), Some("ERROR"), "ACTIVE"),
+            (Microversion(2, 94), Some("ERROR"), "ACTIVE"),
         ];
         for (v, before, want) in cases {
             assert_eq!(settled_status(*v, *before), *want, "{v} {before:?}");
