@@ -134,7 +134,9 @@ fn rejected_reason(reason: &str) -> String {
         "TooLarge" => "the key is larger than 8192 bits".into(),
         "InvalidEncoding" => "its DER encoding cannot be read".into(),
         "WrongAlgorithm" => "it is not an RSA key".into(),
-        "InconsistentComponents" | "Inconsistent" => "its components do not make one RSA key".into(),
+        "InconsistentComponents" | "Inconsistent" => {
+            "its components do not make one RSA key".into()
+        }
         other => other.into(),
     }
 }
@@ -497,7 +499,10 @@ mod tests {
         algorithm.extend_from_slice(params);
         let mut info = der_element(INTEGER, &[0]);
         info.extend(der_element(SEQUENCE, &algorithm));
-        info.extend(der_element(OCTET_STRING, &der_element(OCTET_STRING, &[7; 32])));
+        info.extend(der_element(
+            OCTET_STRING,
+            &der_element(OCTET_STRING, &[7; 32]),
+        ));
         pem("PRIVATE KEY", &der_element(SEQUENCE, &info))
     }
 
@@ -510,20 +515,46 @@ mod tests {
         let sec1 = "-----BEGIN EC PRIVATE KEY-----\nMAMCAQE=\n-----END EC PRIVATE KEY-----\n";
         let dsa = "-----BEGIN DSA PRIVATE KEY-----\nMAMCAQA=\n-----END DSA PRIVATE KEY-----\n";
         for (text, want) in [
-            (pkcs8_of(&[0x2b, 0x65, 0x70], &[]), KeyError::PemNotRsa("Ed25519".into())),
-            (pkcs8_of(&[0x2b, 0x65, 0x71], &[]), KeyError::PemNotRsa("Ed448".into())),
-            (pkcs8_of(&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01], &p256), KeyError::PemNotRsa("ECDSA".into())),
-            (pkcs8_of(&[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01], &[]), KeyError::PemNotRsa("DSA".into())),
+            (
+                pkcs8_of(&[0x2b, 0x65, 0x70], &[]),
+                KeyError::PemNotRsa("Ed25519".into()),
+            ),
+            (
+                pkcs8_of(&[0x2b, 0x65, 0x71], &[]),
+                KeyError::PemNotRsa("Ed448".into()),
+            ),
+            (
+                pkcs8_of(&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01], &p256),
+                KeyError::PemNotRsa("ECDSA".into()),
+            ),
+            (
+                pkcs8_of(&[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01], &[]),
+                KeyError::PemNotRsa("DSA".into()),
+            ),
             (sec1.to_string(), KeyError::PemNotRsa("ECDSA".into())),
             (dsa.to_string(), KeyError::PemNotRsa("DSA".into())),
-            (RSA_1024.to_string(), KeyError::NotRsa("the key is smaller than 2048 bits".into())),
+            (
+                RSA_1024.to_string(),
+                KeyError::NotRsa("the key is smaller than 2048 bits".into()),
+            ),
         ] {
-            assert_eq!(private_key_from_pem(&text).err(), Some(want.clone()), "{text}");
+            assert_eq!(
+                private_key_from_pem(&text).err(),
+                Some(want.clone()),
+                "{text}"
+            );
             let message = want.to_string();
-            assert!(!message.contains("aws-lc") && !message.contains("WrongAlgorithm"), "{message}");
+            assert!(
+                !message.contains("aws-lc") && !message.contains("WrongAlgorithm"),
+                "{message}"
+            );
         }
         let message = KeyError::PemNotRsa("Ed25519".into()).to_string();
-        assert!(message.starts_with("it is a PEM Ed25519 private key, which cannot decrypt the password"), "{message}");
+        assert!(
+            message
+                .starts_with("it is a PEM Ed25519 private key, which cannot decrypt the password"),
+            "{message}"
+        );
     }
 
     #[test]
