@@ -258,14 +258,15 @@ impl Action<NovaData> for EvacuateAction {
         // ACTIVE from SHUTOFF: started. SHUTOFF from ACTIVE: Nova (2.95+)
         // leaves a server evacuated from ERROR running; stopped.
         let power = match (c.target_state.as_deref(), status.as_str()) {
-            (Some("ACTIVE"), "SHUTOFF") => Some(("ACTIVE", "os-start", "starting", "start")),
-            (Some("SHUTOFF"), "ACTIVE") => Some(("SHUTOFF", "os-stop", "stopping", "stop")),
+            (Some("ACTIVE"), "SHUTOFF") => Some(("start", "starting")),
+            (Some("SHUTOFF"), "ACTIVE") => Some(("stop", "stopping")),
             _ => None,
         };
-        if let Some((want, verb, doing, done)) = power {
+        if let Some((done, doing)) = power {
             req.progress
                 .report(format!("{what}: server {id} is {status}{on}; {doing}"));
-            let rid = match action(data, id, &json!({ verb: null }), dl).await {
+            let (body, want) = super::actions::power_request(done);
+            let rid = match action(data, id, &body, dl).await {
                 Ok(rid) => rid,
                 Err(e) => {
                     return diags.push(api_error(
